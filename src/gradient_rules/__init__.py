@@ -1,0 +1,119 @@
+"""gradient-rules: which tier of the smart-factory gradient programme a factory qualifies for.
+
+Decide eligibility for 智能工厂梯度培育 tiers (基础级, 先进级, 卓越级, 领航级) under the
+national conditions and each province's rules, and explain every verdict with its clause::
+
+    from gradient_rules import Engine
+    engine = Engine.from_installed()
+    assessment = engine.assess(application, jurisdiction="national", on=date(2024, 11, 15))
+
+Everything public is re-exported here; modules starting with ``_`` are private.
+"""
+
+from ._application import (
+    Application,
+    Enterprise,
+    Filing,
+    Incident,
+    ScenarioClaim,
+    SelfAssessment,
+    Title,
+    parse_application,
+)
+from ._assessment import Assessment, CitedClause, Finding, Notice, Route, TierAssessment
+from ._conditions import Check, Condition, EvaluationContext, Explanation
+from ._engine import Engine
+from ._errors import (
+    ApplicationError,
+    DataFileError,
+    EngineError,
+    GradientRulesError,
+    OutOfValidityError,
+    PluginError,
+    RuleEvaluationError,
+    UnknownJurisdictionError,
+)
+from ._hookspecs import JurisdictionSource, hookimpl
+from ._loading import load_application
+from ._rulepack import (
+    CatalogScenario,
+    Citation,
+    CountingPolicy,
+    Document,
+    JurisdictionInfo,
+    Kpi,
+    Provision,
+    Rule,
+    RulePack,
+    ScenarioCatalog,
+)
+from ._vocabulary import (
+    DocumentStatus,
+    IncidentGrade,
+    IncidentKind,
+    IssuingLevel,
+    Outcome,
+    Relation,
+    Segment,
+    Strength,
+    Tier,
+    TitleStatus,
+    Verdict,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Application",
+    "ApplicationError",
+    "Assessment",
+    "CatalogScenario",
+    "Check",
+    "Citation",
+    "CitedClause",
+    "Condition",
+    "CountingPolicy",
+    "DataFileError",
+    "Document",
+    "DocumentStatus",
+    "Engine",
+    "EngineError",
+    "Enterprise",
+    "EvaluationContext",
+    "Explanation",
+    "Filing",
+    "Finding",
+    "GradientRulesError",
+    "Incident",
+    "IncidentGrade",
+    "IncidentKind",
+    "IssuingLevel",
+    "JurisdictionInfo",
+    "JurisdictionSource",
+    "Kpi",
+    "Notice",
+    "OutOfValidityError",
+    "Outcome",
+    "PluginError",
+    "Provision",
+    "Relation",
+    "Route",
+    "Rule",
+    "RuleEvaluationError",
+    "RulePack",
+    "ScenarioCatalog",
+    "ScenarioClaim",
+    "Segment",
+    "SelfAssessment",
+    "Strength",
+    "Tier",
+    "TierAssessment",
+    "Title",
+    "TitleStatus",
+    "UnknownJurisdictionError",
+    "Verdict",
+    "__version__",
+    "hookimpl",
+    "load_application",
+    "parse_application",
+]

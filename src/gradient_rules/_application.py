@@ -1,0 +1,238 @@
+"""The application (申报): what an enterprise states about itself and its factory.
+
+Every optional fact may be left unstated (``None``); a rule that needs an unstated fact
+reports ``unknown`` rather than guessing.  Judgement calls ("competitive products") are
+attestations: the applicant states them true or false, or leaves them out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from ._errors import ApplicationError
+from ._vocabulary import IncidentGrade, IncidentKind, IssuingLevel, Segment, Tier, TitleStatus
+
+__all__ = [
+    "Application",
+    "Enterprise",
+    "Filing",
+    "Incident",
+    "ScenarioClaim",
+    "SelfAssessment",
+    "Title",
+    "parse_application",
+]
+
+Level = Annotated[int, Field(ge=1, le=5)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+
+class Enterprise(_Model):
+    """The applicant enterprise (申报主体)."""
+
+    name: str = Field(min_length=1)
+    """Registered name of the enterprise (申报单位名称)."""
+
+    credit_code: str | None = None
+    """Unified social credit code (统一社会信用代码), 18 characters, GB 32100-2015."""
+
+    province: str | None = None
+    """Place code of the province of registration, e.g. ``guizhou``; unstated if ``None``."""
+
+    independent_legal_person: bool | None = None
+    """Whether the applicant is an independent legal person (具有独立法人资格)."""
+
+    is_branch: bool | None = None
+    """Whether the applicant is a branch (分支机构) of a legal person."""
+
+    industry: str | None = None
+    """Industry code of the applicant (see the glossary), e.g. ``tobacco``."""
+
+    above_designated_size: bool | None = None
+    """Whether the enterprise is in the statistics of 规模以上工业企业."""
+
+    main_business_revenue_cny: int | None = Field(default=None, ge=0)
+    """Annual main-business revenue in yuan; used when ``above_designated_size`` is unstated."""
+
+
+class SelfAssessment(_Model):
+    """Results of the self-assessments the rules cite."""
+
+    maturity_level: Level | None = None
+    """GB/T 39116-2020 smart-manufacturing capability maturity level, 1-5 (一级 to 五级)."""
+
+    digital_transformation_level: Level | None = None
+    """Digital-transformation level, L1-L5, as an integer 1-5."""
+
+
+class ScenarioClaim(_Model):
+    """One typical scenario (典型场景) the factory claims, with the tier it reaches there."""
+
+    id: str | None = None
+    """Scenario id in the jurisdiction's catalog (e.g. ``GZ-13``); ``None`` where it has none."""
+
+    segment: Segment | None = None
+    """The assessment segment; may be omitted when ``id`` or ``guide_segment`` implies it."""
+
+    guide_segment: str | None = None
+    """The 环节 of the 2024 typical-scenario guide (e.g. ``质量管控``), mapped onto a segment."""
+
+    name: str | None = None
+    """Scenario name (场景名)."""
+
+    instance: str | None = None
+    """The applicant's own instance name (实例名)."""
+
+    tier: Tier
+    """The highest tier whose description the factory reaches in this scenario."""
+
+
+class Title(_Model):
+    """A title already recognised (已认定的智能工厂称号)."""
+
+    tier: Tier
+    """The tier of the title."""
+
+    issuing_level: IssuingLevel
+    """Who recognised it: city, province or national."""
+
+    year: int = Field(ge=2000, le=2100)
+    """Year of recognition."""
+
+    status: TitleStatus = TitleStatus.VALID
+    """``valid`` or ``revoked``."""
+
+    issuer: str | None = None
+    """Name of the recognising authority."""
+
+
+class Incident(_Model):
+    """An accident (事故) the enterprise had."""
+
+    kind: IncidentKind
+    """``safety`` (安全), ``environmental`` (环保) or ``quality`` (质量)."""
+
+    grade: IncidentGrade
+    """``general`` (一般), ``larger`` (较大), ``major`` (重大), ``especially_major`` (特别重大)."""
+
+    occurred_on: dt.date
+    """Date of the accident."""
+
+    description: str | None = None
+    """Free text."""
+
+
+class Filing(_Model):
+    """Dates of the application's filing steps."""
+
+    online_filed_on: dt.date | None = None
+    """Date the online application was completed (线上申报)."""
+
+    paper_submitted_on: dt.date | None = None
+    """Date the paper copies reached the authority (纸质版报送)."""
+
+
+class Application(_Model):
+    """An application to be assessed."""
+
+    enterprise: Enterprise
+    """The applicant."""
+
+    project_name: str | None = None
+    """Name of the smart-factory project (智能工厂项目名称)."""
+
+    dated: dt.date | None = None
+    """Date of the application; the evaluation date when ``on=`` is not given."""
+
+    construction_completed: bool | None = None
+    """Whether the smart-factory construction is completed (已完成智能工厂建设)."""
+
+    self_assessment: SelfAssessment = SelfAssessment()
+    """Self-assessment results."""
+
+    attestations: dict[str, bool] = {}
+    """Judgement calls the applicant attests, by name; a missing name is unstated."""
+
+    scenarios: list[ScenarioClaim] | None = None
+    """Scenarios claimed; ``None`` means not stated (coverage is then unknown)."""
+
+    incidents: list[Incident] | None = None
+    """Accidents of the last years; ``[]`` states there were none, ``None`` leaves it unstated."""
+
+    titles: list[Title] | None = None
+    """Titles already held; ``[]`` states there are none."""
+
+    kpis: dict[str, float] | None = None
+    """Key performance indicators by id of the jurisdiction's KPI reference (e.g. ``KPI-01``)."""
+
+    filing: Filing | None = None
+    """Filing dates."""
+
+    @field_validator("attestations")
+    @classmethod
+    def _attestation_names(cls, value: dict[str, bool]) -> dict[str, bool]:
+        for name in value:
+            if not name or not name.replace("_", "").isalnum() or not name.isascii():
+                raise ValueError(f"attestation name {name!r} must be a snake_case identifier")
+        return value
+
+    @model_validator(mode="after")
+    def _no_duplicate_scenarios(self) -> Application:
+        seen: dict[tuple[Any, ...], int] = {}
+        for index, claim in enumerate(self.scenarios or ()):
+            key: tuple[Any, ...] = (
+                ("id", claim.id)
+                if claim.id is not None
+                else ("free", claim.segment, claim.guide_segment, claim.name, claim.instance)
+            )
+            if key in seen:
+                label = claim.id if claim.id is not None else (claim.name or "(unnamed)")
+                raise ValueError(
+                    f"scenarios[{index}] duplicates scenarios[{seen[key]}] ({label!r}); "
+                    "claim each scenario once, at the highest tier it reaches"
+                )
+            seen[key] = index
+        return self
+
+
+def _field_path(loc: tuple[int | str, ...]) -> str:
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path
+
+
+def translate_validation_error(error: ValidationError, *, source: str | None = None) -> ApplicationError:
+    """Turn a pydantic error into an :class:`ApplicationError` naming each field."""
+    problems: list[tuple[str, str]] = []
+    for item in error.errors(include_url=False):
+        message = str(item["msg"])
+        if item["type"] == "extra_forbidden":
+            message = "unknown field; check its spelling against `gradient-rules schema application`"
+        elif "input" in item and item["type"] not in ("missing",):
+            message = f"{message} (got {item['input']!r})"
+        problems.append((_field_path(tuple(item["loc"])), message))
+    return ApplicationError(problems, source=source)
+
+
+def parse_application(data: Mapping[str, Any], *, source: str | None = None) -> Application:
+    """Validate a mapping (from JSON, TOML or YAML) into an :class:`Application`.
+
+    Raises :class:`ApplicationError` naming every bad field.
+    """
+    if not isinstance(data, Mapping):
+        raise ApplicationError(
+            [("", f"an application must be a mapping of fields, got {type(data).__name__}")],
+            source=source,
+        )
+    try:
+        return Application.model_validate(dict(data))
+    except ValidationError as error:
+        raise translate_validation_error(error, source=source) from None

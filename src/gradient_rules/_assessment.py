@@ -1,0 +1,165 @@
+"""The assessment: per-tier verdicts, findings with citations, warnings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, JsonValue
+
+from ._vocabulary import DocumentStatus, Outcome, Relation, Strength, Tier, Verdict
+
+__all__ = ["Assessment", "CitedClause", "Finding", "Notice", "Route", "TierAssessment"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+
+class CitedClause(_Model):
+    """The clause a finding rests on."""
+
+    document: str
+    """Document id within the pack."""
+    document_title_zh: str
+    """Official title of the document."""
+    document_status: DocumentStatus
+    """Legal status of the document."""
+    clause: str
+    """Clause number as printed."""
+    text_zh: str
+    """Clause text as printed."""
+
+
+class Finding(_Model):
+    """One rule's outcome for one tier, with what was observed and what was required."""
+
+    rule_id: str
+    """Inventory id."""
+    tier: Tier
+    """The tier assessed."""
+    outcome: Outcome
+    """met / not_met / unknown."""
+    strength: Strength
+    """must / in_principle."""
+    title_en: str
+    """What the rule asks."""
+    title_zh: str
+    """The same in Chinese."""
+    citation: CitedClause
+    """The clause."""
+    observed: JsonValue
+    """What the application states (``None`` when unstated)."""
+    required: JsonValue
+    """What the rule requires."""
+    message_zh: str
+    """Explanation in Chinese."""
+    message_en: str
+    """Explanation in English."""
+    relation: Relation | None = None
+    """Relation to the base jurisdiction's rules."""
+    relates_to: tuple[str, ...] = ()
+    """Base rules it relates to."""
+
+    def message(self, lang: Literal["zh", "en"] = "en") -> str:
+        """The explanation in ``lang``."""
+        return self.message_zh if lang == "zh" else self.message_en
+
+
+class Notice(_Model):
+    """A warning for reviewers: it never changes a verdict by itself."""
+
+    code: Literal["in_principle_shortfall", "in_principle_unknown", "draft_document",
+                  "inferred_data", "incomplete_catalog", "superseded_edition", "next_tier"]
+    """What kind of notice."""
+    message_zh: str
+    """Chinese text."""
+    message_en: str
+    """English text."""
+    rule_id: str | None = None
+    """Rule or provision it concerns."""
+
+    def message(self, lang: Literal["zh", "en"] = "en") -> str:
+        """The text in ``lang``."""
+        return self.message_zh if lang == "zh" else self.message_en
+
+
+class Route(_Model):
+    """Who recognises the tier, so the applicant knows where to apply."""
+
+    authority_zh: str
+    """Authority and procedure, Chinese."""
+    authority_en: str
+    """The same, English."""
+    rule_id: str
+    """The provision it rests on."""
+
+
+class TierAssessment(_Model):
+    """The verdict for one tier and everything behind it."""
+
+    tier: Tier
+    """The tier."""
+    label_zh: str
+    """The jurisdiction's name for the tier."""
+    verdict: Verdict
+    """eligible / not_eligible / undetermined."""
+    findings: tuple[Finding, ...]
+    """One per rule applying to the tier, in pack order."""
+    warnings: tuple[Notice, ...] = ()
+    """In-principle shortfalls and other notices for this tier."""
+    route: Route | None = None
+    """Recognition route, where the pack gives one."""
+
+    def finding(self, rule_id: str) -> Finding:
+        """The finding of a rule; ``KeyError`` if the rule does not apply to this tier."""
+        for finding in self.findings:
+            if finding.rule_id == rule_id:
+                return finding
+        raise KeyError(f"rule {rule_id!r} does not apply to tier {self.tier.value!r}")
+
+    @property
+    def gaps(self) -> tuple[Finding, ...]:
+        """Findings that stand between the applicant and this tier (must-rules not met or
+        unknown), each saying what is missing."""
+        return tuple(f for f in self.findings
+                     if f.strength is Strength.MUST and f.outcome is not Outcome.MET)
+
+
+class Assessment(_Model):
+    """The result of assessing one application under one jurisdiction on one date."""
+
+    jurisdiction: str
+    """Jurisdiction code."""
+    jurisdiction_name_zh: str
+    """Chinese name."""
+    pack_version: str
+    """Version of the rule pack applied."""
+    pack_status: DocumentStatus
+    """Status of the pack's primary document."""
+    on: dt.date
+    """Evaluation date."""
+    enterprise: str
+    """Applicant name."""
+    project_name: str | None = None
+    """Project name."""
+    backend: Literal["durable", "reference"]
+    """Which evaluator produced the outcomes."""
+    tiers: tuple[TierAssessment, ...]
+    """Assessed tiers, from basic up."""
+    warnings: tuple[Notice, ...] = ()
+    """Notices that concern the whole assessment."""
+
+    def tier(self, tier: Tier | str) -> TierAssessment:
+        """The assessment of one tier."""
+        wanted = Tier(tier)
+        for item in self.tiers:
+            if item.tier is wanted:
+                return item
+        raise KeyError(f"tier {wanted.value!r} was not assessed")
+
+    @property
+    def highest_eligible(self) -> Tier | None:
+        """The highest tier with verdict eligible, if any."""
+        eligible = [t.tier for t in self.tiers if t.verdict is Verdict.ELIGIBLE]
+        return max(eligible, key=lambda t: t.rank) if eligible else None

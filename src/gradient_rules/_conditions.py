@@ -1,0 +1,676 @@
+"""The closed, typed set of condition kinds.
+
+A rule is data; its condition is one of these kinds, parametrised from the plugin's TOML.
+Each kind states its meaning twice, deliberately independently:
+
+* :meth:`Condition.evaluate` is the plain-Python reading (the *reference* backend);
+* :meth:`Condition.checks` compiles it to durable-rules patterns that derive a
+  ``not_met`` or ``unknown`` outcome (the *durable* backend).  No derived outcome means met.
+
+The property tests hold the two against each other on thousands of generated applications.
+Plugins add kinds through the ``gradient_rules_condition_kinds`` hook.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from ._facts import SEGMENT_KEYS, CaseFacts, Tally
+from ._vocabulary import IncidentGrade, IncidentKind, Outcome, Segment, Tier
+
+__all__ = [
+    "AboveDesignatedSize",
+    "AllOf",
+    "Attestation",
+    "Check",
+    "Condition",
+    "Deadline",
+    "EvaluationContext",
+    "Explanation",
+    "Flag",
+    "KpisReported",
+    "MinLevel",
+    "NoIncidents",
+    "RegisteredIn",
+    "ScenarioCount",
+    "SegmentsCovered",
+    "worst",
+]
+
+Pattern = tuple[str, dict[str, Any]]
+PerTier = int | dict[Tier, int]
+
+_ZH_NUM = {1: "一", 2: "二", 3: "三", 4: "四", 5: "五"}
+
+
+def worst(outcomes: Sequence[Outcome]) -> Outcome:
+    """Kleene conjunction: not met beats unknown beats met; no outcomes means met."""
+    return max(outcomes, key=lambda o: o.severity, default=Outcome.MET)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One durable-rules rule: when ``patterns`` all match, the condition has ``status``."""
+
+    status: Outcome
+    patterns: tuple[Pattern, ...]
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """What was observed, what was required, and a sentence in each language."""
+
+    observed: Any
+    required: Any
+    message_zh: str
+    message_en: str
+
+
+@dataclass(frozen=True)
+class EvaluationContext:
+    """What a condition may read: the facts, the tallies, and the pack's wording."""
+
+    facts: CaseFacts
+    tallies: Mapping[Tier, Tally] | None
+    """Per-tier scenario tallies; ``None`` when scenarios were not stated."""
+    attestation_texts: Mapping[str, tuple[str, str]]
+    """Attestation name -> (Chinese text, English text)."""
+
+    @property
+    def case(self) -> Mapping[str, Any]:
+        """The flat case fact."""
+        return self.facts.case
+
+    def attestation_label(self, name: str, lang: Literal["zh", "en"]) -> str:
+        """Human wording of an attestation, falling back to its name."""
+        zh, en = self.attestation_texts.get(name, (name, name))
+        return zh if lang == "zh" else en
+
+
+# --- durable-rules pattern helpers ------------------------------------------------------
+
+
+def case_pattern(*conditions: dict[str, Any]) -> Pattern:
+    """A pattern on the case fact."""
+    return ("case", {"$and": [{"kind": "case"}, *conditions]})
+
+
+def tally_pattern(tier: Tier, *conditions: dict[str, Any]) -> Pattern:
+    """A pattern on the tally fact of ``tier``."""
+    return ("tally", {"$and": [{"kind": "tally"}, {"tier": tier.rank}, *conditions]})
+
+
+def _op(op: str, key: str, value: Any) -> dict[str, Any]:
+    return {op: {key: value}}
+
+
+def _absent(key: str) -> dict[str, Any]:
+    return {"$nex": {key: 1}}
+
+
+def _any(*conditions: dict[str, Any]) -> dict[str, Any]:
+    return conditions[0] if len(conditions) == 1 else {"$or": list(conditions)}
+
+
+class Condition(BaseModel):
+    """Base of every condition kind.  Subclasses set ``kind`` to a ``Literal``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+    kind: str
+    needs_tally: ClassVar[bool] = False
+    """True when the condition reads scenario tallies (evaluated in the second stratum)."""
+
+    def evaluate(self, ctx: EvaluationContext, tier: Tier) -> Outcome:
+        """Plain-Python reading of the condition for ``tier``."""
+        raise NotImplementedError
+
+    def checks(self, tier: Tier) -> list[Check]:
+        """durable-rules patterns deriving ``not_met`` / ``unknown`` for ``tier``."""
+        raise NotImplementedError
+
+    def explain(self, ctx: EvaluationContext, tier: Tier, outcome: Outcome) -> Explanation:
+        """Observed and required values, and messages, for an outcome."""
+        raise NotImplementedError
+
+    def attestation_names(self) -> frozenset[str]:
+        """Attestations this condition reads (the application may state only declared ones)."""
+        return frozenset()
+
+    def tier_problems(self, tiers: Sequence[Tier]) -> list[str]:
+        """Problems with per-tier parameters for a rule applying to ``tiers``."""
+        return []
+
+
+def _per_tier(value: PerTier, tier: Tier) -> int:
+    return value if isinstance(value, int) else value[tier]
+
+
+def _missing_tiers(name: str, value: PerTier, tiers: Sequence[Tier]) -> list[str]:
+    if isinstance(value, int):
+        return []
+    missing = [t.value for t in tiers if t not in value]
+    return [f"{name} has no value for tier(s) {', '.join(missing)}"] if missing else []
+
+
+# --- kinds ------------------------------------------------------------------------------
+
+_LEVEL_FIELDS: dict[str, tuple[str, str, str]] = {
+    # field: (fact key, English name, Chinese name)
+    "maturity_level": ("maturity", "GB/T 39116 maturity level", "智能制造能力成熟度"),
+    "digital_transformation_level": ("dt_level", "digital-transformation level", "数字化转型水平"),
+}
+
+
+class MinLevel(Condition):
+    """A self-assessed level at or above a per-tier minimum."""
+
+    kind: Literal["min_level"] = "min_level"
+    field: Literal["maturity_level", "digital_transformation_level"]
+    """Which self-assessment level."""
+    minimum: PerTier
+    """Minimum level, one number or a table by tier."""
+
+    def _render(self, level: int) -> tuple[str, str]:
+        if self.field == "maturity_level":
+            return f"{_ZH_NUM.get(level, str(level))}级", f"level {level}"
+        return f"L{level}", f"L{level}"
+
+    def evaluate(self, ctx: EvaluationContext, tier: Tier) -> Outcome:
+        """Met when the stated level reaches the minimum."""
+        value = ctx.case.get(_LEVEL_FIELDS[self.field][0])
+        if value is None:
+            return Outcome.UNKNOWN
+        return Outcome.MET if value >= _per_tier(self.minimum, tier) else Outcome.NOT_MET
+
+    def checks(self, tier: Tier) -> list[Check]:
+        """Below the minimum, or absent."""
+        key = _LEVEL_FIELDS[self.field][0]
+        minimum = _per_tier(self.minimum, tier)
+        return [
+            Check(Outcome.NOT_MET, (case_pattern(_op("$lt", key, minimum)),)),
+            Check(Outcome.UNKNOWN, (case_pattern(_absent(key)),)),
+        ]
+
+    def explain(self, ctx: EvaluationContext, tier: Tier, outcome: Outcome) -> Explanation:
+        """Level stated vs required."""
+        key, name_en, name_zh = _LEVEL_FIELDS[self.field]
+        minimum = _per_tier(self.minimum, tier)
+        value = ctx.case.get(key)
+        req_zh, req_en = self._render(minimum)
+        if value is None:
+            return Explanation(
+                None, f">= {minimum}",
+                f"未填写{name_zh}；要求{req_zh}及以上",
+                f"{name_en} not stated; at least {req_en} required",
+            )
+        got_zh, got_en = self._render(int(value))
+        return Explanation(
+            value, f">= {minimum}",
+            f"{name_zh}{got_zh}，要求{req_zh}及以上",
+            f"{name_en} {got_en}, at least {req_en} required",
+        )
+
+    def tier_problems(self, tiers: Sequence[Tier]) -> list[str]:
+        """Every tier needs a minimum."""
+        return _missing_tiers("minimum", self.minimum, tiers)
+
+
+class Attestation(Condition):
+    """Judgement calls the applicant must attest as true (e.g. competitive products)."""
+
+    kind: Literal["attestation"] = "attestation"
+    names: tuple[str, ...] = Field(min_length=1)
+    """Attestation names; each must be declared in the pack's ``[attestations]`` table."""
+
+    def evaluate(self, ctx: EvaluationContext, tier: Tier) -> Outcome:
+        """Kleene AND of the attested values."""
+        outcomes = []
+        for name in self.names:
+            value = ctx.case.get(f"att_{name}")
+            outcomes.append(
+                Outcome.UNKNOWN if value is None else Outcome.MET if value else Outcome.NOT_MET
+            )
+        return worst(outcomes)
+
+    def checks(self, tier: Tier) -> list[Check]:
+        """Any attested false; any unstated."""
+        keys = [f"att_{name}" for name in self.names]
+        return [
+            Check(Outcome.NOT_MET, (case_pattern(_any(*(_op("$eq", k, 0) for k in keys))),)),
+            Check(Outcome.UNKNOWN, (case_pattern(_any(*(_absent(k) for k in keys))),)),
+        ]
+
+    def explain(self, ctx: EvaluationContext, tier: Tier, outcome: Outcome) -> Explanation:
+        """Each attestation with its stated value."""
+        observed = {n: (None if (v := ctx.case.get(f"att_{n}")) is None else bool(v))
+                    for n in self.names}
+        zh_parts, en_parts = [], []
+        for name, value in observed.items():
+            zh_word = "未声明" if value is None else ("是" if value else "否")
+            en_word = "not stated" if value is None else ("yes" if value else "no")
+            zh_parts.append(f"{ctx.attestation_label(name, 'zh')}：{zh_word}")
+            en_parts.append(f"{ctx.attestation_label(name, 'en')}: {en_word}")
+        return Explanation(
+            observed, dict.fromkeys(self.names, True),
+            "；".join(zh_parts) + "（须声明为是）",
+            "; ".join(en_parts) + " (each must be attested yes)",
+        )
+
+    def attestation_names(self) -> frozenset[str]:
+        """The names read."""
+        return frozenset(self.names)
+
+
+_FLAG_FIELDS: dict[str, tuple[str, str, str]] = {
+    "construction_completed": ("construction_completed", "smart-factory construction completed",
+                               "已完成智能工厂建设"),
+    "independent_legal_person": ("legal_person", "independent legal person", "具有独立法人资格"),
+}
+
+
+class Flag(Condition):
+    """A yes/no fact of the application that must be yes."""
+
+    kind: Literal["flag"] = "flag"
+    field: Literal["construction_completed", "independent_legal_person"]
+    """The application field."""
+
+    def evaluate(self, ctx: EvaluationContext, tier: Tier) -> Outcome:
+        """Met when stated true."""
+        value = ctx.case.get(_FLAG_FIELDS[self.field][0])
+        return Outcome.UNKNOWN if value is None else Outcome.MET if value else Outcome.NOT_MET
+
+    def checks(self, tier: Tier) -> list[Check]:
+        """Stated false; unstated."""
+        key = _FLAG_FIELDS[self.field][0]
+        return [
+            Check(Outcome.NOT_MET, (case_pattern(_op("$eq", key, 0)),)),
+            Check(Outcome.UNKNOWN, (case_pattern(_absent(key)),)),
+        ]
+
+    def explain(self, ctx: EvaluationContext, tier: Tier, outcome: Outcome) -> Explanation:
+        """The stated value."""
+        key, en, zh = _FLAG_FIELDS[self.field]
+        value = ctx.case.get(key)
+        observed = None if value is None else bool(value)
+        zh_word = "未填写" if value is None else ("是" if value else "否")
+        en_word = "not stated" if value is None else ("yes" if value else "no")
+        return Explanation(observed, True, f"{zh}：{zh_word}（须为是）", f"{en}: {en_word} (must be yes)")
+
+
+class RegisteredIn(Condition):
+    """Registered in a given province."""
+
+    kind: Literal["registered_in"] = "registered_in"
+    province: str = Field(pattern=r"^[a-z]+$")
+    """Place code, e.g. ``guizhou``."""
+    province_zh: str
+    """Chinese name, e.g. 贵州省."""
+
+    def evaluate(self, ctx: EvaluationContext, tier: Tier) -> Outcome:
+        """Met when the stated province matches."""
+        value = ctx.case.get("province")
+        if value is None:
+            return Outcome.UNKNOWN
+        return Outcome.MET if value == self.province else Outcome.NOT_MET
+
+    def checks(self, tier: Tier) -> list[Check]:
+        """Another province; unstated."""
+        return [
+            Check(Outcome.NOT_MET, (case_pattern(_op("$neq", "province", self.province)),)),
+            Check(Outcome.UNKNOWN, (case_pattern(_absent("province")),)),
+        ]
+
+    def explain(self, ctx: EvaluationContext, tier: Tier, outcome: Outcome) -> Explanation:
+        """Stated vs required province."""
+        value = ctx.case.get("province")
+        return Explanation(
+            value, self.province,
+            f"注册地：{value or '未填写'}；须在{self.province_zh}境内注册",
+            f"registered in: {value or 'not stated'}; must be registered in {self.province}",
+        )
+
+
+class AboveDesignatedSize(Condition):
+    """A 规模以上工业企业: the statistics flag, or revenue at or above the threshold."""
+
+    kind: Literal["above_designated_size"] = "above_designated_size"
+    revenue_threshold_cny: int = 20_000_000
+    """Annual main-business revenue threshold (国家统计局: 2000万元 since 2011)."""
+
+    def evaluate(self, ctx: EvaluationContext, tier: Tier) -> Outcome:
+        """The explicit flag wins; otherwise revenue decides; neither stated is unknown."""
+        flag = ctx.case.get("above_size")
+        if flag is not None:
+            return Outcome.MET if flag else Outcome.NOT_MET
+        revenue = ctx.case.get("revenue")
+        if revenue is None:
+            return Outcome.UNKNOWN
+        return Outcome.MET if revenue >= self.revenue_threshold_cny else Outcome.NOT_MET
+
+    def checks(self, tier: Tier) -> list[Check]:
+        """Flag 0, or no flag and revenue below threshold; neither stated."""
+        return [
+            Check(Outcome.NOT_MET, (case_pattern(_op("$eq", "above_size", 0)),)),
+            Check(Outcome.NOT_MET, (case_pattern(
+                _absent("above_size"), _op("$lt", "revenue", self.revenue_threshold_cny)),)),
+            Check(Outcome.UNKNOWN, (case_pattern(_absent("above_size"), _absent("revenue")),)),
+        ]
+
+    def explain(self, ctx: EvaluationContext, tier: Tier, outcome: Outcome) -> Explanation:
+        """Flag or revenue vs threshold."""
+        flag = ctx.case.get("above_size")
+        revenue = ctx.case.get("revenue")
+        wan = self.revenue_threshold_cny // 10_000
+        if flag is not None:
+            return Explanation(
+                bool(flag), True,
+                f"规模以上工业企业：{'是' if flag else '否'}",
+                f"above designated size: {'yes' if flag else 'no'}",
+            )
+        if revenue is not None:
+            return Explanation(
+                revenue, f">= {self.revenue_threshold_cny}",
+                f"年主营业务收入{revenue / 10_000:g}万元，规上标准为{wan}万元及以上",
+                f"main-business revenue {revenue:,} yuan; at least "
+                f"{self.revenue_threshold_cny:,} yuan required",
+            )
+        return Explanation(
+            None, True,
+            f"未填写是否规模以上工业企业（或年主营业务收入，标准{wan}万元）",
+            "above-designated-size status (or main-business revenue) not stated",
+        )
+
+
+_GRADE_BY_RANK = {grade.rank: grade for grade in IncidentGrade}
+
+
+class NoIncidents(Condition):
+    """No accident of the given kinds at or above a grade within the last years."""
+
+    kind: Literal["no_incidents"] = "no_incidents"
+    kinds: tuple[IncidentKind, ...] = Field(min_length=1)
+    """Accident kinds that count."""
+    min_grade: IncidentGrade
+    """The lowest grade that disqualifies (inclusive: 较大及以上 is ``larger``)."""
+    years: int = Field(ge=1, le=10)
+    """Look-back window in whole years before the evaluation date."""
+
+    def _disqualifying(self, incident: Mapping[str, Any]) -> bool:
+        return (
+            incident["type"] in {k.value for k in self.kinds}
+            and incident["grade"] >= self.min_grade.rank
+            and 0 <= incident["years_ago"] < self.years
+        )
+
+    def evaluate(self, ctx: EvaluationContext, tier: Tier) -> Outcome:
+        """Not met on any disqualifying incident; unknown when incidents are unstated."""
+        if any(self._disqualifying(i) for i in ctx.facts.incidents):
+            return Outcome.NOT_MET
+        return Outcome.MET if "incidents_stated" in ctx.case else Outcome.UNKNOWN
+
+    def checks(self, tier: Tier) -> list[Check]:
+        """A disqualifying incident fact; incidents unstated."""
+        incident = ("incident", {"$and": [
+            {"kind": "incident"},
+            _any(*({"type": k.value} for k in self.kinds)),
+            _op("$gte", "grade", self.min_grade.rank),
+            _op("$gte", "years_ago", 0),
+            _op("$lt", "years_ago", self.years),
+        ]})
+        return [
+            Check(Outcome.NOT_MET, (incident,)),
+            Check(Outcome.UNKNOWN, (case_pattern(_absent("incidents_stated")),)),
+        ]
+
+    def explain(self, ctx: EvaluationContext, tier: Tier, outcome: Outcome) -> Explanation:
+        """The disqualifying incidents, if any."""
+        kinds_zh = "、".join(k.label_zh for k in self.kinds)
+        kinds_en = ", ".join(k.value for k in self.kinds)
+        required = {"kinds": [k.value for k in self.kinds], "grade_below": self.min_grade.value,
+                    "years": self.years}
+        if "incidents_stated" not in ctx.case:
+            return Explanation(
+                None, required,
+                f"未填写近{self.years}年事故情况",
+                f"accidents of the last {self.years} years not stated",
+            )
+        bad = [i for i in ctx.facts.incidents if self._disqualifying(i)]
+        observed = [{"kind": i["type"], "grade": _GRADE_BY_RANK[i["grade"]].value} for i in bad]
+        head_zh = f"近{self.years}年无{self.min_grade.label_zh}及以上{kinds_zh}等事故"
+        head_en = (f"no {kinds_en} accident of grade {self.min_grade.value} or above in the "
+                   f"last {self.years} years")
+        if not bad:
+            return Explanation([], required, f"{head_zh}：符合", f"{head_en}: none declared")
+        return Explanation(
+            observed, required,
+            f"{head_zh}：申报了{len(bad)}起",
+            f"{head_en}: {len(bad)} declared",
+        )
+
+
+def _segment_list(segments: Sequence[Segment], lang: Literal["zh", "en"]) -> str:
+    if lang == "zh":
+        return "、".join(s.label_zh for s in segments) or "无"
+    return ", ".join(s.label_en for s in segments) or "none"
+
+
+class SegmentsCovered(Condition):
+    """Qualifying scenarios cover every listed segment at the tier assessed."""
+
+    kind: Literal["segments_covered"] = "segments_covered"
+    segments: tuple[Segment, ...] = Field(min_length=1)
+    """Segments that must each have at least one qualifying scenario."""
+    needs_tally: ClassVar[bool] = True
+
+    def evaluate(self, ctx: EvaluationContext, tier: Tier) -> Outcome:
+        """Unknown when scenarios are unstated; otherwise every segment needs a scenario."""
+        if ctx.tallies is None:
+            return Outcome.UNKNOWN
+        covered = set(ctx.tallies[tier].covered())
+        return Outcome.MET if set(self.segments) <= covered else Outcome.NOT_MET
+
+    def checks(self, tier: Tier) -> list[Check]:
+        """Some listed segment has a zero count; scenarios unstated."""
+        return [
+            Check(Outcome.NOT_MET, (tally_pattern(tier, _any(
+                *(_op("$lt", SEGMENT_KEYS[s], 1) for s in self.segments))),)),
+            Check(Outcome.UNKNOWN, (case_pattern(_absent("scenarios_stated")),)),
+        ]
+
+    def explain(self, ctx: EvaluationContext, tier: Tier, outcome: Outcome) -> Explanation:
+        """Covered vs required segments, and what is missing."""
+        required = [s.value for s in self.segments]
+        if ctx.tallies is None:
+            return Explanation(
+                None, required,
+                f"未填写场景；要求覆盖{_segment_list(self.segments, 'zh')}",
+                f"no scenarios stated; must cover {_segment_list(self.segments, 'en')}",
+            )
+        covered = ctx.tallies[tier].covered()
+        missing = [s for s in self.segments if s not in covered]
+        text_zh = f"已覆盖环节：{_segment_list(covered, 'zh')}；要求覆盖{_segment_list(self.segments, 'zh')}"
+        text_en = (f"segments covered: {_segment_list(covered, 'en')}; must cover "
+                   f"{_segment_list(self.segments, 'en')}")
+        if missing:
+            text_zh += f"；尚缺：{_segment_list(missing, 'zh')}"
+            text_en += f"; missing: {_segment_list(missing, 'en')}"
+        return Explanation([s.value for s in covered], required, text_zh, text_en)
+
+
+class ScenarioCount(Condition):
+    """At least a per-tier number of qualifying scenarios."""
+
+    kind: Literal["scenario_count"] = "scenario_count"
+    minimum: PerTier
+    """Minimum number of qualifying scenarios, one number or a table by tier."""
+    needs_tally: ClassVar[bool] = True
+
+    def evaluate(self, ctx: EvaluationContext, tier: Tier) -> Outcome:
+        """Unknown when scenarios are unstated."""
+        if ctx.tallies is None:
+            return Outcome.UNKNOWN
+        return (Outcome.MET if ctx.tallies[tier].qualifying >= _per_tier(self.minimum, tier)
+                else Outcome.NOT_MET)
+
+    def checks(self, tier: Tier) -> list[Check]:
+        """Too few; unstated."""
+        return [
+            Check(Outcome.NOT_MET, (tally_pattern(
+                tier, _op("$lt", "qualifying", _per_tier(self.minimum, tier))),)),
+            Check(Outcome.UNKNOWN, (case_pattern(_absent("scenarios_stated")),)),
+        ]
+
+    def explain(self, ctx: EvaluationContext, tier: Tier, outcome: Outcome) -> Explanation:
+        """Count vs minimum and the shortfall."""
+        minimum = _per_tier(self.minimum, tier)
+        if ctx.tallies is None:
+            return Explanation(None, f">= {minimum}", f"未填写场景；要求符合条件的场景不少于{minimum}个",
+                               f"no scenarios stated; at least {minimum} qualifying required")
+        n = ctx.tallies[tier].qualifying
+        zh = f"符合条件的场景{n}个，要求不少于{minimum}个"
+        en = f"{n} qualifying scenarios, at least {minimum} required"
+        if n < minimum:
+            zh += f"；尚缺{minimum - n}个"
+            en += f"; {minimum - n} more needed"
+        return Explanation(n, f">= {minimum}", zh, en)
+
+    def tier_problems(self, tiers: Sequence[Tier]) -> list[str]:
+        """Every tier needs a minimum."""
+        return _missing_tiers("minimum", self.minimum, tiers)
+
+
+class KpisReported(Condition):
+    """Outcomes evaluated against the KPI reference: at least ``minimum`` KPIs reported."""
+
+    kind: Literal["kpis_reported"] = "kpis_reported"
+    minimum: int = Field(default=1, ge=1)
+    """How many KPIs of the reference must be reported."""
+
+    def evaluate(self, ctx: EvaluationContext, tier: Tier) -> Outcome:
+        """Unknown when KPIs are unstated."""
+        n = ctx.case.get("kpis_reported")
+        if n is None:
+            return Outcome.UNKNOWN
+        return Outcome.MET if n >= self.minimum else Outcome.NOT_MET
+
+    def checks(self, tier: Tier) -> list[Check]:
+        """Too few; unstated."""
+        return [
+            Check(Outcome.NOT_MET, (case_pattern(_op("$lt", "kpis_reported", self.minimum)),)),
+            Check(Outcome.UNKNOWN, (case_pattern(_absent("kpis_reported")),)),
+        ]
+
+    def explain(self, ctx: EvaluationContext, tier: Tier, outcome: Outcome) -> Explanation:
+        """Number reported vs minimum."""
+        n = ctx.case.get("kpis_reported")
+        if n is None:
+            return Explanation(None, f">= {self.minimum}", "未填写关键绩效指标",
+                               "no key performance indicators stated")
+        return Explanation(
+            n, f">= {self.minimum}",
+            f"参照关键绩效指标参考填报{n}项，要求至少{self.minimum}项",
+            f"{n} KPIs of the reference reported, at least {self.minimum} expected",
+        )
+
+
+_DEADLINE_FIELDS: dict[str, tuple[str, str, str]] = {
+    "online_filed_on": ("online_filed_day", "online filing", "线上申报"),
+    "paper_submitted_on": ("paper_submitted_day", "paper submission", "纸质材料报送"),
+}
+
+
+class Deadline(Condition):
+    """A filing step done on or before a date."""
+
+    kind: Literal["deadline"] = "deadline"
+    field: Literal["online_filed_on", "paper_submitted_on"]
+    """Which filing date (in ``filing``)."""
+    by: dt.date
+    """Last admissible day, inclusive."""
+
+    def evaluate(self, ctx: EvaluationContext, tier: Tier) -> Outcome:
+        """Unknown when the date is unstated."""
+        day = ctx.case.get(_DEADLINE_FIELDS[self.field][0])
+        if day is None:
+            return Outcome.UNKNOWN
+        return Outcome.MET if day <= self.by.toordinal() else Outcome.NOT_MET
+
+    def checks(self, tier: Tier) -> list[Check]:
+        """Late; unstated."""
+        key = _DEADLINE_FIELDS[self.field][0]
+        return [
+            Check(Outcome.NOT_MET, (case_pattern(_op("$gt", key, self.by.toordinal())),)),
+            Check(Outcome.UNKNOWN, (case_pattern(_absent(key)),)),
+        ]
+
+    def explain(self, ctx: EvaluationContext, tier: Tier, outcome: Outcome) -> Explanation:
+        """Date done vs deadline."""
+        key, en, zh = _DEADLINE_FIELDS[self.field]
+        day = ctx.case.get(key)
+        when = None if day is None else dt.date.fromordinal(int(day)).isoformat()
+        return Explanation(
+            when, f"<= {self.by.isoformat()}",
+            f"{zh}日期：{when or '未填写'}；截止{self.by.isoformat()}",
+            f"{en} date: {when or 'not stated'}; deadline {self.by.isoformat()}",
+        )
+
+
+class AllOf(Condition):
+    """Several conditions that must all hold (Kleene conjunction)."""
+
+    kind: Literal["all_of"] = "all_of"
+    conditions: tuple[Condition, ...] = Field(min_length=1)
+    """The parts, each a condition table with its own ``kind``."""
+
+    @field_validator("conditions", mode="before")
+    @classmethod
+    def _parse_parts(cls, value: Any, info: ValidationInfo) -> Any:
+        kinds = (info.context or {}).get("condition_kinds")
+        if kinds is None or not isinstance(value, list | tuple):
+            return value
+        return tuple(
+            item if isinstance(item, Condition) else kinds.parse(item, f"conditions[{i}]")
+            for i, item in enumerate(value)
+        )
+
+    @property
+    def needs_tally(self) -> bool:  # type: ignore[override]
+        """True when any part reads tallies."""
+        return any(part.needs_tally for part in self.conditions)
+
+    def evaluate(self, ctx: EvaluationContext, tier: Tier) -> Outcome:
+        """Worst outcome of the parts."""
+        return worst([part.evaluate(ctx, tier) for part in self.conditions])
+
+    def checks(self, tier: Tier) -> list[Check]:
+        """Every part's checks derive the same rule's outcome."""
+        return [check for part in self.conditions for check in part.checks(tier)]
+
+    def explain(self, ctx: EvaluationContext, tier: Tier, outcome: Outcome) -> Explanation:
+        """The parts' explanations joined."""
+        parts = [part.explain(ctx, tier, part.evaluate(ctx, tier)) for part in self.conditions]
+        return Explanation(
+            [p.observed for p in parts], [p.required for p in parts],
+            "；".join(p.message_zh for p in parts), "; ".join(p.message_en for p in parts),
+        )
+
+    def attestation_names(self) -> frozenset[str]:
+        """Union of the parts'."""
+        return frozenset().union(*(part.attestation_names() for part in self.conditions))
+
+    def tier_problems(self, tiers: Sequence[Tier]) -> list[str]:
+        """Union of the parts'."""
+        return [p for part in self.conditions for p in part.tier_problems(tiers)]
+
+
+BUILTIN_KINDS: tuple[type[Condition], ...] = (
+    MinLevel, Attestation, Flag, RegisteredIn, AboveDesignatedSize, NoIncidents,
+    SegmentsCovered, ScenarioCount, KpisReported, Deadline, AllOf,
+)

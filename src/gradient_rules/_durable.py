@@ -1,0 +1,313 @@
+"""The only module that imports durable-rules (pinned to 2.0.28).
+
+It follows ``shared/docs/durable-rules-notes.md`` ("Recommended wrapping"):
+
+* a private host whose timer threads are never started (``_run`` is a no-op), and never
+  ``durable.lang``'s global host or DSL;
+* one evaluation is one session with a fixed sid, under a lock per ruleset, so at most one
+  session per ruleset is alive: no 1024-session cap, no retry-after-MemoryError segfault,
+  no sid hash collision;
+* a sentinel fact, matched by a no-op rule and asserted alone first, so ``delete_state``
+  never meets a session in which no action completed (segfault);
+* a sink rule that observes every fact, so no fact is "not handled" and no batch leaves
+  actions pending;
+* explicit fact ids ``"0"``..``"9999"`` (checked collision-free under FNV-1a 32), so facts
+  are never merged by content hash (``'9' == 9``);
+* every action wrapped: exceptions are collected with the rule name and re-raised as
+  :class:`RuleEvaluationError`; the engine's own string in ``state['exception']`` is checked
+  too; an action that outlives durable-rules' 10 s completion window is an error, not a
+  silently dropped chain;
+* definitions validated and deep-copied before registration; the ``durable`` logger
+  silenced; ``engine._unix_now`` replaced (it calls the deprecated ``utcfromtimestamp``).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import durable_rules_engine
+from durable import engine as _engine
+
+from ._errors import EngineError, RuleEvaluationError
+
+__all__ = ["DurableAdapter", "RuleSpec", "Session", "fnv1a_32"]
+
+logging.getLogger("durable").addHandler(logging.NullHandler())
+logging.getLogger("durable").propagate = False
+
+
+def _now() -> float:
+    # durable-rules only uses differences of this clock (lease and 10 s completion window).
+    return time.time()
+
+
+_engine._unix_now = _now  # replaces datetime.utcfromtimestamp (DeprecationWarning on 3.12+)
+
+SID = "1"
+MAX_FACTS = 10_000
+"""Explicit ids run "0".."9999"; that range is FNV-1a collision-free (tested)."""
+MAX_PROPERTIES = 255
+ACTION_TIME_LIMIT = 10.0
+"""durable-rules abandons an action that runs longer than this many seconds."""
+
+_OPERATORS = frozenset({"$lt", "$lte", "$gt", "$gte", "$eq", "$neq", "$ex", "$nex", "$and",
+                        "$or", "$iany", "$iall", "$mt", "$imt"})
+
+T = TypeVar("T")
+Action = Callable[["Session", Mapping[str, Mapping[str, Any]]], None]
+
+
+def fnv1a_32(text: str) -> int:
+    """The 32-bit FNV-1a hash durable-rules uses for sids, fact ids and property names."""
+    value = 0x811C9DC5
+    for byte in text.encode():
+        value = ((value ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return value
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    """A rule: named patterns (alias -> condition JSON) that must all match, and an action.
+
+    The action receives the session and the matched facts by alias.
+    """
+
+    name: str
+    patterns: tuple[tuple[str, dict[str, Any]], ...]
+    action: Action
+
+
+def _check_condition(node: Any, where: str, names: set[str]) -> None:
+    if not isinstance(node, dict):
+        raise EngineError(f"{where}: a condition must be a JSON object, got {node!r}")
+    for key, value in node.items():
+        if key.startswith("$"):
+            if key not in _OPERATORS:
+                raise EngineError(f"{where}: unknown operator {key!r}")
+            if key in ("$and", "$or"):
+                if not isinstance(value, list) or not value:
+                    raise EngineError(f"{where}: {key} needs a non-empty list")
+                for item in value:
+                    _check_condition(item, where, names)
+            elif isinstance(value, dict):
+                for prop, operand in value.items():
+                    names.add(prop)
+                    if key in ("$iany", "$iall", "$ex", "$nex"):
+                        continue
+                    if not isinstance(operand, int | float | str | dict):
+                        raise EngineError(f"{where}: operand of {key} on {prop!r} must be a "
+                                          f"number, string or reference, got {operand!r}")
+        else:
+            names.add(key)
+            if not isinstance(value, int | float | str) or isinstance(value, bool):
+                raise EngineError(f"{where}: equality on {key!r} needs a number or string, "
+                                  f"got {value!r}")
+
+
+def _check_fact(fact: Mapping[str, Any]) -> None:
+    if "kind" not in fact:
+        raise EngineError(f"every fact needs a 'kind': {dict(fact)!r}")
+    if len(fact) + 2 > MAX_PROPERTIES:  # sid and id are added
+        raise EngineError(
+            f"a {fact['kind']!r} fact has {len(fact)} properties; durable-rules takes at most "
+            f"{MAX_PROPERTIES - 2} besides sid and id")
+    for key, value in fact.items():
+        if isinstance(value, bool) or not (
+            isinstance(value, int | float | str)
+            or (isinstance(value, list) and all(isinstance(v, int | str) for v in value))
+        ):
+            raise EngineError(
+                f"fact property {key!r} of a {fact['kind']!r} fact must be a number, a string "
+                f"or a list of them, got {type(value).__name__} {value!r}")
+
+
+class _QuietHost(_engine.Host):  # type: ignore[misc]
+    """A host that never starts the dispatcher and timer threads."""
+
+    def _run(self) -> None:
+        return None
+
+
+class Session:
+    """One evaluation in progress: assert facts, derive facts, collect results."""
+
+    def __init__(self, adapter: DurableAdapter, ruleset: str) -> None:
+        self._adapter = adapter
+        self.ruleset = ruleset
+        self._next_id = 1
+        self._derived_keys: set[str] = set()
+        self.errors: list[tuple[str, BaseException]] = []
+        self.results: dict[str, list[Any]] = {}
+        """Named lists the actions append to; read by the caller."""
+        self._current_closure: Any = None
+
+    def _stamp(self, fact: Mapping[str, Any]) -> dict[str, Any]:
+        _check_fact(fact)
+        if self._next_id >= MAX_FACTS:
+            raise EngineError(f"more than {MAX_FACTS - 1} facts in one evaluation")
+        stamped = dict(fact)
+        stamped["sid"] = SID
+        stamped["id"] = str(self._next_id)
+        self._next_id += 1
+        return stamped
+
+    def assert_facts(self, facts: Sequence[Mapping[str, Any]]) -> None:
+        """Assert a batch in one call; every matched action runs before this returns."""
+        if not facts:
+            return
+        batch = [self._stamp(f) for f in facts]
+        self._adapter._call(self.ruleset, "assert_facts", batch)
+        self._adapter._raise_if_failed(self)
+
+    def derive(self, fact: Mapping[str, Any]) -> None:
+        """From inside an action: assert a derived fact, once per distinct content."""
+        key = json.dumps(fact, sort_keys=True)
+        if key in self._derived_keys:
+            return
+        self._derived_keys.add(key)
+        closure = self._current_closure
+        if closure is None:
+            raise EngineError("derive() may only be called from inside an action")
+        closure.assert_fact(self._stamp(fact))
+
+    def record(self, name: str, value: Any) -> None:
+        """From inside an action: append a result to ``results[name]``."""
+        self.results.setdefault(name, []).append(value)
+
+
+@dataclass
+class _Registered:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class DurableAdapter:
+    """Owns one private durable-rules host; registers rulesets and runs evaluations."""
+
+    def __init__(self) -> None:
+        self._host = _QuietHost()
+        self._rulesets: dict[str, _Registered] = {}
+        self._registry_lock = threading.Lock()
+        self._local = threading.local()
+
+    def is_registered(self, name: str) -> bool:
+        """Whether a ruleset of that name is registered on this host."""
+        return name in self._rulesets
+
+    def register(self, name: str, rules: Sequence[RuleSpec]) -> None:
+        """Validate and register a ruleset (adds the sentinel and sink rules)."""
+        with self._registry_lock:
+            if name in self._rulesets:
+                raise EngineError(
+                    f"a ruleset named {name!r} is already registered on this host; durable-rules "
+                    "cannot replace it (build a new Engine to load changed rules)")
+            definition: dict[str, Any] = {}
+            property_names: set[str] = {"kind", "sid", "id"}
+            seen: set[str] = set()
+            for spec in rules:
+                if spec.name in seen or spec.name.startswith("__"):
+                    raise EngineError(f"rule name {spec.name!r} is reserved or used twice")
+                seen.add(spec.name)
+                if not spec.patterns:
+                    raise EngineError(f"rule {spec.name!r} has no pattern")
+                for alias, condition in spec.patterns:
+                    _check_condition(condition, f"rule {spec.name!r}", property_names)
+                    if not alias.isidentifier():
+                        raise EngineError(f"rule {spec.name!r}: alias {alias!r} is not a name")
+                definition[spec.name] = {
+                    "all": [{alias: copy.deepcopy(cond)} for alias, cond in spec.patterns],
+                    "run": self._wrap(spec),
+                }
+            hashes: dict[int, str] = {}
+            for prop in sorted(property_names):
+                other = hashes.setdefault(fnv1a_32(prop), prop)
+                if other != prop:
+                    raise EngineError(f"property names {other!r} and {prop!r} collide in "
+                                      "durable-rules' 32-bit hash; rename one")
+            definition["__sentinel__"] = {"all": [{"m": {"kind": "__sentinel__"}}],
+                                          "run": _noop}
+            definition["__sink__"] = {
+                "all": [{"m": {"$ex": {"kind": 1}}}, {"never": {"__never__": 1}}],
+                "run": _noop,
+            }
+            try:
+                self._host.register_rulesets({name: definition})
+            except Exception as error:
+                raise EngineError(f"durable-rules refused ruleset {name!r}: {error}") from error
+            self._rulesets[name] = _Registered()
+
+    def _wrap(self, spec: RuleSpec) -> Callable[[Any], None]:
+        local = self._local
+
+        def action(c: Any) -> None:  # exactly one positional parameter, as durable requires
+            session: Session | None = getattr(local, "session", None)
+            if session is None:
+                return
+            started = _now()
+            previous = session._current_closure
+            session._current_closure = c
+            try:
+                matched = {alias: dict(fact) for alias, fact in (c._m or {}).items()}
+                spec.action(session, matched)
+            except BaseException as error:  # surfaced as RuleEvaluationError by the caller
+                session.errors.append((spec.name, error))
+            finally:
+                session._current_closure = previous
+            if _now() - started >= ACTION_TIME_LIMIT:
+                session.errors.append((spec.name, EngineError(
+                    f"the action took {(_now() - started):.1f} s; durable-rules abandons "
+                    f"actions after {ACTION_TIME_LIMIT:.0f} s and would drop what chains from it")))
+
+        return action
+
+    def _call(self, ruleset: str, method: str, *args: Any) -> Any:
+        try:
+            return getattr(self._host, method)(ruleset, *args)
+        except (_engine.MessageNotHandledException, _engine.MessageObservedException) as error:
+            raise EngineError(f"durable-rules: {error.message}") from error
+        except durable_rules_engine.error as error:
+            raise EngineError(f"durable-rules failed in {method} on {ruleset!r}: {error}") from error
+        except EngineError:
+            raise
+        except Exception as error:
+            raise EngineError(f"durable-rules failed in {method} on {ruleset!r}: {error}") from error
+
+    def _raise_if_failed(self, session: Session) -> None:
+        if session.errors:
+            raise RuleEvaluationError(session.ruleset, session.errors)
+        state = self._call(session.ruleset, "get_state", SID)
+        swallowed = state.get("exception") if isinstance(state, dict) else None
+        if swallowed:
+            raise RuleEvaluationError(session.ruleset, [("(engine)", EngineError(str(swallowed)))])
+
+    def evaluate(self, ruleset: str, driver: Callable[[Session], T]) -> T:
+        """Run ``driver`` with a fresh session of ``ruleset``; the session never survives."""
+        registered = self._rulesets.get(ruleset)
+        if registered is None:
+            raise EngineError(f"no ruleset named {ruleset!r} is registered")
+        with registered.lock:
+            session = Session(self, ruleset)
+            previous = getattr(self._local, "session", None)
+            self._local.session = session
+            opened = False
+            try:
+                # The sentinel, alone, so an action has completed before any delete_state.
+                self._call(ruleset, "assert_fact",
+                           {"sid": SID, "id": "0", "kind": "__sentinel__"})
+                opened = True
+                return driver(session)
+            finally:
+                self._local.session = previous
+                if opened:
+                    # A session that survived would leak its facts into the next evaluation.
+                    self._call(ruleset, "delete_state", SID)
+
+
+def _noop(c: Any) -> None:
+    return None

@@ -1,0 +1,406 @@
+"""The public entry point: :class:`Engine`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+from ._application import Application, ScenarioClaim, parse_application
+from ._assessment import Assessment, CitedClause, Finding, Notice, Route, TierAssessment
+from ._conditions import EvaluationContext
+from ._durable import DurableAdapter
+from ._errors import (
+    ApplicationError,
+    OutOfValidityError,
+    PluginError,
+    UnknownJurisdictionError,
+)
+from ._evaluation import Derivation, evaluate_durable, evaluate_reference
+from ._facts import CaseFacts, ClaimFact, build_facts
+from ._registry import Registry, build_registry
+from ._rulepack import CountingPolicy, JurisdictionInfo, Rule, RulePack, ScenarioCatalog
+from ._vocabulary import DocumentStatus, Outcome, Strength, Tier, Verdict
+
+__all__ = ["Engine"]
+
+Backend = Literal["durable", "reference"]
+Problems = list[tuple[str, str]]
+
+
+class Engine:
+    """Assess applications against the rules of installed or given jurisdiction plugins.
+
+    ``Engine(plugins=[...])`` uses exactly the plugin objects given (what tests want);
+    :meth:`from_installed` discovers plugins through the ``gradient_rules`` entry points.
+    With ``strict=True`` any plugin problem raises :class:`PluginError`; otherwise broken
+    plugins are listed in :attr:`problems` and the others work.
+
+    ``backend="durable"`` (the default) evaluates with durable-rules forward chaining;
+    ``backend="reference"`` with the plain-Python twin (same packs, same answers).
+    """
+
+    def __init__(
+        self,
+        *,
+        plugins: Sequence[object] = (),
+        entry_points: bool = False,
+        strict: bool = True,
+        backend: Backend = "durable",
+    ) -> None:
+        if backend not in ("durable", "reference"):
+            raise ValueError(f"backend must be 'durable' or 'reference', got {backend!r}")
+        self._registry: Registry = build_registry(plugins, entry_points=entry_points)
+        if strict and self._registry.problems:
+            raise PluginError("\n".join(str(p) for p in self._registry.problems))
+        self.backend: Backend = backend
+        self._adapter = DurableAdapter() if backend == "durable" else None
+
+    @classmethod
+    def from_installed(cls, *, strict: bool = False, backend: Backend = "durable") -> Engine:
+        """An engine with every plugin installed under the ``gradient_rules`` entry points."""
+        return cls(entry_points=True, strict=strict, backend=backend)
+
+    # --- discovery ------------------------------------------------------------------------
+
+    @property
+    def problems(self) -> tuple[PluginError, ...]:
+        """Plugin problems found while loading (empty when all is well)."""
+        return tuple(self._registry.problems)
+
+    @property
+    def plugin_names(self) -> tuple[str, ...]:
+        """Names of the registered plugins."""
+        return tuple(self._registry.plugin_names)
+
+    def jurisdictions(self) -> tuple[JurisdictionInfo, ...]:
+        """The jurisdictions available, sorted by code."""
+        return tuple(item.info for _, item in sorted(self._registry.jurisdictions.items()))
+
+    def plugin_of(self, jurisdiction: str) -> str:
+        """Name of the plugin providing a jurisdiction."""
+        return self._registered(jurisdiction).plugin
+
+    def _registered(self, jurisdiction: str) -> Any:
+        if not isinstance(jurisdiction, str):
+            raise TypeError(f"jurisdiction must be a code string, got {jurisdiction!r}")
+        item = self._registry.jurisdictions.get(jurisdiction)
+        if item is None:
+            if jurisdiction in self._registry.broken:
+                raise self._registry.broken[jurisdiction]
+            raise UnknownJurisdictionError(jurisdiction, list(self._registry.jurisdictions))
+        return item
+
+    def packs(self, jurisdiction: str) -> tuple[RulePack, ...]:
+        """All rule packs (document versions) of a jurisdiction, oldest first."""
+        packs: tuple[RulePack, ...] = self._registered(jurisdiction).packs
+        return tuple(sorted(packs, key=lambda p: p.valid_from))
+
+    def pack(self, jurisdiction: str, *, on: dt.date | None = None) -> RulePack:
+        """The pack in force on ``on`` (the latest pack when ``on`` is ``None``).
+
+        Raises :class:`OutOfValidityError` when no pack covers the date.
+        """
+        packs = self.packs(jurisdiction)
+        if on is None:
+            return packs[-1]
+        if not isinstance(on, dt.date) or isinstance(on, dt.datetime):
+            raise ApplicationError([("on", f"must be a date, got {on!r}")])
+        covering = [p for p in packs if p.covers(on)]
+        if not covering:
+            ranges = "; ".join(f"{p.version}: {p.validity_text()}" for p in packs)
+            raise OutOfValidityError([(
+                "on",
+                f"{on.isoformat()} is outside the validity of every {jurisdiction!r} rule "
+                f"pack ({ranges}); assess on a date within one of them",
+            )])
+        return covering[-1]
+
+    def rules(self, jurisdiction: str, *, on: dt.date | None = None) -> tuple[Rule, ...]:
+        """The rules of the pack in force on ``on`` (the latest pack when ``None``)."""
+        return self.pack(jurisdiction, on=on).rules
+
+    def catalog(self, jurisdiction: str, *, on: dt.date | None = None) -> ScenarioCatalog | None:
+        """The scenario catalog of the pack, or ``None`` where the jurisdiction has none."""
+        return self.pack(jurisdiction, on=on).catalog
+
+    # --- validation -----------------------------------------------------------------------
+
+    def validate(
+        self,
+        application: Application | Mapping[str, Any],
+        *,
+        jurisdiction: str,
+        on: dt.date | None = None,
+    ) -> Application:
+        """Check an application against a jurisdiction without assessing it.
+
+        Raises :class:`ApplicationError` naming every bad field.
+        """
+        app = self._coerce(application)
+        day = self._date(app, on)
+        pack = self.pack(jurisdiction, on=day)
+        self._prepare(pack, app, day)
+        return app
+
+    @staticmethod
+    def _coerce(application: Application | Mapping[str, Any]) -> Application:
+        if isinstance(application, Application):
+            return application
+        return parse_application(application)
+
+    @staticmethod
+    def _date(app: Application, on: dt.date | None) -> dt.date:
+        day = on if on is not None else app.dated
+        if day is None:
+            raise ApplicationError([(
+                "on", "no evaluation date: pass on= (CLI: --on YYYY-MM-DD) or set `dated` in "
+                "the application; the system clock is never used")])
+        return day
+
+    def _prepare(self, pack: RulePack, app: Application, on: dt.date) -> tuple[CaseFacts, bool]:
+        problems: Problems = []
+        for name in sorted(set(app.attestations) - set(pack.attestations)):
+            known = ", ".join(sorted(pack.attestations)) or "none"
+            problems.append((f"attestations.{name}",
+                             f"not an attestation of {pack.jurisdiction.code!r}; known: {known}"))
+        kpi_ids = frozenset(k.id for k in pack.kpis)
+        for key in sorted(set(app.kpis or ()) - kpi_ids):
+            problems.append((f"kpis.{key}", f"not in the KPI reference of "
+                             f"{pack.jurisdiction.code!r}; ids: "
+                             f"{', '.join(sorted(kpi_ids)) or 'none (no reference)'}"))
+        for index, incident in enumerate(app.incidents or ()):
+            if incident.occurred_on > on:
+                problems.append((f"incidents[{index}].occurred_on",
+                                 f"{incident.occurred_on.isoformat()} is after the evaluation "
+                                 f"date {on.isoformat()}"))
+        for index, title in enumerate(app.titles or ()):
+            if title.year > on.year:
+                problems.append((f"titles[{index}].year", f"{title.year} is after the year of "
+                                 f"the evaluation date {on.isoformat()}"))
+        if app.filing is not None:
+            for name in ("online_filed_on", "paper_submitted_on"):
+                value = getattr(app.filing, name)
+                if value is not None and value > on:
+                    problems.append((f"filing.{name}", f"{value.isoformat()} is after the "
+                                     f"evaluation date {on.isoformat()}"))
+        claims, inferred = (None, False) if app.scenarios is None else _resolve_claims(
+            pack, app.scenarios, problems)
+        if problems:
+            raise ApplicationError(problems)
+        return build_facts(app, on=on, claims=claims, kpi_ids=kpi_ids), inferred
+
+    # --- assessment -----------------------------------------------------------------------
+
+    def assess(
+        self,
+        application: Application | Mapping[str, Any],
+        *,
+        jurisdiction: str,
+        on: dt.date | None = None,
+        tier: Tier | str | None = None,
+    ) -> Assessment:
+        """Assess ``application`` under ``jurisdiction`` on date ``on``.
+
+        ``on`` defaults to the application's ``dated``; the system clock is never read.
+        ``tier`` restricts the assessment to one tier.  Raises :class:`ApplicationError`
+        (bad input), :class:`OutOfValidityError`, :class:`UnknownJurisdictionError`,
+        :class:`PluginError` or :class:`EngineError`.
+        """
+        app = self._coerce(application)
+        day = self._date(app, on)
+        wanted: tuple[Tier, ...]
+        if tier is None:
+            wanted = Tier.ordered()
+        else:
+            try:
+                wanted = (Tier(tier),)
+            except ValueError:
+                raise ApplicationError([("tier", f"unknown tier {tier!r}; tiers: "
+                                         + ", ".join(t.value for t in Tier.ordered()))]) from None
+        pack = self.pack(jurisdiction, on=day)
+        facts, inferred = self._prepare(pack, app, day)
+        if self._adapter is not None:
+            derivation = evaluate_durable(self._adapter, pack, facts)
+        else:
+            derivation = evaluate_reference(pack, facts)
+        return _assemble(pack, app, facts, derivation, wanted, inferred, self.backend)
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _resolve_claims(pack: RulePack, claims: Sequence[ScenarioClaim],
+                    problems: Problems) -> tuple[tuple[ClaimFact, ...], bool]:
+    """Map each claim to a segment and the tiers it may count for; report bad claims."""
+    catalog = pack.catalog
+    code = pack.jurisdiction.code
+    resolved: list[ClaimFact] = []
+    inferred_used = False
+    rows = catalog.by_id() if catalog else {}
+    for index, claim in enumerate(claims):
+        where = f"scenarios[{index}]"
+        segment = claim.segment
+        if claim.guide_segment is not None:
+            known_guide = (*pack.guide_segments, *pack.guide_segments_unmapped)
+            if claim.guide_segment not in known_guide:
+                known = "、".join(known_guide) or "none"
+                problems.append((f"{where}.guide_segment", f"unknown 环节 {claim.guide_segment!r} "
+                                 f"for {code!r}; known: {known}"))
+                continue
+            mapped = pack.guide_segments.get(claim.guide_segment)
+            if segment is not None and mapped is not None and mapped is not segment:
+                problems.append((f"{where}.segment", f"{segment.value!r} contradicts "
+                                 f"guide_segment {claim.guide_segment!r}, which maps to "
+                                 f"{mapped.value!r}"))
+                continue
+            segment = segment or mapped
+        cells: frozenset[Tier] = frozenset(Tier)
+        row_inferred = False
+        if catalog is not None:
+            if claim.id is None:
+                problems.append((f"{where}.id", f"{code!r} has a scenario catalog; give the "
+                                 "scenario id (see `gradient-rules scenarios " + code + "`)"))
+                continue
+            row = rows.get(claim.id)
+            if row is None:
+                problems.append((f"{where}.id", f"unknown scenario {claim.id!r} in the {code!r} "
+                                 f"catalog; ids run {catalog.scenarios[0].id}.."
+                                 f"{catalog.scenarios[-1].id}"))
+                continue
+            if segment is not None and segment is not row.segment:
+                problems.append((f"{where}.segment", f"scenario {row.id} ({row.name_zh}) is in "
+                                 f"{row.segment.value!r}, not {segment.value!r}"))
+                continue
+            segment = row.segment
+            row_cells = row.cells()
+            row_inferred = row.source == "inferred"
+            if row_cells is not None and claim.tier not in row_cells:
+                problems.append((f"{where}.tier", f"scenario {row.id} ({row.name_zh}) has no "
+                                 f"{claim.tier.value} ({claim.tier.label_zh}) description (the "
+                                 "table shows \"/\"); claim a tier it describes: "
+                                 + ", ".join(t.value for t in sorted(row_cells))))
+                continue
+            if catalog.counting is CountingPolicy.AT_OR_ABOVE and row_cells is not None:
+                cells = row_cells
+        else:
+            if claim.id is not None:
+                problems.append((f"{where}.id", f"{code!r} has no scenario catalog; leave `id` "
+                                 "out and give `segment` or `guide_segment`"))
+                continue
+            if segment is None and claim.guide_segment is None:
+                problems.append((f"{where}.segment", "give `segment` (one of "
+                                 "factory_construction, research_and_design, "
+                                 "production_operations, production_management, "
+                                 "operations_management) or `guide_segment`"))
+                continue
+        inferred_used = inferred_used or row_inferred
+        resolved.append(ClaimFact(index, segment, claim.tier, cells, row_inferred))
+    return tuple(resolved), inferred_used
+
+
+def _cite(pack: RulePack, rule: Rule) -> CitedClause:
+    doc = pack.document(rule.citation.document)
+    return CitedClause(document=doc.id, document_title_zh=doc.title_zh,
+                       document_status=doc.status, clause=rule.citation.clause,
+                       text_zh=rule.citation.text_zh)
+
+
+def _assemble(pack: RulePack, app: Application, facts: CaseFacts, derivation: Derivation,
+              wanted: tuple[Tier, ...], inferred: bool, backend: Backend) -> Assessment:
+    ctx = EvaluationContext(
+        facts=facts, tallies=derivation.tallies,
+        attestation_texts={name: (t.zh, t.en) for name, t in pack.attestations.items()},
+    )
+    routes = {r.tier: r for r in pack.recognition}
+    tiers: list[TierAssessment] = []
+    for tier in wanted:
+        findings: list[Finding] = []
+        warnings: list[Notice] = []
+        for rule in pack.rules:
+            if tier not in rule.tiers:
+                continue
+            assert rule.condition is not None
+            outcome = derivation.outcome(rule.id, tier)
+            why = rule.condition.explain(ctx, tier, outcome)
+            findings.append(Finding(
+                rule_id=rule.id, tier=tier, outcome=outcome, strength=rule.strength,
+                title_en=rule.title_en, title_zh=rule.title_zh, citation=_cite(pack, rule),
+                observed=why.observed, required=why.required,
+                message_zh=why.message_zh, message_en=why.message_en,
+                relation=rule.relation, relates_to=rule.relates_to,
+            ))
+            if rule.strength is Strength.IN_PRINCIPLE and outcome is not Outcome.MET:
+                unknown = outcome is Outcome.UNKNOWN
+                warnings.append(Notice(
+                    code="in_principle_unknown" if unknown else "in_principle_shortfall",
+                    rule_id=rule.id,
+                    message_zh=f"{rule.id}（原则上）{'无法判断' if unknown else '未满足'}："
+                               f"{why.message_zh}；供评审专家研判，不自动否决",
+                    message_en=f"{rule.id} (in principle) {'cannot be judged' if unknown else 'not met'}"
+                               f": {why.message_en}; for the reviewers, not an automatic refusal",
+                ))
+        route = routes.get(tier)
+        tiers.append(TierAssessment(
+            tier=tier, label_zh=pack.label(tier), verdict=derivation.verdict(tier),
+            findings=tuple(findings), warnings=tuple(warnings),
+            route=None if route is None else Route(authority_zh=route.authority_zh,
+                                                   authority_en=route.authority_en,
+                                                   rule_id=route.rule),
+        ))
+    notices = _pack_notices(pack, facts.on, inferred)
+    notices.extend(_next_tier(pack, tiers))
+    return Assessment(
+        jurisdiction=pack.jurisdiction.code, jurisdiction_name_zh=pack.jurisdiction.name_zh,
+        pack_version=pack.version, pack_status=pack.status, on=facts.on,
+        enterprise=app.enterprise.name, project_name=app.project_name, backend=backend,
+        tiers=tuple(tiers), warnings=tuple(notices),
+    )
+
+
+def _pack_notices(pack: RulePack, on: dt.date, inferred: bool) -> list[Notice]:
+    notices: list[Notice] = []
+    doc = pack.documents[0]
+    if doc.status is not DocumentStatus.IN_FORCE:
+        notices.append(Notice(
+            code="draft_document",
+            message_zh=f"依据文件《{doc.title_zh}》为{doc.status.label_zh}，正式文件可能不同",
+            message_en=f"the rules come from a {doc.status.value.replace('_', ' ')} "
+                       f"({doc.title_en}); the final text may differ",
+        ))
+    later = pack.later_edition
+    if later is not None and on >= later.warn_from:
+        notices.append(Notice(code="superseded_edition", message_zh=later.note_zh,
+                              message_en=later.note_en))
+    if pack.catalog is not None and not pack.catalog.complete:
+        notices.append(Notice(
+            code="incomplete_catalog", rule_id=pack.catalog.counting_rule,
+            message_zh=f"《{pack.catalog.title_zh}》收到的文本不完整，部分行或单元格缺失",
+            message_en="the scenario catalog as received is incomplete (rows or cells missing)",
+        ))
+    if inferred:
+        notices.append(Notice(
+            code="inferred_data",
+            message_zh="部分申报场景属于推断得出的目录行（source = inferred），尚未与官方文本核对",
+            message_en="some claimed scenarios rely on catalog rows marked inferred, not yet "
+                       "checked against the official text",
+        ))
+    return notices
+
+
+def _next_tier(pack: RulePack, tiers: Sequence[TierAssessment]) -> list[Notice]:
+    ladder = next((p for p in pack.provisions if p.applies_as == "tier_ladder"), None)
+    if ladder is None or len(tiers) < len(Tier):
+        return []
+    eligible = [t.tier for t in tiers if t.verdict is Verdict.ELIGIBLE]
+    if not eligible:
+        return []
+    top = max(eligible, key=lambda t: t.rank)
+    if top is Tier.LEADING:
+        return []
+    nxt = Tier.from_rank(top.rank + 1)
+    return [Notice(
+        code="next_tier", rule_id=ladder.id,
+        message_zh=f"已符合{pack.label(top)}条件；鼓励向{pack.label(nxt)}升级",
+        message_en=f"eligible for {top.value}; the programme encourages upgrading to {nxt.value}",
+    )]

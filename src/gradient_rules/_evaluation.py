@@ -1,0 +1,214 @@
+"""Two evaluators of one rule pack: durable-rules forward chaining, and plain Python.
+
+Both read the same flat facts (``_facts``) and return a :class:`Derivation`.  The durable
+ruleset chains in three levels, all inside the engine:
+
+1. ``claim`` -> ``qualifying`` (scenario counts toward a tier) -> ``covered`` (segment);
+2. case / incident / tally facts -> ``outcome`` facts (a rule not met or unknown for a tier);
+3. ``outcome`` -> refusal, undetermined or in-principle warning for the tier.
+
+Between the input batch and the tally batch, Python counts the qualifying facts the engine
+derived (durable-rules has no counting quantifier; see the field notes, Q6).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ._conditions import EvaluationContext, worst
+from ._durable import DurableAdapter, RuleSpec, Session
+from ._facts import CaseFacts, Tally, tally_qualifying
+from ._rulepack import RulePack
+from ._vocabulary import Outcome, Strength, Tier, Verdict
+
+__all__ = ["Derivation", "compile_pack", "evaluate_durable", "evaluate_reference"]
+
+Backend = Literal["durable", "reference"]
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """What an evaluator derived for one application."""
+
+    qualifying: frozenset[tuple[int, Tier]]
+    """(claim index, tier) pairs: the claim counts toward the tier."""
+    tallies: Mapping[Tier, Tally] | None
+    """Counts per tier; ``None`` when scenarios were not stated."""
+    outcomes: Mapping[tuple[str, Tier], Outcome]
+    """Outcome per (rule id, tier); a pair that is absent was met."""
+    refused: Mapping[Tier, frozenset[str]] = field(default_factory=dict)
+    """Must-rules not met, per tier."""
+    undetermined: Mapping[Tier, frozenset[str]] = field(default_factory=dict)
+    """Must-rules unknown, per tier."""
+    shortfalls: Mapping[Tier, frozenset[str]] = field(default_factory=dict)
+    """In-principle rules not met or unknown, per tier."""
+
+    def outcome(self, rule_id: str, tier: Tier) -> Outcome:
+        """The outcome of a rule for a tier."""
+        return self.outcomes.get((rule_id, tier), Outcome.MET)
+
+    def verdict(self, tier: Tier) -> Verdict:
+        """Not eligible on any refusal; undetermined on any unknown must-rule; else eligible."""
+        if self.refused.get(tier):
+            return Verdict.NOT_ELIGIBLE
+        if self.undetermined.get(tier):
+            return Verdict.UNDETERMINED
+        return Verdict.ELIGIBLE
+
+
+def _strength_of(pack: RulePack) -> dict[str, Strength]:
+    return {rule.id: rule.strength for rule in pack.rules}
+
+
+# --- durable-rules ----------------------------------------------------------------------
+
+
+def _derive_qualifying(tier: Tier) -> Any:
+    def action(session: Session, matched: Mapping[str, Mapping[str, Any]]) -> None:
+        claim = matched["claim"]
+        session.record("qualifying", (int(claim["claim"]), tier))
+        fact: dict[str, Any] = {"kind": "qualifying", "claim": claim["claim"], "tier": tier.rank}
+        if "segment" in claim:
+            fact["segment"] = claim["segment"]
+        session.derive(fact)
+    return action
+
+
+def _derive_covered(session: Session, matched: Mapping[str, Mapping[str, Any]]) -> None:
+    q = matched["qualifying"]
+    session.record("covered", (int(q["tier"]), str(q["segment"])))
+    session.derive({"kind": "covered", "tier": q["tier"], "segment": q["segment"]})
+
+
+def _derive_outcome(rule_id: str, tier: Tier, status: Outcome, strength: Strength) -> Any:
+    def action(session: Session, matched: Mapping[str, Mapping[str, Any]]) -> None:
+        session.derive({"kind": "outcome", "rule": rule_id, "tier": tier.rank,
+                        "status": status.value, "strength": strength.value})
+    return action
+
+
+def _verdict_signal(name: str) -> Any:
+    def action(session: Session, matched: Mapping[str, Mapping[str, Any]]) -> None:
+        o = matched["outcome"]
+        session.record(name, (str(o["rule"]), Tier.from_rank(int(o["tier"])), str(o["status"])))
+    return action
+
+
+def compile_pack(pack: RulePack) -> list[RuleSpec]:
+    """Compile a pack into durable-rules rule specs."""
+    specs: list[RuleSpec] = []
+    for tier in Tier.ordered():
+        specs.append(RuleSpec(
+            f"qualify|{tier.value}",
+            (("claim", {"$and": [{"kind": "claim"}, {"$gte": {"reached": tier.rank}},
+                                 {"$iany": {"cells": {"$i": tier.rank}}}]}),),
+            _derive_qualifying(tier),
+        ))
+    specs.append(RuleSpec(
+        "cover", (("qualifying", {"$and": [{"kind": "qualifying"}, {"$ex": {"segment": 1}}]}),),
+        _derive_covered,
+    ))
+    for rule in pack.rules:
+        assert rule.condition is not None, f"{rule.id}: unresolved adoption"
+        for tier in rule.tiers:
+            for index, check in enumerate(rule.condition.checks(tier)):
+                specs.append(RuleSpec(
+                    f"{rule.id}|{tier.value}|{index}", check.patterns,
+                    _derive_outcome(rule.id, tier, check.status, rule.strength),
+                ))
+    for name, status, strength in (
+        ("refuse", Outcome.NOT_MET, Strength.MUST),
+        ("undetermined", Outcome.UNKNOWN, Strength.MUST),
+        ("shortfall", Outcome.NOT_MET, Strength.IN_PRINCIPLE),
+        ("shortfall", Outcome.UNKNOWN, Strength.IN_PRINCIPLE),
+    ):
+        specs.append(RuleSpec(
+            f"verdict|{name}|{status.value}|{strength.value}",
+            (("outcome", {"$and": [{"kind": "outcome"}, {"status": status.value},
+                                   {"strength": strength.value}]}),),
+            _verdict_signal(name),
+        ))
+    specs.append(RuleSpec(
+        "collect", (("outcome", {"kind": "outcome"}),), _verdict_signal("outcome"),
+    ))
+    return specs
+
+
+def _group(items: Sequence[tuple[str, Tier, str]]) -> dict[Tier, frozenset[str]]:
+    grouped: dict[Tier, set[str]] = {}
+    for rule_id, tier, _ in items:
+        grouped.setdefault(tier, set()).add(rule_id)
+    return {tier: frozenset(ids) for tier, ids in grouped.items()}
+
+
+def evaluate_durable(adapter: DurableAdapter, pack: RulePack, facts: CaseFacts) -> Derivation:
+    """Evaluate with the durable-rules ruleset of ``pack`` (registered on first use)."""
+    if not adapter.is_registered(pack.ruleset_name):
+        adapter.register(pack.ruleset_name, compile_pack(pack))
+
+    def driver(session: Session) -> Derivation:
+        session.assert_facts(facts.input_facts())
+        tallies: dict[Tier, Tally] | None = None
+        if facts.claims is not None:
+            tallies = tally_qualifying(facts.claims, session.results.get("qualifying", []))
+            session.assert_facts([tally.as_fact() for tally in tallies.values()])
+        results = session.results
+        statuses: dict[tuple[str, Tier], list[Outcome]] = {}
+        for rule_id, tier, status in results.get("outcome", []):
+            statuses.setdefault((rule_id, tier), []).append(Outcome(status))
+        refused = _group(results.get("refuse", []))
+        return Derivation(
+            qualifying=frozenset(results.get("qualifying", [])),
+            tallies=tallies,
+            outcomes={key: worst(values) for key, values in statuses.items()},
+            refused=refused,
+            # A rule both not met and unknown (Kleene: not met) is a refusal only.
+            undetermined={tier: ids - refused.get(tier, frozenset())
+                          for tier, ids in _group(results.get("undetermined", [])).items()},
+            shortfalls=_group(results.get("shortfall", [])),
+        )
+
+    return adapter.evaluate(pack.ruleset_name, driver)
+
+
+# --- plain Python -----------------------------------------------------------------------
+
+
+def evaluate_reference(pack: RulePack, facts: CaseFacts) -> Derivation:
+    """Evaluate the same pack directly in Python (the reference the engine is tested on)."""
+    qualifying: set[tuple[int, Tier]] = set()
+    tallies: dict[Tier, Tally] | None = None
+    if facts.claims is not None:
+        for claim in facts.claims:
+            for tier in Tier:
+                if claim.reached.rank >= tier.rank and tier in claim.cells:
+                    qualifying.add((claim.index, tier))
+        tallies = tally_qualifying(facts.claims, qualifying)
+    ctx = EvaluationContext(facts=facts, tallies=tallies, attestation_texts={})
+    outcomes: dict[tuple[str, Tier], Outcome] = {}
+    refused: dict[Tier, set[str]] = {}
+    undetermined: dict[Tier, set[str]] = {}
+    shortfalls: dict[Tier, set[str]] = {}
+    for rule in pack.rules:
+        assert rule.condition is not None, f"{rule.id}: unresolved adoption"
+        for tier in rule.tiers:
+            outcome = rule.condition.evaluate(ctx, tier)
+            if outcome is Outcome.MET:
+                continue
+            outcomes[(rule.id, tier)] = outcome
+            if rule.strength is Strength.IN_PRINCIPLE:
+                shortfalls.setdefault(tier, set()).add(rule.id)
+            elif outcome is Outcome.NOT_MET:
+                refused.setdefault(tier, set()).add(rule.id)
+            else:
+                undetermined.setdefault(tier, set()).add(rule.id)
+    return Derivation(
+        qualifying=frozenset(qualifying),
+        tallies=tallies,
+        outcomes=outcomes,
+        refused={t: frozenset(v) for t, v in refused.items()},
+        undetermined={t: frozenset(v) for t, v in undetermined.items()},
+        shortfalls={t: frozenset(v) for t, v in shortfalls.items()},
+    )

@@ -1,0 +1,226 @@
+"""The pluggy registry: collect, type-check and de-duplicate what plugins provide.
+
+A broken plugin is reported as a :class:`PluginError` naming it, and the others still load.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pluggy
+
+from . import _hookspecs
+from ._conditions import Condition
+from ._errors import GradientRulesError, PluginError
+from ._hookspecs import JurisdictionSource
+from ._rulepack import ConditionKinds, JurisdictionInfo, Rule, RulePack, load_jurisdiction
+from ._vocabulary import Relation
+
+__all__ = ["Registry", "build_registry"]
+
+ENTRY_POINT_GROUP = "gradient_rules"
+
+
+@dataclass
+class Registered:
+    """One jurisdiction as loaded."""
+
+    info: JurisdictionInfo
+    packs: tuple[RulePack, ...]
+    plugin: str
+
+
+@dataclass
+class Registry:
+    """Everything the installed or given plugins provide."""
+
+    jurisdictions: dict[str, Registered] = field(default_factory=dict)
+    problems: list[PluginError] = field(default_factory=list)
+    broken: dict[str, PluginError] = field(default_factory=dict)
+    """Jurisdiction code -> the error that keeps it from loading."""
+    kinds: ConditionKinds = field(default_factory=ConditionKinds)
+    plugin_names: list[str] = field(default_factory=list)
+
+
+def _impls(pm: pluggy.PluginManager, hook_name: str) -> list[Any]:
+    hook = getattr(pm.hook, hook_name)
+    return list(hook.get_hookimpls())
+
+
+def _call(impl: Any, hook: str) -> list[Any]:
+    try:
+        result = impl.function()
+    except GradientRulesError:
+        raise
+    except Exception as error:
+        raise PluginError(f"hook {hook} raised {type(error).__name__}: {error}",
+                          plugin=impl.plugin_name) from error
+    if result is None:
+        return []
+    if isinstance(result, str | bytes) or not isinstance(result, Iterable):
+        raise PluginError(f"hook {hook} must return an iterable, got {type(result).__name__}",
+                          plugin=impl.plugin_name)
+    return list(result)
+
+
+def _base_pack(base: Registered, pack: RulePack) -> RulePack:
+    covering = [p for p in base.packs if p.covers(pack.valid_from)]
+    candidates = covering or list(base.packs)
+    return max(candidates, key=lambda p: p.valid_from)
+
+
+def _resolve_relations(reg: Registry) -> None:
+    """Fill adopted rules from the base jurisdiction and check every ``relates_to``."""
+    for code, item in list(reg.jurisdictions.items()):
+        base_code = item.info.base
+        if base_code is None:
+            continue
+        base = reg.jurisdictions.get(base_code)
+        if base is None:
+            error = PluginError(
+                f"jurisdiction {code!r} has base {base_code!r}, which no plugin provides"
+                + (f" ({reg.broken[base_code]})" if base_code in reg.broken else ""),
+                plugin=item.plugin)
+            reg.problems.append(error)
+            reg.broken[code] = error
+            del reg.jurisdictions[code]
+            continue
+        resolved: list[RulePack] = []
+        try:
+            for pack in item.packs:
+                base_rules = {r.id: r for r in _base_pack(base, pack).rules}
+                rules: list[Rule] = []
+                for rule in pack.rules:
+                    unknown = [i for i in rule.relates_to if i not in base_rules]
+                    if unknown:
+                        raise PluginError(
+                            f"{code}/{pack.version}: rule {rule.id} relates to "
+                            f"{', '.join(unknown)}, not a rule of {base_code!r}",
+                            plugin=item.plugin)
+                    if rule.condition is None:
+                        if rule.relation is not Relation.ADOPTS or len(rule.relates_to) != 1:
+                            raise PluginError(
+                                f"{code}/{pack.version}: rule {rule.id} has no condition; only "
+                                "a rule adopting exactly one base rule may omit it",
+                                plugin=item.plugin)
+                        source = base_rules[rule.relates_to[0]]
+                        rule = rule.model_copy(update={
+                            "condition": source.condition,
+                            "tiers": rule.tiers or source.tiers,
+                        })
+                    rules.append(rule)
+                resolved.append(pack.model_copy(update={"rules": tuple(rules)}))
+        except PluginError as error:
+            reg.problems.append(error)
+            reg.broken[code] = error
+            del reg.jurisdictions[code]
+            continue
+        item.packs = tuple(resolved)
+
+
+def build_registry(plugins: Sequence[object] | None, *, entry_points: bool) -> Registry:
+    """Register ``plugins`` (and, if asked, installed entry points) and load their data."""
+    pm = pluggy.PluginManager(_hookspecs.PROJECT)
+    pm.add_hookspecs(_hookspecs)
+    reg = Registry()
+    if entry_points:
+        _load_entry_points(pm, reg)
+    for plugin in plugins or ():
+        name = getattr(plugin, "__name__", None) or type(plugin).__name__
+        try:
+            pm.register(plugin, name=name)
+        except ValueError as error:
+            reg.problems.append(PluginError(f"could not register: {error}", plugin=name))
+    try:
+        pm.check_pending()
+    except pluggy.PluginValidationError as error:
+        raise PluginError(
+            f"{error}; hook implementations must be named after a hook in docs/hooks.md",
+            plugin=getattr(error, "plugin_name", None)) from None
+    reg.plugin_names = [name for name, _ in pm.list_name_plugin()]
+
+    extra: list[tuple[str, type[Condition]]] = []
+    for impl in _impls(pm, "gradient_rules_condition_kinds"):
+        try:
+            extra.extend((impl.plugin_name, kind)
+                         for kind in _call(impl, "gradient_rules_condition_kinds"))
+        except PluginError as error:
+            reg.problems.append(error)
+    try:
+        reg.kinds = ConditionKinds(extra)
+    except PluginError as error:
+        reg.problems.append(error)
+        reg.kinds = ConditionKinds()
+
+    owners: dict[str, str] = {}
+    for impl in _impls(pm, "gradient_rules_jurisdictions"):
+        try:
+            sources = _call(impl, "gradient_rules_jurisdictions")
+        except PluginError as error:
+            reg.problems.append(error)
+            continue
+        for source in sources:
+            if not isinstance(source, JurisdictionSource):
+                reg.problems.append(PluginError(
+                    "gradient_rules_jurisdictions must yield JurisdictionSource, got "
+                    f"{type(source).__name__}", plugin=impl.plugin_name))
+                continue
+            if source.code in owners:
+                error = PluginError(
+                    f"jurisdiction {source.code!r} is provided by both {owners[source.code]!r} "
+                    f"and {impl.plugin_name!r}; uninstall one of them", plugin=impl.plugin_name)
+                reg.problems.append(error)
+                reg.broken[source.code] = error
+                reg.jurisdictions.pop(source.code, None)
+                continue
+            owners[source.code] = impl.plugin_name
+            try:
+                info, packs = load_jurisdiction(source.data, reg.kinds, plugin=impl.plugin_name)
+            except PluginError as error:
+                reg.problems.append(error)
+                reg.broken[source.code] = error
+                continue
+            if info.code != source.code:
+                error = PluginError(
+                    f"declares jurisdiction {source.code!r} but its jurisdiction.toml says "
+                    f"{info.code!r}", plugin=impl.plugin_name)
+                reg.problems.append(error)
+                reg.broken[source.code] = error
+                continue
+            reg.jurisdictions[info.code] = Registered(info, packs, impl.plugin_name)
+
+    _check_rule_ids(reg)
+    _resolve_relations(reg)
+    return reg
+
+
+def _check_rule_ids(reg: Registry) -> None:
+    seen: dict[str, str] = {}
+    for code, item in sorted(reg.jurisdictions.items()):
+        ids = {rule_id for pack in item.packs for rule_id in pack.rule_ids()}
+        for rule_id in sorted(ids):
+            other = seen.setdefault(rule_id, code)
+            if other != code:
+                reg.problems.append(PluginError(
+                    f"rule id {rule_id!r} is used by both {other!r} "
+                    f"({reg.jurisdictions[other].plugin}) and {code!r} ({item.plugin}); "
+                    "rule ids are never shared: give the provincial rule its own id and "
+                    "declare `relates_to`", plugin=item.plugin))
+
+
+def _load_entry_points(pm: pluggy.PluginManager, reg: Registry) -> None:
+    from importlib.metadata import entry_points
+
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            plugin = ep.load()
+        except Exception as error:
+            reg.problems.append(PluginError(
+                f"entry point {ep.value!r} failed to import: {type(error).__name__}: {error}",
+                plugin=ep.name))
+            continue
+        if pm.is_registered(plugin) or pm.get_plugin(ep.name) is not None:
+            continue
+        pm.register(plugin, name=ep.name)
