@@ -162,7 +162,7 @@ def _missing_tiers(name: str, value: PerTier, tiers: Sequence[Tier]) -> list[str
 
 _LEVEL_FIELDS: dict[str, tuple[str, str, str]] = {
     # field: (fact key, English name, Chinese name)
-    "maturity_level": ("maturity", "GB/T 39116 maturity level", "智能制造能力成熟度"),
+    "maturity_level": ("maturity", "GB/T 39116 maturity", "智能制造能力成熟度"),
     "digital_transformation_level": ("dt_level", "digital-transformation level", "数字化转型水平"),
 }
 

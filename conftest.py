@@ -1,0 +1,25 @@
+"""Fixtures for every test: engines built from explicit plugin objects."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gradient_rules_national
+import pytest
+
+from gradient_rules import Engine
+
+
+@pytest.fixture(scope="session")
+def national() -> Any:
+    return gradient_rules_national
+
+
+@pytest.fixture(scope="session")
+def engine(national: Any) -> Engine:
+    return Engine(plugins=[national])
+
+
+@pytest.fixture(scope="session")
+def reference_engine(national: Any) -> Engine:
+    return Engine(plugins=[national], backend="reference")

@@ -1,0 +1,253 @@
+"""The ``gradient-rules`` command.
+
+Exit codes: 0 done; 1 assessed, and the tier asked for with ``--tier`` is not eligible
+(not eligible or undetermined); 2 bad input (file, field, date, jurisdiction, option);
+3 a plugin or the engine is broken.  Every subcommand takes ``--format json`` with a
+stable shape; errors in JSON mode are printed as ``{"error": {...}}`` on standard output.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+from collections.abc import Callable
+from typing import Any, NoReturn, TypeVar
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from ._application import Application
+from ._assessment import Assessment
+from ._engine import Engine
+from ._errors import ApplicationError, GradientRulesError, UnknownJurisdictionError
+from ._loading import load_application
+from ._render import render_markdown, render_table
+from ._vocabulary import Verdict
+
+__all__ = ["main"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_NOT_ELIGIBLE = 1
+EXIT_BAD_INPUT = 2
+EXIT_BROKEN = 3
+
+
+def _console() -> Console:
+    width = None if sys.stdout.isatty() else int(os.environ.get("COLUMNS", "140"))
+    return Console(width=width, soft_wrap=False, highlight=False)
+
+
+def _emit_json(payload: Any) -> None:
+    click.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
+
+
+def _fail(error: GradientRulesError, fmt: str) -> NoReturn:
+    bad_input = isinstance(error, ApplicationError | UnknownJurisdictionError)
+    code = EXIT_BAD_INPUT if bad_input else EXIT_BROKEN
+    if fmt == "json":
+        problems = [{"field": f, "message": m} for f, m in getattr(error, "problems", ())]
+        _emit_json({"error": {"type": type(error).__name__, "message": str(error),
+                              "problems": problems}})
+    else:
+        click.echo(f"error: {error}", err=True)
+    sys.exit(code)
+
+
+def _engine() -> Engine:
+    return Engine.from_installed(strict=False)
+
+
+def _date(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD",
+                                 param_hint="'--on'") from None
+
+
+def _format_option(*choices: str) -> Callable[[F], F]:
+    return click.option("--format", "fmt", type=click.Choice(choices), default=choices[0],
+                        show_default=True, help="Output format.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="gradient-rules")
+def cli() -> None:
+    """Assess smart factories against the tiers of 智能工厂梯度培育, with citations."""
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--jurisdiction", "-j", default="national", show_default=True,
+              help="Jurisdiction code (see `gradient-rules plugins`).")
+@click.option("--on", "on", help="Evaluation date YYYY-MM-DD (default: the application's "
+              "`dated`).")
+@click.option("--tier", type=click.Choice(["basic", "advanced", "excellent", "leading"]),
+              help="Assess one tier; exit 1 unless it is eligible.")
+@_format_option("table", "json", "markdown")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="Language of messages.")
+def assess(file: str, jurisdiction: str, on: str | None, tier: str | None, fmt: str,
+           lang: str) -> None:
+    """Assess the application in FILE (JSON, TOML or YAML)."""
+    day = _date(on)
+    try:
+        application = load_application(file)
+        result: Assessment = _engine().assess(application, jurisdiction=jurisdiction, on=day,
+                                              tier=tier)
+    except GradientRulesError as error:
+        _fail(error, fmt)
+    if fmt == "json":
+        _emit_json(result.model_dump(mode="json"))
+    elif fmt == "markdown":
+        click.echo(render_markdown(result, lang="zh" if lang == "zh" else "en"), nl=False)
+    else:
+        render_table(result, _console(), lang="zh" if lang == "zh" else "en")
+    if tier is not None and result.tier(tier).verdict is not Verdict.ELIGIBLE:
+        sys.exit(EXIT_NOT_ELIGIBLE)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--jurisdiction", "-j", default="national", show_default=True)
+@click.option("--on", "on", help="Evaluation date YYYY-MM-DD.")
+@_format_option("table", "json")
+def validate(file: str, jurisdiction: str, on: str | None, fmt: str) -> None:
+    """Check FILE against the schema and the jurisdiction, without assessing."""
+    day = _date(on)
+    try:
+        app: Application = _engine().validate(load_application(file),
+                                              jurisdiction=jurisdiction, on=day)
+    except GradientRulesError as error:
+        _fail(error, fmt)
+    if fmt == "json":
+        _emit_json({"valid": True, "file": file, "jurisdiction": jurisdiction,
+                    "enterprise": app.enterprise.name})
+    else:
+        click.echo(f"{file}: valid for {jurisdiction!r}")
+
+
+@cli.command()
+@_format_option("table", "json")
+def plugins(fmt: str) -> None:
+    """List installed plugins, their jurisdictions and packs, and any plugin problems."""
+    engine = _engine()
+    rows = []
+    for info in engine.jurisdictions():
+        rows.append({
+            "code": info.code, "name_zh": info.name_zh, "name_en": info.name_en,
+            "base": info.base, "plugin": engine.plugin_of(info.code),
+            "packs": [{"version": p.version, "status": p.status.value,
+                       "valid_from": p.valid_from.isoformat(),
+                       "valid_until": p.valid_until.isoformat() if p.valid_until else None,
+                       "rules": len(p.rules)}
+                      for p in engine.packs(info.code)],
+        })
+    problems = [str(p) for p in engine.problems]
+    if fmt == "json":
+        _emit_json({"plugins": list(engine.plugin_names), "jurisdictions": rows,
+                    "problems": problems})
+    else:
+        table = Table("code", "name", "plugin", "packs")
+        for row in rows:
+            packs = "; ".join(f"{p['version']} ({p['status']}, {p['rules']} rules)"
+                              for p in row["packs"])
+            table.add_row(row["code"], f"{row['name_zh']} {row['name_en']}", row["plugin"], packs)
+        _console().print(table)
+        for problem in problems:
+            click.echo(f"problem: {problem}", err=True)
+    if problems:
+        sys.exit(EXIT_BROKEN)
+
+
+@cli.command()
+@click.argument("jurisdiction")
+@click.option("--on", "on", help="Date YYYY-MM-DD selecting the pack (default: the latest).")
+@_format_option("table", "json")
+def rules(jurisdiction: str, on: str | None, fmt: str) -> None:
+    """List the rules of JURISDICTION with their tiers, strength and clause."""
+    day = _date(on)
+    try:
+        pack = _engine().pack(jurisdiction, on=day)
+    except GradientRulesError as error:
+        _fail(error, fmt)
+    if fmt == "json":
+        _emit_json({
+            "jurisdiction": jurisdiction, "version": pack.version,
+            "status": pack.status.value,
+            "rules": [rule.model_dump(mode="json") for rule in pack.rules],
+            "provisions": [p.model_dump(mode="json") for p in pack.provisions],
+        })
+        return
+    table = Table("id", "tiers", "strength", "rule", "clause")
+    for rule in pack.rules:
+        doc = pack.document(rule.citation.document)
+        table.add_row(rule.id, ", ".join(t.value for t in rule.tiers), rule.strength.value,
+                      f"{rule.title_zh}\n{rule.title_en}",
+                      f"《{doc.title_zh}》{rule.citation.clause}")
+    for prov in pack.provisions:
+        doc = pack.document(prov.citation.document)
+        table.add_row(prov.id, "-", prov.applies_as, f"{prov.title_zh}\n{prov.title_en}",
+                      f"《{doc.title_zh}》{prov.citation.clause}")
+    _console().print(table)
+
+
+@cli.command()
+@click.argument("jurisdiction")
+@click.option("--on", "on", help="Date YYYY-MM-DD selecting the pack (default: the latest).")
+@_format_option("table", "json")
+def scenarios(jurisdiction: str, on: str | None, fmt: str) -> None:
+    """Print the scenario catalog of JURISDICTION (or its segment map if it has none)."""
+    day = _date(on)
+    try:
+        pack = _engine().pack(jurisdiction, on=day)
+    except GradientRulesError as error:
+        _fail(error, fmt)
+    catalog = pack.catalog
+    if fmt == "json":
+        _emit_json({
+            "jurisdiction": jurisdiction, "version": pack.version,
+            "catalog": None if catalog is None else catalog.model_dump(mode="json"),
+            "guide_segments": {k: v.value for k, v in pack.guide_segments.items()},
+            "guide_segments_unmapped": list(pack.guide_segments_unmapped),
+        })
+        return
+    console = _console()
+    if catalog is None:
+        console.print(f"{jurisdiction!r} has no scenario catalog: coverage comes from the "
+                      "segments the application claims, directly or through the scenario "
+                      "guide's 环节:")
+        table = Table("guide 环节", "segment")
+        for name, segment in pack.guide_segments.items():
+            table.add_row(name, f"{segment.label_zh} {segment.value}")
+        for name in pack.guide_segments_unmapped:
+            table.add_row(name, "(no segment)")
+        console.print(table)
+        return
+    table = Table("id", "segment", "scenario", "tiers described", "source",
+                  title=f"{catalog.title_zh}{'' if catalog.complete else ' (incomplete)'}")
+    for row in catalog.scenarios:
+        cells = row.cells()
+        described = "unknown" if cells is None else ", ".join(
+            t.value + ("*" if t in row.cut_off else "") for t in sorted(cells))
+        table.add_row(row.id, row.segment.label_zh, row.name_zh, described, row.source)
+    console.print(table)
+
+
+@cli.command()
+@click.argument("which", type=click.Choice(["application", "assessment"]))
+def schema(which: str) -> None:
+    """Print the JSON Schema of an application or an assessment."""
+    model = Application if which == "application" else Assessment
+    _emit_json(model.model_json_schema())
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    cli(prog_name="gradient-rules")

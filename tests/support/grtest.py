@@ -1,0 +1,56 @@
+"""Application builders shared by the core and plugin tests (on pytest's pythonpath)."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from typing import Any
+
+
+ON = dt.date(2024, 11, 22)
+DELETE = object()
+
+NATIONAL_ATTESTATIONS = [
+    "competitive", "sound_operations_and_finances", "no_bad_credit_record", "no_violations",
+    "secure_and_controllable", "organisation_and_talent", "kpis_above_province_average",
+    "kpis_leading_in_province", "leading_role_in_province", "kpis_leading_nationally",
+    "national_leadership_and_supply_chain", "promotable_solution_and_standards",
+    "talent_training_system", "kpis_leading_globally", "global_benchmark_replicated",
+    "solutions_exported_and_standards", "leading_talent_and_external_guidance",
+]
+
+ALL_SEGMENTS = ["factory_construction", "research_and_design", "production_operations",
+                "production_management", "operations_management"]
+
+
+def leading_application() -> dict[str, Any]:
+    """An application that meets every national rule at every tier (on ON)."""
+    return {
+        "enterprise": {"name": "样例智造有限公司", "above_designated_size": True,
+                       "independent_legal_person": True, "province": "jiangsu"},
+        "dated": ON.isoformat(),
+        "construction_completed": True,
+        "self_assessment": {"maturity_level": 4, "digital_transformation_level": 4},
+        "attestations": dict.fromkeys(NATIONAL_ATTESTATIONS, True),
+        "incidents": [],
+        "scenarios": [{"segment": s, "tier": "leading", "name": f"场景{i}"}
+                      for i, s in enumerate(ALL_SEGMENTS)],
+        "kpis": {"KPI-01": 90.0},
+        "filing": {"online_filed_on": "2024-11-15", "paper_submitted_on": "2024-11-20"},
+    }
+
+
+def patched(base: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    """A deep copy of ``base`` with dotted-path changes (``enterprise__province='x'``);
+    the value ``DELETE`` removes the key."""
+    data = copy.deepcopy(base)
+    for path, value in changes.items():
+        keys = path.split("__")
+        target = data
+        for key in keys[:-1]:
+            target = target.setdefault(key, {})
+        if value is DELETE:
+            target.pop(keys[-1], None)
+        else:
+            target[keys[-1]] = value
+    return data
