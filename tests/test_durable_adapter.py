@@ -1,0 +1,333 @@
+"""Regression tests for every crash path and silent failure in durable-rules-notes.md.
+
+Where the notes report a segfault, a control runs raw durable-rules in a subprocess to show
+the hazard is real on this build, and the same workload runs through the adapter.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+from grtest import ON, leading_application, patched
+
+from gradient_rules import Engine, EngineError, RuleEvaluationError
+from gradient_rules import _durable
+from gradient_rules._durable import SID, DurableAdapter, RuleSpec, Session, fnv1a_32
+
+
+def _run_python(code: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
+                          text=True, timeout=300, check=False)
+
+
+def _record(name: str) -> Any:
+    def action(session: Session, matched: Mapping[str, Mapping[str, Any]]) -> None:
+        session.record(name, {alias: dict(fact) for alias, fact in matched.items()})
+    return action
+
+
+JOIN = RuleSpec("join", (("a", {"kind": "a"}), ("b", {"kind": "b"})), _record("joined"))
+DERIVE = RuleSpec("derive", (("m", {"kind": "base"}),),
+                  lambda s, m: s.derive({"kind": "derived", "n": m["m"]["n"]}))
+SEE = RuleSpec("see", (("m", {"kind": "derived"}),), _record("derived"))
+
+
+@pytest.fixture
+def adapter() -> DurableAdapter:
+    adapter = DurableAdapter()
+    adapter.register("t", [JOIN, DERIVE, SEE])
+    return adapter
+
+
+# --- segfault: delete_state on a session where no action completed (notes §9.1) ---------
+
+RAW_PARKED = """
+from durable import engine
+class H(engine.Host):
+    def _run(self): pass
+h = H()
+h.register_rulesets({'t': {'join': {'all': [{'a': {'kind': 'a'}}, {'b': {'kind': 'b'}}],
+                                    'run': lambda c: None}}})
+for i in range(200):
+    h.assert_fact('t', {'sid': str(i), 'id': '1', 'kind': 'a'})
+    h.delete_state('t', str(i))
+print('survived')
+"""
+
+
+def test_raw_durable_segfaults_deleting_a_session_with_only_parked_facts() -> None:
+    result = _run_python(RAW_PARKED)
+    assert result.returncode == -11, (result.returncode, result.stderr[-500:])
+
+
+def test_the_sentinel_lets_the_adapter_delete_sessions_with_only_parked_facts() -> None:
+    result = _run_python("""
+        from gradient_rules._durable import DurableAdapter, RuleSpec
+        a = DurableAdapter()
+        a.register('t', [RuleSpec('join', (('a', {'kind': 'a'}), ('b', {'kind': 'b'})),
+                                  lambda s, m: None)])
+        for i in range(5000):
+            a.evaluate('t', lambda s: s.assert_facts([{'kind': 'a'}, {'kind': 'unseen'}]))
+        print('survived')
+    """)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "survived"
+    assert result.stderr == ""
+
+
+# --- segfault: 1024-session cap, retry after MemoryError (notes §4) ----------------------
+
+RAW_CAP = """
+from durable import engine
+class H(engine.Host):
+    def _run(self): pass
+h = H()
+h.register_rulesets({'t': {'r': {'all': [{'m': {'kind': 'x'}}], 'run': lambda c: None}}})
+for i in range(1025):
+    try:
+        h.assert_fact('t', {'sid': str(i), 'id': '1', 'kind': 'x'})
+    except MemoryError:
+        print('MemoryError at', i, flush=True)
+        h.assert_fact('t', {'sid': str(i), 'id': '1', 'kind': 'x'})
+print('survived')
+"""
+
+
+def test_raw_durable_caps_sessions_and_segfaults_on_retry() -> None:
+    result = _run_python(RAW_CAP)
+    assert "MemoryError at 1024" in result.stdout
+    assert result.returncode == -11, (result.returncode, result.stderr[-500:])
+
+
+def test_the_adapter_runs_far_more_than_1024_evaluations(adapter: DurableAdapter) -> None:
+    for n in range(3000):
+        got = adapter.evaluate("t", lambda s, n=n: (s.assert_facts([{"kind": "base", "n": n}]),
+                                                    s.results["derived"])[1])
+        assert got == [{"m": {"kind": "derived", "n": n, "sid": SID, "id": "2"}}]
+
+
+def test_no_session_survives_an_evaluation(adapter: DurableAdapter) -> None:
+    adapter.evaluate("t", lambda s: s.assert_facts([{"kind": "a"}]))
+    with pytest.raises(EngineError, match="309"):
+        adapter._call("t", "get_state", SID)
+
+    def failing(session: Session) -> None:
+        session.assert_facts([{"kind": "a"}])
+        raise ValueError("driver failed")
+
+    with pytest.raises(ValueError):
+        adapter.evaluate("t", failing)
+    with pytest.raises(EngineError, match="309"):
+        adapter._call("t", "get_state", SID)
+
+
+# --- sid hash collisions (notes §4, §9.3) -----------------------------------------------
+
+
+def test_the_sids_the_notes_report_do_collide_in_fnv1a() -> None:
+    assert fnv1a_32("case-478212") == fnv1a_32("case-1221200")
+
+
+def test_no_two_cases_ever_share_a_session(adapter: DurableAdapter) -> None:
+    # Case one holds an `a`, case two a `b`: merged, they would join.
+    first = adapter.evaluate("t", lambda s: (s.assert_facts([{"kind": "a"}]),
+                                             s.results.get("joined", []))[1])
+    second = adapter.evaluate("t", lambda s: (s.assert_facts([{"kind": "b"}]),
+                                              s.results.get("joined", []))[1])
+    assert first == [] and second == []
+    both = adapter.evaluate("t", lambda s: (s.assert_facts([{"kind": "a"}, {"kind": "b"}]),
+                                            s.results.get("joined", []))[1])
+    assert len(both) == 1  # the join itself works
+
+
+def test_explicit_fact_ids_are_collision_free_across_the_whole_range() -> None:
+    hashes = {fnv1a_32(str(i)) for i in range(_durable.MAX_FACTS)}
+    assert len(hashes) == _durable.MAX_FACTS
+
+
+def test_an_evaluation_with_too_many_facts_is_refused(adapter: DurableAdapter) -> None:
+    facts = [{"kind": "unseen", "n": i} for i in range(_durable.MAX_FACTS)]
+    with pytest.raises(EngineError, match="more than 9999 facts"):
+        adapter.evaluate("t", lambda s: s.assert_facts(facts))
+
+
+def test_identical_facts_are_both_kept(adapter: DurableAdapter) -> None:
+    # Content-hash identity would reject the second as "already observed".
+    got = adapter.evaluate("t", lambda s: (
+        s.assert_facts([{"kind": "a", "v": 9}, {"kind": "a", "v": 9}, {"kind": "b"}]),
+        s.results["joined"])[1])
+    assert len(got) == 2
+
+
+def test_identical_incidents_are_both_reported(engine: Engine) -> None:
+    incident = {"kind": "safety", "grade": "major", "occurred_on": "2024-01-01"}
+    app = patched(leading_application(), incidents=[incident, incident])
+    finding = engine.assess(app, jurisdiction="national", on=ON, tier="basic").tier(
+        "basic").finding("NAT-BASE-2")
+    assert finding.outcome.value == "not_met"
+    assert len(finding.observed[1]) == 2  # type: ignore[index, arg-type]
+
+
+# --- swallowed exceptions (notes §5) ----------------------------------------------------
+
+
+def test_an_exception_inside_a_rule_becomes_a_library_error() -> None:
+    adapter = DurableAdapter()
+
+    def boom(session: Session, matched: Mapping[str, Mapping[str, Any]]) -> None:
+        raise ZeroDivisionError("inside the rule")
+
+    adapter.register("t", [RuleSpec("boom", (("m", {"kind": "x"}),), boom),
+                           RuleSpec("after", (("m", {"kind": "x"}),), _record("after"))])
+    with pytest.raises(RuleEvaluationError) as info:
+        adapter.evaluate("t", lambda s: s.assert_facts([{"kind": "x"}]))
+    (name, error), = info.value.errors
+    assert name == "boom" and isinstance(error, ZeroDivisionError)
+    assert "inside the rule" in str(info.value)
+    # The failed session is gone; the next evaluation is clean.
+    assert adapter.evaluate("t", lambda s: s.results) == {}
+
+
+def test_an_exception_the_engine_stored_in_the_state_is_raised(adapter: DurableAdapter) -> None:
+    def driver(session: Session) -> None:
+        adapter._host.update_state("t", {"sid": SID, "exception": "stored by durable-rules"})
+        session.assert_facts([{"kind": "a"}])
+
+    with pytest.raises(RuleEvaluationError, match="stored by durable-rules"):
+        adapter.evaluate("t", driver)
+
+
+def test_facts_no_rule_observes_are_handled_by_the_sink(adapter: DurableAdapter) -> None:
+    got = adapter.evaluate("t", lambda s: (
+        s.assert_facts([{"kind": "nobody-listens"}, {"kind": "base", "n": 1}]),
+        s.results)[1])
+    # With an unobserved fact in the batch, raw durable-rules raises before any action runs.
+    assert got["derived"][0]["m"]["n"] == 1
+
+
+def test_a_derived_fact_no_rule_observes_is_kept_not_dropped() -> None:
+    adapter = DurableAdapter()
+    adapter.register("t", [RuleSpec("d", (("m", {"kind": "x"}),),
+                                     lambda s, m: s.derive({"kind": "orphan"}))])
+    adapter.evaluate("t", lambda s: s.assert_facts([{"kind": "x"}]))  # no error raised
+
+
+def test_an_action_outliving_the_completion_window_is_an_error(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    adapter = DurableAdapter()
+    clock = [1000.0]
+    monkeypatch.setattr(_durable, "_now", lambda: clock[0])
+
+    def slow(session: Session, matched: Mapping[str, Mapping[str, Any]]) -> None:
+        clock[0] += 11.0
+
+    adapter.register("t", [RuleSpec("slow", (("m", {"kind": "x"}),), slow)])
+    with pytest.raises(RuleEvaluationError, match="abandons actions after 10 s"):
+        adapter.evaluate("t", lambda s: s.assert_facts([{"kind": "x"}]))
+
+
+# --- definitions and facts validated up front (notes §3, §5, §6) ------------------------
+
+
+def test_an_unknown_operator_is_refused_with_a_message() -> None:
+    with pytest.raises(EngineError, match=r"unknown operator '\$gtt'"):
+        DurableAdapter().register("t", [RuleSpec("r", (("m", {"$gtt": {"x": 1}}),),
+                                                 lambda s, m: None)])
+
+
+@pytest.mark.parametrize("fact, message", [
+    ({"n": 1}, "needs a 'kind'"),
+    ({"kind": "x", "when": ON}, "must be a number, a string"),
+    ({"kind": "x", "flag": True}, "must be a number, a string"),
+    ({"kind": "x", **{f"p{i}": i for i in range(260)}}, "at most 253"),
+])
+def test_facts_durable_rules_cannot_take_are_refused(adapter: DurableAdapter,
+                                                      fact: dict[str, Any], message: str) -> None:
+    with pytest.raises(EngineError, match=message):
+        adapter.evaluate("t", lambda s: s.assert_facts([fact]))
+
+
+def test_the_same_ruleset_name_twice_on_one_host_is_a_clear_error() -> None:
+    adapter = DurableAdapter()
+    adapter.register("t", [JOIN])
+    with pytest.raises(EngineError, match="already registered"):
+        adapter.register("t", [JOIN])
+
+
+def test_two_engines_register_the_same_rules_independently(national: Any) -> None:
+    # register_rulesets mutates its input; the adapter deep-copies, so this works twice.
+    one, two = Engine(plugins=[national]), Engine(plugins=[national])
+    a = one.assess(leading_application(), jurisdiction="national")
+    b = two.assess(leading_application(), jurisdiction="national")
+    assert a == b
+
+
+# --- threads, global state, noise (notes §3, §8, §9.4-9.5) ------------------------------
+
+
+def test_no_timer_threads_are_started(national: Any) -> None:
+    before = threading.active_count()
+    engines = [Engine(plugins=[national]) for _ in range(3)]
+    for eng in engines:
+        eng.assess(leading_application(), jurisdiction="national")
+    assert threading.active_count() == before
+
+
+def test_concurrent_threads_get_the_results_of_sequential_runs(engine: Engine) -> None:
+    apps = [patched(leading_application(), self_assessment__maturity_level=1 + i % 5,
+                    attestations__competitive=bool(i % 3)) for i in range(40)]
+    expected = [engine.assess(app, jurisdiction="national") for app in apps]
+    results: dict[int, Any] = {}
+    errors: list[BaseException] = []
+
+    def work(offset: int) -> None:
+        try:
+            for round_ in range(5):
+                for i in range(offset, len(apps), 8):
+                    results[(round_, i)] = engine.assess(apps[i], jurisdiction="national")
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert all(results[(r, i)] == expected[i] for r in range(5) for i in range(len(apps)))
+
+
+def test_durable_lang_and_its_global_host_are_never_imported() -> None:
+    result = _run_python("""
+        import sys, datetime
+        import gradient_rules_national
+        from gradient_rules import Engine
+        e = Engine(plugins=[gradient_rules_national])
+        e.assess({'enterprise': {'name': 'x'}}, jurisdiction='national',
+                 on=datetime.date(2024, 11, 1))
+        print('durable.lang' in sys.modules, 'durable.engine' in sys.modules)
+    """)
+    assert result.stdout.split() == ["False", "True"], result.stderr
+
+
+def test_engine_errors_leave_nothing_on_stderr(capfd: pytest.CaptureFixture[str]) -> None:
+    adapter = DurableAdapter()
+    adapter.register("t", [RuleSpec("boom", (("m", {"kind": "x"}),),
+                                    lambda s, m: 1 / 0)])  # type: ignore[func-returns-value]
+    for _ in range(3):
+        with pytest.raises(RuleEvaluationError):
+            adapter.evaluate("t", lambda s: s.assert_facts([{"kind": "x"}]))
+    out, err = capfd.readouterr()
+    assert out == "" and err == ""
+
+
+def test_the_deprecated_utc_clock_is_replaced() -> None:
+    from durable import engine as raw
+
+    assert raw._unix_now is _durable._now
