@@ -52,7 +52,10 @@ class Engine:
             raise ValueError(f"backend must be 'durable' or 'reference', got {backend!r}")
         self._registry: Registry = build_registry(plugins, entry_points=entry_points)
         if strict and self._registry.problems:
-            raise PluginError("\n".join(str(p) for p in self._registry.problems))
+            problems = self._registry.problems
+            if len(problems) == 1:
+                raise problems[0]
+            raise PluginError("\n".join(str(p) for p in problems))
         self.backend: Backend = backend
         self._adapter = DurableAdapter() if backend == "durable" else None
 

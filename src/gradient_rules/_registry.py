@@ -111,7 +111,20 @@ def _resolve_relations(reg: Registry) -> None:
                             "tiers": rule.tiers or source.tiers,
                         })
                     rules.append(rule)
-                resolved.append(pack.model_copy(update={"rules": tuple(rules)}))
+                # Attestations read by adopted conditions keep the base pack's wording.
+                base_texts = _base_pack(base, pack).attestations
+                texts = dict(pack.attestations)
+                for rule in rules:
+                    assert rule.condition is not None
+                    for name in rule.condition.attestation_names() - set(texts):
+                        if name not in base_texts:
+                            raise PluginError(
+                                f"{code}/{pack.version}: rule {rule.id} reads attestation "
+                                f"{name!r}, declared neither here nor by {base_code!r}",
+                                plugin=item.plugin)
+                        texts[name] = base_texts[name]
+                resolved.append(pack.model_copy(update={"rules": tuple(rules),
+                                                        "attestations": texts}))
         except PluginError as error:
             reg.problems.append(error)
             reg.broken[code] = error

@@ -14,6 +14,7 @@ Errors name the plugin, the file and the key path (``rules[3].condition.minimum`
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from enum import StrEnum
@@ -419,17 +420,17 @@ class RulePack(_Model):
             for index, item in enumerate(items):
                 if item.citation.document not in doc_ids:
                     problems.append(
-                        f"{kind}[{index}] ({item.id}) cites unknown document "
+                        f"{kind}[{index}]: {item.id} cites unknown document "
                         f"{item.citation.document!r}; documents: {', '.join(sorted(doc_ids))}")
         for index, rule in enumerate(self.rules):
             if self.jurisdiction.base is not None and rule.relation is None:
                 problems.append(
-                    f"rules[{index}] ({rule.id}) must declare `relation` (adopts, tightens, "
+                    f"rules[{index}]: {rule.id} must declare `relation` (adopts, tightens, "
                     f"replaces or adds) because the pack has base {self.jurisdiction.base!r}")
             if rule.condition is not None:
                 for name in sorted(rule.condition.attestation_names() - set(self.attestations)):
                     problems.append(
-                        f"rules[{index}] ({rule.id}) reads attestation {name!r}, which is not "
+                        f"rules[{index}]: {rule.id} reads attestation {name!r}, which is not "
                         "declared in [attestations]")
         if self.valid_until is not None and self.valid_until < self.valid_from:
             problems.append("valid_until is before valid_from")
@@ -468,10 +469,14 @@ def _validate(model: type[_Model], data: Any, label: str, plugin: str, kinds: Co
         if prefix:
             key = f"{prefix}.{key}" if key else prefix
         more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
-        message = str(first["msg"])
+        message = _clean(str(first["msg"]))
         if first["type"] == "extra_forbidden":
             message = "unknown key; see docs/data-files.md for the keys this file takes"
         raise DataFileError(label, key, message + more, plugin=plugin) from None
+
+
+def _clean(message: str) -> str:
+    return message.removeprefix("Value error, ")
 
 
 def _file_of(key: str) -> str:
@@ -512,7 +517,10 @@ def load_pack(directory: Traversable, info: JurisdictionInfo, kinds: ConditionKi
         loc = tuple(first["loc"])
         file = _file_of(str(loc[0])) if loc else "pack.toml"
         key = _key_path(loc[1:] if file == "catalog.toml" else loc)
-        message = str(first["msg"])
+        message = _clean(str(first["msg"]))
+        addressed = re.match(r"^((rules|provisions)\[\d+\]): (.*)$", message, re.S)
+        if not loc and addressed:  # a cross-check naming one rule
+            file, key, message = "rules.toml", addressed.group(1), addressed.group(3)
         if first["type"] == "extra_forbidden":
             message = "unknown key; see docs/data-files.md for the keys this file takes"
         more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
