@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import gradient_rules_national
 import pytest
 
+import gradient_rules_national
 from gradient_rules import Engine
 
 

@@ -16,8 +16,7 @@ from typing import Any
 import pytest
 from grtest import ON, leading_application, patched
 
-from gradient_rules import Engine, EngineError, RuleEvaluationError
-from gradient_rules import _durable
+from gradient_rules import Engine, EngineError, RuleEvaluationError, _durable
 from gradient_rules._durable import SID, DurableAdapter, RuleSpec, Session, fnv1a_32
 
 
@@ -36,6 +35,14 @@ JOIN = RuleSpec("join", (("a", {"kind": "a"}), ("b", {"kind": "b"})), _record("j
 DERIVE = RuleSpec("derive", (("m", {"kind": "base"}),),
                   lambda s, m: s.derive({"kind": "derived", "n": m["m"]["n"]}))
 SEE = RuleSpec("see", (("m", {"kind": "derived"}),), _record("derived"))
+
+
+def results_of(adapter: DurableAdapter, facts: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    """Evaluate one batch of facts and return what the actions recorded."""
+    def driver(session: Session) -> dict[str, list[Any]]:
+        session.assert_facts(facts)
+        return session.results
+    return adapter.evaluate("t", driver)
 
 
 @pytest.fixture
@@ -107,8 +114,7 @@ def test_raw_durable_caps_sessions_and_segfaults_on_retry() -> None:
 
 def test_the_adapter_runs_far_more_than_1024_evaluations(adapter: DurableAdapter) -> None:
     for n in range(3000):
-        got = adapter.evaluate("t", lambda s, n=n: (s.assert_facts([{"kind": "base", "n": n}]),
-                                                    s.results["derived"])[1])
+        got = results_of(adapter, [{"kind": "base", "n": n}])["derived"]
         assert got == [{"m": {"kind": "derived", "n": n, "sid": SID, "id": "2"}}]
 
 
@@ -136,14 +142,11 @@ def test_the_sids_the_notes_report_do_collide_in_fnv1a() -> None:
 
 def test_no_two_cases_ever_share_a_session(adapter: DurableAdapter) -> None:
     # Case one holds an `a`, case two a `b`: merged, they would join.
-    first = adapter.evaluate("t", lambda s: (s.assert_facts([{"kind": "a"}]),
-                                             s.results.get("joined", []))[1])
-    second = adapter.evaluate("t", lambda s: (s.assert_facts([{"kind": "b"}]),
-                                              s.results.get("joined", []))[1])
-    assert first == [] and second == []
-    both = adapter.evaluate("t", lambda s: (s.assert_facts([{"kind": "a"}, {"kind": "b"}]),
-                                            s.results.get("joined", []))[1])
-    assert len(both) == 1  # the join itself works
+    first = results_of(adapter, [{"kind": "a"}])
+    second = results_of(adapter, [{"kind": "b"}])
+    assert "joined" not in first and "joined" not in second
+    both = results_of(adapter, [{"kind": "a"}, {"kind": "b"}])
+    assert len(both["joined"]) == 1  # the join itself works
 
 
 def test_explicit_fact_ids_are_collision_free_across_the_whole_range() -> None:
@@ -159,10 +162,8 @@ def test_an_evaluation_with_too_many_facts_is_refused(adapter: DurableAdapter) -
 
 def test_identical_facts_are_both_kept(adapter: DurableAdapter) -> None:
     # Content-hash identity would reject the second as "already observed".
-    got = adapter.evaluate("t", lambda s: (
-        s.assert_facts([{"kind": "a", "v": 9}, {"kind": "a", "v": 9}, {"kind": "b"}]),
-        s.results["joined"])[1])
-    assert len(got) == 2
+    got = results_of(adapter, [{"kind": "a", "v": 9}, {"kind": "a", "v": 9}, {"kind": "b"}])
+    assert len(got["joined"]) == 2
 
 
 def test_identical_incidents_are_both_reported(engine: Engine) -> None:
@@ -204,9 +205,7 @@ def test_an_exception_the_engine_stored_in_the_state_is_raised(adapter: DurableA
 
 
 def test_facts_no_rule_observes_are_handled_by_the_sink(adapter: DurableAdapter) -> None:
-    got = adapter.evaluate("t", lambda s: (
-        s.assert_facts([{"kind": "nobody-listens"}, {"kind": "base", "n": 1}]),
-        s.results)[1])
+    got = results_of(adapter, [{"kind": "nobody-listens"}, {"kind": "base", "n": 1}])
     # With an unobserved fact in the batch, raw durable-rules raises before any action runs.
     assert got["derived"][0]["m"]["n"] == 1
 
@@ -283,7 +282,7 @@ def test_concurrent_threads_get_the_results_of_sequential_runs(engine: Engine) -
     apps = [patched(leading_application(), self_assessment__maturity_level=1 + i % 5,
                     attestations__competitive=bool(i % 3)) for i in range(40)]
     expected = [engine.assess(app, jurisdiction="national") for app in apps]
-    results: dict[int, Any] = {}
+    results: dict[tuple[int, int], Any] = {}
     errors: list[BaseException] = []
 
     def work(offset: int) -> None:
@@ -318,8 +317,10 @@ def test_durable_lang_and_its_global_host_are_never_imported() -> None:
 
 def test_engine_errors_leave_nothing_on_stderr(capfd: pytest.CaptureFixture[str]) -> None:
     adapter = DurableAdapter()
-    adapter.register("t", [RuleSpec("boom", (("m", {"kind": "x"}),),
-                                    lambda s, m: 1 / 0)])  # type: ignore[func-returns-value]
+    def boom(session: Session, matched: Mapping[str, Mapping[str, Any]]) -> None:
+        raise ZeroDivisionError
+
+    adapter.register("t", [RuleSpec("boom", (("m", {"kind": "x"}),), boom)])
     for _ in range(3):
         with pytest.raises(RuleEvaluationError):
             adapter.evaluate("t", lambda s: s.assert_facts([{"kind": "x"}]))

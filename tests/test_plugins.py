@@ -19,8 +19,8 @@ from gradient_rules import (
     EvaluationContext,
     Explanation,
     JurisdictionSource,
-    OutOfValidityError,
     Outcome,
+    OutOfValidityError,
     PluginError,
     Tier,
     UnknownJurisdictionError,
@@ -108,7 +108,8 @@ def test_a_province_plugin_loads_and_assesses(tmp_path: Path, national: Any) -> 
     result = engine.assess(app, jurisdiction="testprov", on=ON, tier="basic")
     finding = result.tier("basic").finding("TP-BASE-1")
     assert finding.outcome is Outcome.NOT_MET
-    assert finding.relation.value == "tightens" and finding.relates_to == ("NAT-BASE-5",)
+    assert finding.relation is not None and finding.relation.value == "tightens"
+    assert finding.relates_to == ("NAT-BASE-5",)
     assert [w.code for w in result.warnings] == ["draft_document"]
 
 
@@ -204,7 +205,8 @@ def test_a_rule_id_used_by_two_jurisdictions_names_both(tmp_path: Path, national
     rules = RULES.replace('id = "TP-BASE-1"', 'id = "NAT-BASE-5"')
     plugin = Plugin("testprov", make_jurisdiction(tmp_path, rules=rules))
     with pytest.raises(PluginError, match="'NAT-BASE-5' is used by both 'national' "
-                                          r"\(gradient_rules_national\) and 'testprov' \(plugin_testprov\)"):
+                                          r"\(gradient_rules_national\) and 'testprov' "
+                                          r"\(plugin_testprov\)"):
         Engine(plugins=[national, plugin])
 
 

@@ -154,7 +154,7 @@ def test_verdicts_follow_from_must_rules_and_in_principle_never_refuses(
             assert tier.verdict is Verdict.ELIGIBLE
         shortfalls = [f.rule_id for f in tier.findings
                       if f.strength is Strength.IN_PRINCIPLE and f.outcome is not Outcome.MET]
-        assert sorted(shortfalls) == sorted(w.rule_id for w in tier.warnings)
+        assert sorted(shortfalls) == sorted(str(w.rule_id) for w in tier.warnings)
 
 
 @settings(deadline=None, suppress_health_check=[HealthCheck.too_slow], max_examples=3000)

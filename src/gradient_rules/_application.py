@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ._errors import ApplicationError
 from ._vocabulary import IncidentGrade, IncidentKind, IssuingLevel, Segment, Tier, TitleStatus
@@ -183,23 +183,30 @@ class Application(_Model):
                 raise ValueError(f"attestation name {name!r} must be a snake_case identifier")
         return value
 
-    @model_validator(mode="after")
-    def _no_duplicate_scenarios(self) -> Application:
+    @field_validator("scenarios")
+    @classmethod
+    def _no_duplicate_scenarios(
+        cls, scenarios: list[ScenarioClaim] | None
+    ) -> list[ScenarioClaim] | None:
         seen: dict[tuple[Any, ...], int] = {}
-        for index, claim in enumerate(self.scenarios or ()):
+        for index, claim in enumerate(scenarios or ()):
             key: tuple[Any, ...] = (
                 ("id", claim.id)
                 if claim.id is not None
                 else ("free", claim.segment, claim.guide_segment, claim.name, claim.instance)
             )
             if key in seen:
-                label = claim.id if claim.id is not None else (claim.name or "(unnamed)")
+                if claim.id is not None or claim.name is not None:
+                    label = repr(claim.id if claim.id is not None else claim.name)
+                    hint = "claim each scenario once, at the highest tier it reaches"
+                else:
+                    where = claim.segment.value if claim.segment else claim.guide_segment
+                    label = f"an unnamed {where} scenario"
+                    hint = "give each scenario a `name` so they can be told apart"
                 raise ValueError(
-                    f"scenarios[{index}] duplicates scenarios[{seen[key]}] ({label!r}); "
-                    "claim each scenario once, at the highest tier it reaches"
-                )
+                    f"scenarios[{index}] duplicates scenarios[{seen[key]}] ({label}); {hint}")
             seen[key] = index
-        return self
+        return scenarios
 
 
 def _field_path(loc: tuple[int | str, ...]) -> str:
@@ -209,14 +216,18 @@ def _field_path(loc: tuple[int | str, ...]) -> str:
     return path
 
 
-def translate_validation_error(error: ValidationError, *, source: str | None = None) -> ApplicationError:
+def translate_validation_error(
+    error: ValidationError, *, source: str | None = None
+) -> ApplicationError:
     """Turn a pydantic error into an :class:`ApplicationError` naming each field."""
     problems: list[tuple[str, str]] = []
     for item in error.errors(include_url=False):
-        message = str(item["msg"])
+        message = str(item["msg"]).removeprefix("Value error, ")
         if item["type"] == "extra_forbidden":
-            message = "unknown field; check its spelling against `gradient-rules schema application`"
-        elif "input" in item and item["type"] not in ("missing",):
+            message = ("unknown field; check its spelling against "
+                       "`gradient-rules schema application`")
+        elif (item["type"] != "missing" and "input" in item
+              and not isinstance(item["input"], dict | list)):
             message = f"{message} (got {item['input']!r})"
         problems.append((_field_path(tuple(item["loc"])), message))
     return ApplicationError(problems, source=source)

@@ -120,8 +120,10 @@ class TierAssessment(_Model):
 
     @property
     def gaps(self) -> tuple[Finding, ...]:
-        """Findings that stand between the applicant and this tier (must-rules not met or
-        unknown), each saying what is missing."""
+        """Must-rules not met or unknown: what stands between the applicant and this tier.
+
+        Each finding's message says what is missing (segments, counts, levels).
+        """
         return tuple(f for f in self.findings
                      if f.strength is Strength.MUST and f.outcome is not Outcome.MET)
 

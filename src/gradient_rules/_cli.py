@@ -138,7 +138,7 @@ def validate(file: str, jurisdiction: str, on: str | None, fmt: str) -> None:
 def plugins(fmt: str) -> None:
     """List installed plugins, their jurisdictions and packs, and any plugin problems."""
     engine = _engine()
-    rows = []
+    rows: list[dict[str, Any]] = []
     for info in engine.jurisdictions():
         rows.append({
             "code": info.code, "name_zh": info.name_zh, "name_en": info.name_en,

@@ -301,7 +301,8 @@ class Flag(Condition):
         observed = None if value is None else bool(value)
         zh_word = "未填写" if value is None else ("是" if value else "否")
         en_word = "not stated" if value is None else ("yes" if value else "no")
-        return Explanation(observed, True, f"{zh}：{zh_word}（须为是）", f"{en}: {en_word} (must be yes)")
+        return Explanation(observed, True, f"{zh}：{zh_word}（须为是）",
+                           f"{en}: {en_word} (must be yes)")
 
 
 class RegisteredIn(Condition):
@@ -442,7 +443,8 @@ class NoIncidents(Condition):
                 f"accidents of the last {self.years} years not stated",
             )
         bad = [i for i in ctx.facts.incidents if self._disqualifying(i)]
-        observed = [{"kind": i["type"], "grade": _GRADE_BY_RANK[i["grade"]].value} for i in bad]
+        observed = [{"kind": i["type"], "grade": _GRADE_BY_RANK[int(i["grade"])].value}
+                    for i in bad]
         head_zh = f"近{self.years}年无{self.min_grade.label_zh}及以上{kinds_zh}等事故"
         head_en = (f"no {kinds_en} accident of grade {self.min_grade.value} or above in the "
                    f"last {self.years} years")
@@ -495,7 +497,8 @@ class SegmentsCovered(Condition):
             )
         covered = ctx.tallies[tier].covered()
         missing = [s for s in self.segments if s not in covered]
-        text_zh = f"已覆盖环节：{_segment_list(covered, 'zh')}；要求覆盖{_segment_list(self.segments, 'zh')}"
+        text_zh = (f"已覆盖环节：{_segment_list(covered, 'zh')}；"
+                   f"要求覆盖{_segment_list(self.segments, 'zh')}")
         text_en = (f"segments covered: {_segment_list(covered, 'en')}; must cover "
                    f"{_segment_list(self.segments, 'en')}")
         if missing:
@@ -531,7 +534,8 @@ class ScenarioCount(Condition):
         """Count vs minimum and the shortfall."""
         minimum = _per_tier(self.minimum, tier)
         if ctx.tallies is None:
-            return Explanation(None, f">= {minimum}", f"未填写场景；要求符合条件的场景不少于{minimum}个",
+            return Explanation(None, f">= {minimum}",
+                               f"未填写场景；要求符合条件的场景不少于{minimum}个",
                                f"no scenarios stated; at least {minimum} qualifying required")
         n = ctx.tallies[tier].qualifying
         zh = f"符合条件的场景{n}个，要求不少于{minimum}个"

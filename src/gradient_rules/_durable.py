@@ -272,11 +272,13 @@ class DurableAdapter:
         except (_engine.MessageNotHandledException, _engine.MessageObservedException) as error:
             raise EngineError(f"durable-rules: {error.message}") from error
         except durable_rules_engine.error as error:
-            raise EngineError(f"durable-rules failed in {method} on {ruleset!r}: {error}") from error
+            raise EngineError(
+                f"durable-rules failed in {method} on {ruleset!r}: {error}") from error
         except EngineError:
             raise
         except Exception as error:
-            raise EngineError(f"durable-rules failed in {method} on {ruleset!r}: {error}") from error
+            raise EngineError(
+                f"durable-rules failed in {method} on {ruleset!r}: {error}") from error
 
     def _raise_if_failed(self, session: Session) -> None:
         if session.errors:

@@ -18,7 +18,7 @@ from ._errors import (
 )
 from ._evaluation import Derivation, evaluate_durable, evaluate_reference
 from ._facts import CaseFacts, ClaimFact, build_facts
-from ._registry import Registry, build_registry
+from ._registry import Registered, Registry, build_registry
 from ._rulepack import CountingPolicy, JurisdictionInfo, Rule, RulePack, ScenarioCatalog
 from ._vocabulary import DocumentStatus, Outcome, Strength, Tier, Verdict
 
@@ -84,7 +84,7 @@ class Engine:
         """Name of the plugin providing a jurisdiction."""
         return self._registered(jurisdiction).plugin
 
-    def _registered(self, jurisdiction: str) -> Any:
+    def _registered(self, jurisdiction: str) -> Registered:
         if not isinstance(jurisdiction, str):
             raise TypeError(f"jurisdiction must be a code string, got {jurisdiction!r}")
         item = self._registry.jurisdictions.get(jurisdiction)
@@ -96,8 +96,7 @@ class Engine:
 
     def packs(self, jurisdiction: str) -> tuple[RulePack, ...]:
         """All rule packs (document versions) of a jurisdiction, oldest first."""
-        packs: tuple[RulePack, ...] = self._registered(jurisdiction).packs
-        return tuple(sorted(packs, key=lambda p: p.valid_from))
+        return tuple(sorted(self._registered(jurisdiction).packs, key=lambda p: p.valid_from))
 
     def pack(self, jurisdiction: str, *, on: dt.date | None = None) -> RulePack:
         """The pack in force on ``on`` (the latest pack when ``on`` is ``None``).
@@ -340,8 +339,9 @@ def _assemble(pack: RulePack, app: Application, facts: CaseFacts, derivation: De
                     rule_id=rule.id,
                     message_zh=f"{rule.id}（原则上）{'无法判断' if unknown else '未满足'}："
                                f"{why.message_zh}；供评审专家研判，不自动否决",
-                    message_en=f"{rule.id} (in principle) {'cannot be judged' if unknown else 'not met'}"
-                               f": {why.message_en}; for the reviewers, not an automatic refusal",
+                    message_en=f"{rule.id} (in principle) "
+                               f"{'cannot be judged' if unknown else 'not met'}: "
+                               f"{why.message_en}; for the reviewers, not an automatic refusal",
                 ))
         route = routes.get(tier)
         tiers.append(TierAssessment(

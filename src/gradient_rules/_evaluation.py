@@ -84,6 +84,7 @@ def _derive_covered(session: Session, matched: Mapping[str, Mapping[str, Any]]) 
 
 def _derive_outcome(rule_id: str, tier: Tier, status: Outcome, strength: Strength) -> Any:
     def action(session: Session, matched: Mapping[str, Mapping[str, Any]]) -> None:
+        session.record("outcome", (rule_id, tier, status.value))
         session.derive({"kind": "outcome", "rule": rule_id, "tier": tier.rank,
                         "status": status.value, "strength": strength.value})
     return action
@@ -130,9 +131,6 @@ def compile_pack(pack: RulePack) -> list[RuleSpec]:
                                    {"strength": strength.value}]}),),
             _verdict_signal(name),
         ))
-    specs.append(RuleSpec(
-        "collect", (("outcome", {"kind": "outcome"}),), _verdict_signal("outcome"),
-    ))
     return specs
 
 

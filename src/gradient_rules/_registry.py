@@ -79,12 +79,12 @@ def _resolve_relations(reg: Registry) -> None:
             continue
         base = reg.jurisdictions.get(base_code)
         if base is None:
-            error = PluginError(
+            missing = PluginError(
                 f"jurisdiction {code!r} has base {base_code!r}, which no plugin provides"
                 + (f" ({reg.broken[base_code]})" if base_code in reg.broken else ""),
                 plugin=item.plugin)
-            reg.problems.append(error)
-            reg.broken[code] = error
+            reg.problems.append(missing)
+            reg.broken[code] = missing
             del reg.jurisdictions[code]
             continue
         resolved: list[RulePack] = []
@@ -181,11 +181,11 @@ def build_registry(plugins: Sequence[object] | None, *, entry_points: bool) -> R
                     f"{type(source).__name__}", plugin=impl.plugin_name))
                 continue
             if source.code in owners:
-                error = PluginError(
+                clash = PluginError(
                     f"jurisdiction {source.code!r} is provided by both {owners[source.code]!r} "
                     f"and {impl.plugin_name!r}; uninstall one of them", plugin=impl.plugin_name)
-                reg.problems.append(error)
-                reg.broken[source.code] = error
+                reg.problems.append(clash)
+                reg.broken[source.code] = clash
                 reg.jurisdictions.pop(source.code, None)
                 continue
             owners[source.code] = impl.plugin_name
@@ -196,11 +196,11 @@ def build_registry(plugins: Sequence[object] | None, *, entry_points: bool) -> R
                 reg.broken[source.code] = error
                 continue
             if info.code != source.code:
-                error = PluginError(
+                mismatch = PluginError(
                     f"declares jurisdiction {source.code!r} but its jurisdiction.toml says "
                     f"{info.code!r}", plugin=impl.plugin_name)
-                reg.problems.append(error)
-                reg.broken[source.code] = error
+                reg.problems.append(mismatch)
+                reg.broken[source.code] = mismatch
                 continue
             reg.jurisdictions[info.code] = Registered(info, packs, impl.plugin_name)
 

@@ -416,7 +416,9 @@ class RulePack(_Model):
         ids = self.rule_ids()
         for dup in sorted({i for i in ids if ids.count(i) > 1}):
             problems.append(f"rule id {dup!r} is used twice")
-        for kind, items in (("rules", self.rules), ("provisions", self.provisions)):
+        cited: tuple[tuple[str, tuple[Rule | Provision, ...]], ...] = (
+            ("rules", self.rules), ("provisions", self.provisions))
+        for kind, items in cited:
             for index, item in enumerate(items):
                 if item.citation.document not in doc_ids:
                     problems.append(

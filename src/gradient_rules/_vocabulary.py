@@ -290,15 +290,15 @@ class IncidentGrade(StrEnum):
     @property
     def label_zh(self) -> str:
         """一般 / 较大 / 重大 / 特别重大."""
-        return {"general": "一般", "larger": "较大", "major": "重大", "especially_major": "特别重大"}[
-            self.value
-        ]
+        return {"general": "一般", "larger": "较大", "major": "重大",
+                "especially_major": "特别重大"}[self.value]
 
     @classmethod
     def _missing_(cls, value: object) -> IncidentGrade | None:
         found: IncidentGrade | None = _lookup(
             cls,
             value,
-            {"一般": cls.GENERAL, "较大": cls.LARGER, "重大": cls.MAJOR, "特别重大": cls.ESPECIALLY_MAJOR},
+            {"一般": cls.GENERAL, "较大": cls.LARGER, "重大": cls.MAJOR,
+             "特别重大": cls.ESPECIALLY_MAJOR},
         )
         return found

@@ -6,7 +6,6 @@ import copy
 import datetime as dt
 from typing import Any
 
-
 ON = dt.date(2024, 11, 22)
 DELETE = object()
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from grtest import DELETE, ON, leading_application, patched
 
-from gradient_rules import Engine, Outcome, Tier, Verdict
+from gradient_rules import Engine, Outcome, Provision, Rule, Tier, Verdict
 
 
 @dataclass(frozen=True)
@@ -290,7 +290,8 @@ def test_every_citation_quotes_text_found_in_its_seed(engine: Engine) -> None:
     texts = {doc.id: (seeds / doc.seed).read_text(encoding="utf-8") for doc in pack.documents
              if doc.seed}
     squash = str.maketrans("", "", " \n\t")
-    for item in (*pack.rules, *pack.provisions):
+    items: list[Rule | Provision] = [*pack.rules, *pack.provisions]
+    for item in items:
         source = texts[item.citation.document].translate(squash)
         for part in item.citation.text_zh.split("……"):
             fragment = part.translate(squash).strip("。.")

@@ -1,0 +1,163 @@
+"""The gradient-rules command: exit codes, stable JSON shapes, clear errors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner, Result
+from grtest import leading_application, patched
+
+from gradient_rules._cli import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "national" / "excellent-candidate.yaml"
+
+
+def run(*args: str) -> Result:
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    assert "Traceback" not in result.output
+    return result
+
+
+def write(tmp_path: Path, data: dict[str, Any], name: str = "app.yaml") -> str:
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return str(path)
+
+
+def test_assess_prints_every_tier_with_its_findings_and_clauses() -> None:
+    result = run("assess", str(EXAMPLE))
+    assert result.exit_code == 0, result.output
+    for label in ("基础级 basic", "先进级 advanced", "卓越级 excellent", "领航级 leading"):
+        assert label in result.output
+    assert "NAT-COV-E" in result.output and "《智能工厂梯度培育要素条件》四（一）" in result.output
+
+
+def test_assess_json_has_a_stable_shape() -> None:
+    result = run("assess", str(EXAMPLE), "--format", "json")
+    data = json.loads(result.output)
+    assert set(data) == {"jurisdiction", "jurisdiction_name_zh", "pack_version", "pack_status",
+                         "on", "enterprise", "project_name", "backend", "tiers", "warnings"}
+    tier = data["tiers"][2]
+    assert set(tier) == {"tier", "label_zh", "verdict", "findings", "warnings", "route"}
+    assert (tier["tier"], tier["verdict"]) == ("excellent", "eligible")
+    finding = tier["findings"][0]
+    assert set(finding) == {"rule_id", "tier", "outcome", "strength", "title_en", "title_zh",
+                            "citation", "observed", "required", "message_zh", "message_en",
+                            "relation", "relates_to"}
+    assert set(finding["citation"]) == {"document", "document_title_zh", "document_status",
+                                        "clause", "text_zh"}
+
+
+def test_assess_markdown_and_english() -> None:
+    result = run("assess", str(EXAMPLE), "--format", "markdown", "--lang", "en")
+    assert result.output.startswith("# 华东精密机械有限公司")
+    assert "| NAT-BASE-5 | met |" in result.output
+    assert "## 领航级 leading: not eligible" in result.output
+
+
+def test_exit_code_1_when_the_requested_tier_is_not_eligible() -> None:
+    assert run("assess", str(EXAMPLE), "--tier", "excellent").exit_code == 0
+    assert run("assess", str(EXAMPLE), "--tier", "leading").exit_code == 1
+
+
+def test_exit_code_1_when_the_requested_tier_is_undetermined(tmp_path: Path) -> None:
+    path = write(tmp_path, patched(leading_application(), attestations={}))
+    result = run("assess", path, "--tier", "basic", "--format", "json")
+    assert result.exit_code == 1
+    assert json.loads(result.output)["tiers"][0]["verdict"] == "undetermined"
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["assess", "missing.yaml"], "missing.yaml: file not found"),
+    (["assess", "{good}", "--jurisdiction", "guizou"], "unknown jurisdiction 'guizou'"),
+    (["assess", "{good}", "--on", "2024-02-30"], "'2024-02-30' is not a date"),
+    (["assess", "{good}", "--on", "2023-01-01"], "outside the validity"),
+    (["assess", "{good}", "--tier", "gold"], "'gold' is not one of"),
+    (["assess", "{bad}"], "self_assessment.maturity_level: Input should be less than or equal"),
+    (["validate", "{bad}"], "self_assessment.maturity_level"),
+    (["rules", "nowhere"], "unknown jurisdiction 'nowhere'"),
+])
+def test_bad_input_exits_2_with_one_clear_message(tmp_path: Path, args: list[str],
+                                                  fragment: str) -> None:
+    good = write(tmp_path, leading_application(), "good.yaml")
+    bad = write(tmp_path, patched(leading_application(), self_assessment__maturity_level=7),
+                "bad.yaml")
+    args = [a.replace("{good}", good).replace("{bad}", bad) for a in args]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    assert fragment in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_errors_in_json_mode_are_json(tmp_path: Path) -> None:
+    bad = write(tmp_path, patched(leading_application(), self_assessment__maturity_level=7,
+                                  enterprise__colour="red"))
+    result = run("assess", bad, "--format", "json")
+    assert result.exit_code == 2
+    error = json.loads(result.output)["error"]
+    assert error["type"] == "ApplicationError"
+    assert [p["field"] for p in error["problems"]] == ["enterprise.colour",
+                                                       "self_assessment.maturity_level"]
+
+
+def test_validate_accepts_a_good_file() -> None:
+    result = run("validate", str(EXAMPLE), "--format", "json")
+    assert result.exit_code == 0
+    assert json.loads(result.output) == {"valid": True, "file": str(EXAMPLE),
+                                         "jurisdiction": "national",
+                                         "enterprise": "华东精密机械有限公司"}
+
+
+def test_plugins_lists_the_installed_jurisdictions() -> None:
+    data = json.loads(run("plugins", "--format", "json").output)
+    assert set(data) == {"plugins", "jurisdictions", "problems"}
+    national = next(j for j in data["jurisdictions"] if j["code"] == "national")
+    assert national["plugin"] == "national"
+    assert national["packs"] == [{"version": "2024", "status": "in_force",
+                                  "valid_from": "2024-10-29", "valid_until": None, "rules": 16}]
+    assert data["problems"] == []
+    assert "national" in run("plugins").output
+
+
+def test_rules_lists_every_national_rule_and_provision() -> None:
+    data = json.loads(run("rules", "national", "--format", "json").output)
+    ids = [r["id"] for r in data["rules"]] + [p["id"] for p in data["provisions"]]
+    inventory = ["NAT-BASE-1", "NAT-BASE-2", "NAT-BASE-3", "NAT-BASE-4", "NAT-BASE-5",
+                 "NAT-COV-B", "NAT-COV-A", "NAT-COV-E", "NAT-COV-L", "NAT-OUT-B", "NAT-OUT-A",
+                 "NAT-OUT-E", "NAT-OUT-L", "NAT-SEG-MAP", "NAT-KPI", "NAT-PLAN-TIERS",
+                 "NAT-PLAN-AUTH", "NAT-2024-E-MAT", "NAT-2024-DATES"]
+    assert sorted(ids) == sorted(inventory)
+    assert "NAT-BASE-5" in run("rules", "national").output
+
+
+def test_scenarios_shows_the_segment_map_where_there_is_no_catalog() -> None:
+    data = json.loads(run("scenarios", "national", "--format", "json").output)
+    assert data["catalog"] is None
+    assert data["guide_segments"]["质量管控"] == "production_operations"
+    assert data["guide_segments_unmapped"] == ["多环节模式创新"]
+    assert "no scenario catalog" in run("scenarios", "national").output
+
+
+@pytest.mark.parametrize("which, field", [("application", "enterprise"),
+                                          ("assessment", "tiers")])
+def test_schema_prints_json_schema(which: str, field: str) -> None:
+    schema = json.loads(run("schema", which).output)
+    assert field in schema["properties"]
+    assert schema["additionalProperties"] is False
+
+
+def test_the_console_script_is_installed() -> None:
+    exe = shutil.which("gradient-rules") or str(Path(sys.executable).parent / "gradient-rules")
+    result = subprocess.run([exe, "assess", str(EXAMPLE), "--tier", "basic", "--format", "json"],
+                            capture_output=True, text=True, check=False, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["tiers"][0]["verdict"] == "eligible"
+    assert result.stderr == ""
