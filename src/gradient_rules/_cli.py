@@ -186,6 +186,8 @@ def rules(jurisdiction: str, on: str | None, fmt: str) -> None:
         })
         return
     table = Table("id", "tiers", "strength", "rule", "clause")
+    for column in table.columns[3:]:
+        column.overflow = "fold"
     for rule in pack.rules:
         doc = pack.document(rule.citation.document)
         table.add_row(rule.id, ", ".join(t.value for t in rule.tiers), rule.strength.value,

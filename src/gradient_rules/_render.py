@@ -66,8 +66,8 @@ def render_table(assessment: Assessment, console: Console, *, lang: Lang = "zh")
         table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, expand=True)
         table.add_column(w["rule"], no_wrap=True)
         table.add_column(w["outcome"], no_wrap=True)
-        table.add_column(w["detail"], ratio=3)
-        table.add_column(w["clause"], ratio=2)
+        table.add_column(w["detail"], ratio=3, overflow="fold")
+        table.add_column(w["clause"], ratio=2, overflow="fold")
         for finding in tier.findings:
             table.add_row(finding.rule_id,
                           Text(_outcome(finding, lang), style=_OUTCOME_STYLE[finding.outcome]),
