@@ -22,14 +22,9 @@ ON = dt.date(2024, 11, 22)
 SEGMENTS = ["factory_construction", "research_and_design", "production_operations",
             "production_management", "operations_management"]
 TIERS = ["basic", "advanced", "excellent", "leading"]
-ATTESTATIONS = [
-    "competitive", "sound_operations_and_finances", "no_bad_credit_record", "no_violations",
-    "secure_and_controllable", "organisation_and_talent", "kpis_above_province_average",
-    "kpis_leading_in_province", "leading_role_in_province", "kpis_leading_nationally",
-    "national_leadership_and_supply_chain", "promotable_solution_and_standards",
-    "talent_training_system", "kpis_leading_globally", "global_benchmark_replicated",
-    "solutions_exported_and_standards", "leading_talent_and_external_guidance",
-]
+# The national pack's own attestation names, so this stays in step with the data.
+ATTESTATIONS = sorted(
+    Engine(plugins=[gradient_rules_national], backend="reference").pack("national").attestations)
 
 
 def rss_mb() -> float:

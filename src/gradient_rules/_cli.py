@@ -25,6 +25,7 @@ from ._engine import Engine
 from ._errors import ApplicationError, GradientRulesError, UnknownJurisdictionError
 from ._loading import load_application
 from ._render import render_markdown, render_table
+from ._rulepack import RulePack
 from ._vocabulary import Verdict
 
 __all__ = ["main"]
@@ -166,17 +167,21 @@ def plugins(fmt: str) -> None:
         sys.exit(EXIT_BROKEN)
 
 
+def _pack(jurisdiction: str, on: str | None, fmt: str) -> RulePack:
+    day = _date(on)
+    try:
+        return _engine().pack(jurisdiction, on=day)
+    except GradientRulesError as error:
+        _fail(error, fmt)
+
+
 @cli.command()
 @click.argument("jurisdiction")
 @click.option("--on", "on", help="Date YYYY-MM-DD selecting the pack (default: the latest).")
 @_format_option("table", "json")
 def rules(jurisdiction: str, on: str | None, fmt: str) -> None:
     """List the rules of JURISDICTION with their tiers, strength and clause."""
-    day = _date(on)
-    try:
-        pack = _engine().pack(jurisdiction, on=day)
-    except GradientRulesError as error:
-        _fail(error, fmt)
+    pack = _pack(jurisdiction, on, fmt)
     if fmt == "json":
         _emit_json({
             "jurisdiction": jurisdiction, "version": pack.version,
@@ -206,11 +211,7 @@ def rules(jurisdiction: str, on: str | None, fmt: str) -> None:
 @_format_option("table", "json")
 def scenarios(jurisdiction: str, on: str | None, fmt: str) -> None:
     """Print the scenario catalog of JURISDICTION (or its segment map if it has none)."""
-    day = _date(on)
-    try:
-        pack = _engine().pack(jurisdiction, on=day)
-    except GradientRulesError as error:
-        _fail(error, fmt)
+    pack = _pack(jurisdiction, on, fmt)
     catalog = pack.catalog
     if fmt == "json":
         _emit_json({

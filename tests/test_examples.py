@@ -1,0 +1,30 @@
+"""The bundled examples stay valid and keep the verdicts their comments describe."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gradient_rules import Engine, load_application
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+EXPECTED = {
+    "national/excellent-candidate.yaml": ("eligible", "eligible", "eligible", "not_eligible"),
+    "national/basic-workshop.json": ("eligible", "not_eligible", "not_eligible", "not_eligible"),
+    "national/undetermined-self-check.toml": ("undetermined", "undetermined", "undetermined",
+                                              "not_eligible"),
+}
+
+
+def test_every_example_has_expected_verdicts() -> None:
+    found = sorted(str(p.relative_to(EXAMPLES)) for p in EXAMPLES.rglob("*.*"))
+    assert found == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_example_verdicts(name: str, engine: Engine) -> None:
+    jurisdiction = name.split("/")[0]
+    result = engine.assess(load_application(EXAMPLES / name), jurisdiction=jurisdiction)
+    assert tuple(t.verdict.value for t in result.tiers) == EXPECTED[name]
