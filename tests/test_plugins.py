@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import textwrap
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 import pytest
 from grtest import leading_application, patched
@@ -283,7 +283,6 @@ class RevenueAtLeast(Condition):
 
     kind: Literal["revenue_at_least"] = "revenue_at_least"
     yuan: int
-    needs_tally: ClassVar[bool] = False
 
     def evaluate(self, ctx: EvaluationContext, tier: Tier) -> Outcome:
         revenue = ctx.case.get("revenue")

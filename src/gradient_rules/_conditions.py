@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
@@ -123,8 +123,6 @@ class Condition(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
     kind: str
-    needs_tally: ClassVar[bool] = False
-    """True when the condition reads scenario tallies (evaluated in the second stratum)."""
 
     def evaluate(self, ctx: EvaluationContext, tier: Tier) -> Outcome:
         """Plain-Python reading of the condition for ``tier``."""
@@ -469,7 +467,6 @@ class SegmentsCovered(Condition):
     kind: Literal["segments_covered"] = "segments_covered"
     segments: tuple[Segment, ...] = Field(min_length=1)
     """Segments that must each have at least one qualifying scenario."""
-    needs_tally: ClassVar[bool] = True
 
     def evaluate(self, ctx: EvaluationContext, tier: Tier) -> Outcome:
         """Unknown when scenarios are unstated; otherwise every segment needs a scenario."""
@@ -513,7 +510,6 @@ class ScenarioCount(Condition):
     kind: Literal["scenario_count"] = "scenario_count"
     minimum: PerTier
     """Minimum number of qualifying scenarios, one number or a table by tier."""
-    needs_tally: ClassVar[bool] = True
 
     def evaluate(self, ctx: EvaluationContext, tier: Tier) -> Outcome:
         """Unknown when scenarios are unstated."""
@@ -643,11 +639,6 @@ class AllOf(Condition):
             item if isinstance(item, Condition) else kinds.parse(item, f"conditions[{i}]")
             for i, item in enumerate(value)
         )
-
-    @property
-    def needs_tally(self) -> bool:  # type: ignore[override]
-        """True when any part reads tallies."""
-        return any(part.needs_tally for part in self.conditions)
 
     def evaluate(self, ctx: EvaluationContext, tier: Tier) -> Outcome:
         """Worst outcome of the parts."""
