@@ -51,7 +51,7 @@ def test_assess_json_has_a_stable_shape() -> None:
     finding = tier["findings"][0]
     assert set(finding) == {"rule_id", "tier", "outcome", "strength", "title_en", "title_zh",
                             "citation", "observed", "required", "message_zh", "message_en",
-                            "relation", "relates_to"}
+                            "action_zh", "action_en", "relation", "relates_to"}
     assert set(finding["citation"]) == {"document", "document_title_zh", "document_status",
                                         "clause", "text_zh"}
 

@@ -56,6 +56,10 @@ class Finding(_Model):
     """Explanation in Chinese."""
     message_en: str
     """Explanation in English."""
+    action_zh: str = ""
+    """What the applicant would have to do or state (empty when met)."""
+    action_en: str = ""
+    """The same in English."""
     relation: Relation | None = None
     """Relation to the base jurisdiction's rules."""
     relates_to: tuple[str, ...] = ()
@@ -64,6 +68,10 @@ class Finding(_Model):
     def message(self, lang: Literal["zh", "en"] = "en") -> str:
         """The explanation in ``lang``."""
         return self.message_zh if lang == "zh" else self.message_en
+
+    def action(self, lang: Literal["zh", "en"] = "en") -> str:
+        """What to do, in ``lang``."""
+        return self.action_zh if lang == "zh" else self.action_en
 
 
 class Notice(_Model):

@@ -233,13 +233,16 @@ def scenarios(jurisdiction: str, on: str | None, fmt: str) -> None:
             table.add_row(name, "(no segment)")
         console.print(table)
         return
-    table = Table("id", "segment", "scenario", "tiers described", "source",
-                  title=f"{catalog.title_zh}{'' if catalog.complete else ' (incomplete)'}")
+    table = Table("no.", "id", "segment", "scenario", "tiers described", "source",
+                  title=f"{catalog.title_zh}{'' if catalog.complete else ' (incomplete)'}",
+                  caption="* the cell exists but its text is cut off in the received copy; "
+                          "\"/\" tiers are absent; inferred rows have no descriptions")
     for row in catalog.scenarios:
         cells = row.cells()
         described = "unknown" if cells is None else ", ".join(
             t.value + ("*" if t in row.cut_off else "") for t in sorted(cells))
-        table.add_row(row.id, row.segment.label_zh, row.name_zh, described, row.source)
+        table.add_row(str(row.number), row.id, f"{row.segment.label_zh} {row.segment.code}",
+                      row.name_zh, described, row.source)
     console.print(table)
 
 

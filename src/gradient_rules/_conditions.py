@@ -69,6 +69,9 @@ class Explanation:
     required: Any
     message_zh: str
     message_en: str
+    action_zh: str = ""
+    """What the applicant would have to do or state, when the outcome is not met."""
+    action_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -206,12 +209,17 @@ class MinLevel(Condition):
                 None, f">= {minimum}",
                 f"未填写{name_zh}；要求{req_zh}及以上",
                 f"{name_en} not stated; at least {req_en} required",
+                f"完成{name_zh}自评估并填写结果", f"complete the {name_en} self-assessment "
+                "and state the result",
             )
         got_zh, got_en = self._render(int(value))
+        short = outcome is Outcome.NOT_MET
         return Explanation(
             value, f">= {minimum}",
             f"{name_zh}{got_zh}，要求{req_zh}及以上",
             f"{name_en} {got_en}, at least {req_en} required",
+            f"将{name_zh}从{got_zh}提升到{req_zh}" if short else "",
+            f"raise the {name_en} from {got_en} to {req_en}" if short else "",
         )
 
     def tier_problems(self, tiers: Sequence[Tier]) -> list[str]:
@@ -254,10 +262,20 @@ class Attestation(Condition):
             en_word = "not stated" if value is None else ("yes" if value else "no")
             zh_parts.append(f"{ctx.attestation_label(name, 'zh')}：{zh_word}")
             en_parts.append(f"{ctx.attestation_label(name, 'en')}: {en_word}")
+        false = [n for n, v in observed.items() if v is False]
+        unstated = [n for n, v in observed.items() if v is None]
+        act_zh, act_en = [], []
+        if false:
+            act_zh.append("满足：" + "；".join(ctx.attestation_label(n, "zh") for n in false))
+            act_en.append("meet: " + "; ".join(ctx.attestation_label(n, "en") for n in false))
+        if unstated:
+            act_zh.append("声明：" + "；".join(ctx.attestation_label(n, "zh") for n in unstated))
+            act_en.append("attest: " + "; ".join(ctx.attestation_label(n, "en") for n in unstated))
         return Explanation(
             observed, dict.fromkeys(self.names, True),
             "；".join(zh_parts) + "（须声明为是）",
             "; ".join(en_parts) + " (each must be attested yes)",
+            "；".join(act_zh), "; ".join(act_en),
         )
 
     def attestation_names(self) -> frozenset[str]:
@@ -300,7 +318,9 @@ class Flag(Condition):
         zh_word = "未填写" if value is None else ("是" if value else "否")
         en_word = "not stated" if value is None else ("yes" if value else "no")
         return Explanation(observed, True, f"{zh}：{zh_word}（须为是）",
-                           f"{en}: {en_word} (must be yes)")
+                           f"{en}: {en_word} (must be yes)",
+                           "" if value else (f"填写：{zh}" if value is None else f"须{zh}"),
+                           "" if value else (f"state: {en}" if value is None else f"needs: {en}"))
 
 
 class RegisteredIn(Condition):
@@ -329,10 +349,18 @@ class RegisteredIn(Condition):
     def explain(self, ctx: EvaluationContext, tier: Tier, outcome: Outcome) -> Explanation:
         """Stated vs required province."""
         value = ctx.case.get("province")
+        if value is None:
+            action = ("填写注册地（enterprise.province）", "state the province of registration")
+        elif value != self.province:
+            action = (f"本规则仅适用于在{self.province_zh}境内注册的企业",
+                      f"this rule admits only enterprises registered in {self.province}")
+        else:
+            action = ("", "")
         return Explanation(
             value, self.province,
             f"注册地：{value or '未填写'}；须在{self.province_zh}境内注册",
             f"registered in: {value or 'not stated'}; must be registered in {self.province}",
+            *action,
         )
 
 
@@ -367,27 +395,39 @@ class AboveDesignatedSize(Condition):
         flag = ctx.case.get("above_size")
         revenue = ctx.case.get("revenue")
         wan = self.revenue_threshold_cny // 10_000
+        short = outcome is Outcome.NOT_MET
+        act = ("须为规模以上工业企业" if short else "",
+               "the enterprise must be above designated size" if short else "")
         if flag is not None:
             return Explanation(
                 bool(flag), True,
                 f"规模以上工业企业：{'是' if flag else '否'}",
-                f"above designated size: {'yes' if flag else 'no'}",
+                f"above designated size: {'yes' if flag else 'no'}", *act,
             )
         if revenue is not None:
             return Explanation(
                 revenue, f">= {self.revenue_threshold_cny}",
                 f"年主营业务收入{revenue / 10_000:g}万元，规上标准为{wan}万元及以上",
                 f"main-business revenue {revenue:,} yuan; at least "
-                f"{self.revenue_threshold_cny:,} yuan required",
+                f"{self.revenue_threshold_cny:,} yuan required", *act,
             )
         return Explanation(
             None, True,
             f"未填写是否规模以上工业企业（或年主营业务收入，标准{wan}万元）",
             "above-designated-size status (or main-business revenue) not stated",
+            "填写 enterprise.above_designated_size 或 main_business_revenue_cny",
+            "state enterprise.above_designated_size or main_business_revenue_cny",
         )
 
 
 _GRADE_BY_RANK = {grade.rank: grade for grade in IncidentGrade}
+
+
+def _years_after(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, month=3, day=1)
 
 
 class NoIncidents(Condition):
@@ -439,6 +479,8 @@ class NoIncidents(Condition):
                 None, required,
                 f"未填写近{self.years}年事故情况",
                 f"accidents of the last {self.years} years not stated",
+                "填写 incidents（没有事故则填空列表 []）",
+                "state incidents (an empty list [] if there were none)",
             )
         bad = [i for i in ctx.facts.incidents if self._disqualifying(i)]
         observed = [{"kind": i["type"], "grade": _GRADE_BY_RANK[int(i["grade"])].value}
@@ -448,10 +490,15 @@ class NoIncidents(Condition):
                    f"last {self.years} years")
         if not bad:
             return Explanation([], required, f"{head_zh}：符合", f"{head_en}: none declared")
+        latest = max(dt.date.fromordinal(int(i["day"])) for i in bad)
+        clear = _years_after(latest, self.years).isoformat()
         return Explanation(
             observed, required,
             f"{head_zh}：申报了{len(bad)}起",
             f"{head_en}: {len(bad)} declared",
+            f"最近一起事故（{latest.isoformat()}）于{clear}起不再计入近{self.years}年",
+            f"the latest such accident ({latest.isoformat()}) leaves the {self.years}-year "
+            f"window on {clear}",
         )
 
 
@@ -491,6 +538,7 @@ class SegmentsCovered(Condition):
                 None, required,
                 f"未填写场景；要求覆盖{_segment_list(self.segments, 'zh')}",
                 f"no scenarios stated; must cover {_segment_list(self.segments, 'en')}",
+                "填写申报的场景（scenarios）", "state the scenarios claimed",
             )
         covered = ctx.tallies[tier].covered()
         missing = [s for s in self.segments if s not in covered]
@@ -498,10 +546,16 @@ class SegmentsCovered(Condition):
                    f"要求覆盖{_segment_list(self.segments, 'zh')}")
         text_en = (f"segments covered: {_segment_list(covered, 'en')}; must cover "
                    f"{_segment_list(self.segments, 'en')}")
+        act_zh = act_en = ""
         if missing:
             text_zh += f"；尚缺：{_segment_list(missing, 'zh')}"
             text_en += f"; missing: {_segment_list(missing, 'en')}"
-        return Explanation([s.value for s in covered], required, text_zh, text_en)
+            act_zh = (f"在{_segment_list(missing, 'zh')}环节各增加至少1个达到"
+                      f"{tier.label_zh}描述的场景")
+            act_en = (f"add at least one scenario reaching the {tier.value} description in: "
+                      f"{_segment_list(missing, 'en')}")
+        return Explanation([s.value for s in covered], required, text_zh, text_en,
+                           act_zh, act_en)
 
 
 class ScenarioCount(Condition):
@@ -532,14 +586,24 @@ class ScenarioCount(Condition):
         if ctx.tallies is None:
             return Explanation(None, f">= {minimum}",
                                f"未填写场景；要求符合条件的场景不少于{minimum}个",
-                               f"no scenarios stated; at least {minimum} qualifying required")
-        n = ctx.tallies[tier].qualifying
+                               f"no scenarios stated; at least {minimum} qualifying required",
+                               "填写申报的场景（scenarios）", "state the scenarios claimed")
+        tally = ctx.tallies[tier]
+        n = tally.qualifying
         zh = f"符合条件的场景{n}个，要求不少于{minimum}个"
         en = f"{n} qualifying scenarios, at least {minimum} required"
+        act_zh = act_en = ""
         if n < minimum:
             zh += f"；尚缺{minimum - n}个"
             en += f"; {minimum - n} more needed"
-        return Explanation(n, f">= {minimum}", zh, en)
+            act_zh = f"再增加{minimum - n}个达到{tier.label_zh}描述的场景"
+            act_en = f"add {minimum - n} more scenarios reaching the {tier.value} description"
+            others = tally.claimed - n
+            if others > 0:
+                act_zh += f"（另有{others}个已申报场景未计入本级，可优先提升）"
+                act_en += (f" ({others} claimed scenarios do not count at this tier yet and "
+                           "may be raised first)")
+        return Explanation(n, f">= {minimum}", zh, en, act_zh, act_en)
 
     def tier_problems(self, tiers: Sequence[Tier]) -> list[str]:
         """Every tier needs a minimum."""
@@ -572,11 +636,16 @@ class KpisReported(Condition):
         n = ctx.case.get("kpis_reported")
         if n is None:
             return Explanation(None, f">= {self.minimum}", "未填写关键绩效指标",
-                               "no key performance indicators stated")
+                               "no key performance indicators stated",
+                               "参照关键绩效指标参考填写 kpis",
+                               "state kpis from the KPI reference")
+        short = n < self.minimum
         return Explanation(
             n, f">= {self.minimum}",
             f"参照关键绩效指标参考填报{n}项，要求至少{self.minimum}项",
             f"{n} KPIs of the reference reported, at least {self.minimum} expected",
+            f"再填报{self.minimum - n}项参考指标" if short else "",
+            f"report {self.minimum - n} more KPIs of the reference" if short else "",
         )
 
 
@@ -615,10 +684,18 @@ class Deadline(Condition):
         key, en, zh = _DEADLINE_FIELDS[self.field]
         day = ctx.case.get(key)
         when = None if day is None else dt.date.fromordinal(int(day)).isoformat()
+        if when is None:
+            action = (f"填写{zh}日期（filing.{self.field}）", f"state filing.{self.field}")
+        elif outcome is Outcome.NOT_MET:
+            action = (f"已逾期（截止{self.by.isoformat()}），本轮申报无法补救",
+                      f"missed the {self.by.isoformat()} deadline; this call cannot be made up")
+        else:
+            action = ("", "")
         return Explanation(
             when, f"<= {self.by.isoformat()}",
             f"{zh}日期：{when or '未填写'}；截止{self.by.isoformat()}",
             f"{en} date: {when or 'not stated'}; deadline {self.by.isoformat()}",
+            *action,
         )
 
 
@@ -654,6 +731,8 @@ class AllOf(Condition):
         return Explanation(
             [p.observed for p in parts], [p.required for p in parts],
             "；".join(p.message_zh for p in parts), "; ".join(p.message_en for p in parts),
+            "；".join(p.action_zh for p in parts if p.action_zh),
+            "; ".join(p.action_en for p in parts if p.action_en),
         )
 
     def attestation_names(self) -> frozenset[str]:

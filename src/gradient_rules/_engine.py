@@ -330,6 +330,8 @@ def _assemble(pack: RulePack, app: Application, facts: CaseFacts, derivation: De
                 title_en=rule.title_en, title_zh=rule.title_zh, citation=_cite(pack, rule),
                 observed=why.observed, required=why.required,
                 message_zh=why.message_zh, message_en=why.message_en,
+                action_zh=why.action_zh if outcome is not Outcome.MET else "",
+                action_en=why.action_en if outcome is not Outcome.MET else "",
                 relation=rule.relation, relates_to=rule.relates_to,
             ))
             if rule.strength is Strength.IN_PRINCIPLE and outcome is not Outcome.MET:

@@ -86,6 +86,8 @@ class Tally:
     tier: Tier
     qualifying: int
     per_segment: Mapping[Segment, int] = field(default_factory=dict)
+    claimed: int = 0
+    """All scenarios claimed, counting toward this tier or not."""
 
     def covered(self) -> tuple[Segment, ...]:
         """Segments with at least one qualifying scenario, in official order."""
@@ -111,7 +113,7 @@ def tally_qualifying(
         segment = by_index[index].segment
         if segment is not None:
             per_segment[tier][segment] += 1
-    return {t: Tally(t, counts[t], per_segment[t]) for t in Tier}
+    return {t: Tally(t, counts[t], per_segment[t], len(by_index)) for t in Tier}
 
 
 def build_facts(
@@ -163,6 +165,7 @@ def build_facts(
             "incident": index,
             "type": incident.kind.value,
             "grade": incident.grade.rank,
+            "day": incident.occurred_on.toordinal(),
             "years_ago": full_years_between(incident.occurred_on, on),
         }
         for index, incident in enumerate(application.incidents or ())

@@ -99,6 +99,14 @@ def _resolve_relations(reg: Registry) -> None:
                             f"{code}/{pack.version}: rule {rule.id} relates to "
                             f"{', '.join(unknown)}, not a rule of {base_code!r}",
                             plugin=item.plugin)
+                    if (rule.relation is Relation.ADOPTS and len(rule.relates_to) == 1
+                            and rule.strength is not base_rules[rule.relates_to[0]].strength):
+                        base_rule = base_rules[rule.relates_to[0]]
+                        raise PluginError(
+                            f"{code}/{pack.version}: rule {rule.id} adopts {base_rule.id} but "
+                            f"declares strength {rule.strength.value!r} where the base has "
+                            f"{base_rule.strength.value!r}; set the same strength, or "
+                            "declare `tightens`/`replaces`", plugin=item.plugin)
                     if rule.condition is None:
                         if rule.relation is not Relation.ADOPTS or len(rule.relates_to) != 1:
                             raise PluginError(

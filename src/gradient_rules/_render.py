@@ -23,10 +23,11 @@ _OUTCOME_STYLE = {Outcome.MET: "green", Outcome.NOT_MET: "red", Outcome.UNKNOWN:
 _WORDS = {
     "zh": {"rule": "规则", "outcome": "结果", "detail": "实际与要求", "clause": "依据",
            "route": "认定途径", "notices": "提示", "on": "评估日期", "pack": "规则版本",
-           "enterprise": "申报单位", "in_principle": "（原则上）"},
+           "enterprise": "申报单位", "in_principle": "（原则上）", "todo": "尚需"},
     "en": {"rule": "Rule", "outcome": "Outcome", "detail": "Observed vs required",
            "clause": "Clause", "route": "Recognised by", "notices": "Notices", "on": "on",
-           "pack": "rules", "enterprise": "Applicant", "in_principle": " (in principle)"},
+           "pack": "rules", "enterprise": "Applicant", "in_principle": " (in principle)",
+           "todo": "To reach this tier"},
 }
 
 
@@ -39,6 +40,13 @@ def _outcome(finding: Finding, lang: Lang) -> str:
     if finding.strength is Strength.IN_PRINCIPLE:
         word += _WORDS[lang]["in_principle"]
     return word
+
+
+def _todo(tier: TierAssessment, lang: Lang) -> list[str]:
+    """Actions for the findings that keep the tier from being eligible."""
+    if tier.verdict is Verdict.ELIGIBLE:
+        return []
+    return [f"{f.rule_id}: {f.action(lang)}" for f in tier.gaps if f.action(lang)]
 
 
 def _clause(finding: Finding) -> str:
@@ -73,6 +81,11 @@ def render_table(assessment: Assessment, console: Console, *, lang: Lang = "zh")
                           Text(_outcome(finding, lang), style=_OUTCOME_STYLE[finding.outcome]),
                           finding.message(lang), _clause(finding))
         console.print(table)
+        todo = _todo(tier, lang)
+        if todo:
+            console.print(Text(f"  {w['todo']}:", style="bold"))
+            for line in todo:
+                console.print(f"    - {line}")
         for notice in tier.warnings:
             console.print(Text(f"  ! {notice.message(lang)}", style="yellow"))
         if tier.route is not None:
@@ -100,6 +113,9 @@ def render_markdown(assessment: Assessment, *, lang: Lang = "zh") -> str:
             lines.append(f"| {f.rule_id} | {_outcome(f, lang)} | {_cell(f.message(lang))} | "
                          f"{_cell(_clause(f))} |")
         lines.append("")
+        todo = _todo(tier, lang)
+        if todo:
+            lines += [f"**{w['todo']}:**", "", *(f"- {line}" for line in todo), ""]
         lines += [f"> {notice.message(lang)}" for notice in tier.warnings]
         if tier.route is not None:
             route = tier.route.authority_zh if lang == "zh" else tier.route.authority_en

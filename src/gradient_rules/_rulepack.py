@@ -210,7 +210,8 @@ class Provision(_Model):
     """The same in Chinese."""
     citation: Citation
     """The clause."""
-    applies_as: Literal["segment_map", "kpi_reference", "recognition", "tier_ladder"]
+    applies_as: Literal["segment_map", "kpi_reference", "recognition", "tier_ladder",
+                        "scenario_catalog"]
     """Which part of the pack's data it governs."""
 
 

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import re
+from pathlib import Path
 from typing import Any
+
+import pytest
+
+from gradient_rules import Provision, Rule, RulePack
+
+SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
 
 ON = dt.date(2024, 11, 22)
 DELETE = object()
@@ -53,3 +61,19 @@ def patched(base: dict[str, Any], **changes: Any) -> dict[str, Any]:
         else:
             target[keys[-1]] = value
     return data
+
+
+def assert_citations_in_seeds(pack: RulePack) -> None:
+    """Every quoted clause of ``pack`` appears in its seed text (white space aside;
+    "……" marks an omission, "1．" an enumerator joining several items)."""
+    if not SEEDS.is_dir():
+        pytest.skip("shared/seeds is not beside the repository")
+    texts = {doc.id: (SEEDS / doc.seed).read_text(encoding="utf-8") for doc in pack.documents
+             if doc.seed}
+    squash = str.maketrans("", "", " \n\t")
+    items: list[Rule | Provision] = [*pack.rules, *pack.provisions]
+    for item in items:
+        source = texts[item.citation.document].translate(squash)
+        for part in item.citation.text_zh.split("……"):
+            for piece in re.split(r"\d[．.]", part.translate(squash).strip("。.")):
+                assert piece.strip("。") in source, f"{item.id}: {piece!r} not in the seed"

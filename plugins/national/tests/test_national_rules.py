@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from grtest import DELETE, ON, leading_application, patched
+from grtest import DELETE, ON, assert_citations_in_seeds, leading_application, patched
 
-from gradient_rules import Engine, Outcome, Provision, Rule, Tier, Verdict
+from gradient_rules import Engine, Outcome, Tier, Verdict
 
 
 @dataclass(frozen=True)
@@ -281,20 +281,4 @@ def test_segment_map_covers_the_fourteen_guide_segments(engine: Engine) -> None:
 
 
 def test_every_citation_quotes_text_found_in_its_seed(engine: Engine) -> None:
-    from pathlib import Path
-
-    seeds = Path(__file__).resolve().parents[3].parent / "shared" / "seeds"
-    if not seeds.is_dir():
-        pytest.skip("shared/seeds is not beside the repository")
-    pack = engine.pack("national", on=ON)
-    texts = {doc.id: (seeds / doc.seed).read_text(encoding="utf-8") for doc in pack.documents
-             if doc.seed}
-    squash = str.maketrans("", "", " \n\t")
-    items: list[Rule | Provision] = [*pack.rules, *pack.provisions]
-    for item in items:
-        source = texts[item.citation.document].translate(squash)
-        for part in item.citation.text_zh.split("……"):
-            fragment = part.translate(squash).strip("。.")
-            # Enumerators like "1．" are ours where the quote joins several items.
-            for piece in __import__("re").split(r"\d[．.]", fragment):
-                assert piece.strip("。") in source, f"{item.id}: {piece!r} not in the seed"
+    assert_citations_in_seeds(engine.pack("national", on=ON))
