@@ -59,3 +59,14 @@ def test_every_decision_cited_in_the_docs_exists() -> None:
                  *ROOT.glob("plugins/*/src/*/data/*/*.toml")]:
         cited |= set(re.findall(r"\b(D\d+)\b", path.read_text(encoding="utf-8")))
     assert cited <= defined, cited - defined
+
+
+def test_the_readme_guizhou_example_shows_the_real_output() -> None:
+    section = README.split("## A Guizhou example", 1)[1]
+    command = _blocks(section, "sh")[0].strip().split()
+    shown = re.findall(r"````markdown\n(.*?)````", section, re.S)[0]
+    exe = Path(sys.executable).parent / command[0]
+    result = subprocess.run([str(exe), *command[1:]], cwd=ROOT, capture_output=True,
+                            text=True, check=False, timeout=120)
+    assert result.returncode == 1
+    assert result.stdout == shown

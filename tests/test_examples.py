@@ -15,6 +15,13 @@ EXPECTED = {
     "national/basic-workshop.json": ("eligible", "not_eligible", "not_eligible", "not_eligible"),
     "national/undetermined-self-check.toml": ("undetermined", "undetermined", "undetermined",
                                               "not_eligible"),
+    "guizhou/basic.yaml": ("eligible", "not_eligible", "not_eligible", "not_eligible"),
+    "guizhou/advanced-not-excellent.yaml": ("eligible", "eligible", "not_eligible",
+                                            "not_eligible"),
+    "guizhou/excellent.yaml": ("eligible", "eligible", "eligible", "not_eligible"),
+    "guizhou/excellent-in-principle-warning.yaml": ("eligible", "eligible", "eligible",
+                                                    "not_eligible"),
+    "guizhou/leading.yaml": ("eligible", "eligible", "eligible", "eligible"),
 }
 
 
@@ -24,7 +31,17 @@ def test_every_example_has_expected_verdicts() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_example_verdicts(name: str, engine: Engine) -> None:
+def test_example_verdicts(name: str) -> None:
     jurisdiction = name.split("/")[0]
-    result = engine.assess(load_application(EXAMPLES / name), jurisdiction=jurisdiction)
+    result = Engine.from_installed().assess(load_application(EXAMPLES / name),
+                                            jurisdiction=jurisdiction)
     assert tuple(t.verdict.value for t in result.tiers) == EXPECTED[name]
+
+
+def test_the_in_principle_example_warns_only_on_excellent_coverage() -> None:
+    result = Engine.from_installed().assess(
+        load_application(EXAMPLES / "guizhou" / "excellent-in-principle-warning.yaml"),
+        jurisdiction="guizhou")
+    excellent = result.tier("excellent")
+    assert excellent.gaps == ()
+    assert [w.rule_id for w in excellent.warnings] == ["GZ-SCN-E-2"]
