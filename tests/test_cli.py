@@ -44,7 +44,8 @@ def test_assess_json_has_a_stable_shape() -> None:
     result = run("assess", str(EXAMPLE), "--format", "json")
     data = json.loads(result.output)
     assert set(data) == {"jurisdiction", "jurisdiction_name_zh", "pack_version", "pack_status",
-                         "on", "enterprise", "project_name", "backend", "tiers", "warnings"}
+                         "on", "enterprise", "project_name", "backend", "tiers", "warnings",
+                         "titles"}
     tier = data["tiers"][2]
     assert set(tier) == {"tier", "label_zh", "verdict", "findings", "warnings", "route"}
     assert (tier["tier"], tier["verdict"]) == ("excellent", "eligible")

@@ -20,7 +20,8 @@ PUBLIC = [
     "RuleEvaluationError", "RulePack", "ScenarioCatalog", "ScenarioClaim", "Segment",
     "SelfAssessment", "Strength", "Tier", "TierAssessment", "Title", "TitleStatus",
     "UnknownJurisdictionError", "Verdict", "__version__", "hookimpl", "load_application",
-    "parse_application",
+    "parse_application", "Event", "EventKind", "Industry", "Revocation", "RevocationTrigger",
+    "TierNotice", "TitleReview", "TitleStanding",
 ]
 
 

@@ -13,6 +13,7 @@ Everything public is re-exported here; modules starting with ``_`` are private.
 from ._application import (
     Application,
     Enterprise,
+    Event,
     Filing,
     Incident,
     ScenarioClaim,
@@ -20,7 +21,17 @@ from ._application import (
     Title,
     parse_application,
 )
-from ._assessment import Assessment, CitedClause, Finding, Notice, Route, TierAssessment
+from ._assessment import (
+    Assessment,
+    CitedClause,
+    Finding,
+    Notice,
+    Revocation,
+    Route,
+    TierAssessment,
+    TitleReview,
+    TitleStanding,
+)
 from ._conditions import Check, Condition, EvaluationContext, Explanation
 from ._engine import Engine
 from ._errors import (
@@ -43,14 +54,18 @@ from ._rulepack import (
     JurisdictionInfo,
     Kpi,
     Provision,
+    RevocationTrigger,
     Rule,
     RulePack,
     ScenarioCatalog,
+    TierNotice,
 )
 from ._vocabulary import (
     DocumentStatus,
+    EventKind,
     IncidentGrade,
     IncidentKind,
+    Industry,
     IssuingLevel,
     Outcome,
     Relation,
@@ -80,6 +95,8 @@ __all__ = [
     "EngineError",
     "Enterprise",
     "EvaluationContext",
+    "Event",
+    "EventKind",
     "Explanation",
     "Filing",
     "Finding",
@@ -87,6 +104,7 @@ __all__ = [
     "Incident",
     "IncidentGrade",
     "IncidentKind",
+    "Industry",
     "IssuingLevel",
     "JurisdictionInfo",
     "JurisdictionSource",
@@ -97,6 +115,8 @@ __all__ = [
     "PluginError",
     "Provision",
     "Relation",
+    "Revocation",
+    "RevocationTrigger",
     "Route",
     "Rule",
     "RuleEvaluationError",
@@ -108,7 +128,10 @@ __all__ = [
     "Strength",
     "Tier",
     "TierAssessment",
+    "TierNotice",
     "Title",
+    "TitleReview",
+    "TitleStanding",
     "TitleStatus",
     "UnknownJurisdictionError",
     "Verdict",

@@ -11,14 +11,33 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from stdnum.cn import uscc
+from stdnum.exceptions import ValidationError as NumberError
 
 from ._errors import ApplicationError
-from ._vocabulary import IncidentGrade, IncidentKind, IssuingLevel, Segment, Tier, TitleStatus
+from ._vocabulary import (
+    EventKind,
+    IncidentGrade,
+    IncidentKind,
+    Industry,
+    IssuingLevel,
+    Segment,
+    Tier,
+    TitleStatus,
+)
 
 __all__ = [
     "Application",
     "Enterprise",
+    "Event",
     "Filing",
     "Incident",
     "ScenarioClaim",
@@ -52,14 +71,27 @@ class Enterprise(_Model):
     is_branch: bool | None = None
     """Whether the applicant is a branch (分支机构) of a legal person."""
 
-    industry: str | None = None
-    """Industry code of the applicant (see the glossary), e.g. ``tobacco``."""
+    industry: Industry | None = None
+    """Industry of the applicant, e.g. ``tobacco`` (烟草); see the glossary."""
 
     above_designated_size: bool | None = None
     """Whether the enterprise is in the statistics of 规模以上工业企业."""
 
     main_business_revenue_cny: int | None = Field(default=None, ge=0)
     """Annual main-business revenue in yuan; used when ``above_designated_size`` is unstated."""
+
+
+    @field_validator("credit_code")
+    @classmethod
+    def _valid_credit_code(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            return str(uscc.validate(value))
+        except NumberError as error:
+            raise ValueError(
+                f"{value!r} is not a valid unified social credit code (GB 32100-2015): "
+                f"{str(error).rstrip('.').lower()}") from None
 
 
 class SelfAssessment(_Model):
@@ -112,6 +144,20 @@ class Title(_Model):
     issuer: str | None = None
     """Name of the recognising authority."""
 
+    recognised_on: dt.date | None = None
+    """Date of recognition, where known (otherwise the year stands for it)."""
+
+    @model_validator(mode="after")
+    def _same_year(self) -> Title:
+        if self.recognised_on is not None and self.recognised_on.year != self.year:
+            raise ValueError(f"recognised_on {self.recognised_on.isoformat()} is not in year "
+                             f"{self.year}")
+        return self
+
+    def since(self) -> dt.date:
+        """The day the title took effect: ``recognised_on``, else 1 January of its year."""
+        return self.recognised_on or dt.date(self.year, 1, 1)
+
 
 class Incident(_Model):
     """An accident (事故) the enterprise had."""
@@ -127,6 +173,37 @@ class Incident(_Model):
 
     description: str | None = None
     """Free text."""
+
+
+class Event(_Model):
+    """Something that happened after a title was recognised (it may cost the title)."""
+
+    kind: EventKind
+    """What happened."""
+
+    occurred_on: dt.date
+    """When."""
+
+    accident_kind: IncidentKind | None = None
+    """For an accident: safety, environmental or quality."""
+
+    grade: IncidentGrade | None = None
+    """For an accident: its grade."""
+
+    title: int | None = None
+    """Index into ``titles`` of the title concerned; ``None`` concerns every title."""
+
+    description: str | None = None
+    """Free text."""
+
+    @model_validator(mode="after")
+    def _accident_details(self) -> Event:
+        is_accident = self.kind is EventKind.ACCIDENT
+        if is_accident and (self.accident_kind is None or self.grade is None):
+            raise ValueError("an accident event needs `accident_kind` and `grade`")
+        if not is_accident and (self.accident_kind is not None or self.grade is not None):
+            raise ValueError("`accident_kind` and `grade` belong to accident events only")
+        return self
 
 
 class Filing(_Model):
@@ -169,6 +246,9 @@ class Application(_Model):
     titles: list[Title] | None = None
     """Titles already held; ``[]`` states there are none."""
 
+    events: list[Event] | None = None
+    """Events since titles were recognised (revocation triggers); ``None`` when unstated."""
+
     kpis: dict[str, float] | None = None
     """Key performance indicators by id of the jurisdiction's KPI reference (e.g. ``KPI-01``)."""
 
@@ -182,6 +262,15 @@ class Application(_Model):
             if not name or not name.replace("_", "").isalnum() or not name.isascii():
                 raise ValueError(f"attestation name {name!r} must be a snake_case identifier")
         return value
+
+    @model_validator(mode="after")
+    def _events_name_titles(self) -> Application:
+        count = len(self.titles or ())
+        for index, event in enumerate(self.events or ()):
+            if event.title is not None and not 0 <= event.title < count:
+                raise ValueError(f"events[{index}].title is {event.title}, but titles has "
+                                 f"{count} entr{'y' if count == 1 else 'ies'} (index from 0)")
+        return self
 
     @field_validator("scenarios")
     @classmethod
@@ -227,7 +316,8 @@ def translate_validation_error(
             message = ("unknown field; check its spelling against "
                        "`gradient-rules schema application`")
         elif (item["type"] != "missing" and "input" in item
-              and not isinstance(item["input"], dict | list)):
+              and not isinstance(item["input"], dict | list)
+              and repr(item["input"]) not in message):
             message = f"{message} (got {item['input']!r})"
         problems.append((_field_path(tuple(item["loc"])), message))
     return ApplicationError(problems, source=source)

@@ -7,9 +7,20 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, JsonValue
 
-from ._vocabulary import DocumentStatus, Outcome, Relation, Strength, Tier, Verdict
+from ._vocabulary import (
+    DocumentStatus,
+    EventKind,
+    IssuingLevel,
+    Outcome,
+    Relation,
+    Strength,
+    Tier,
+    TitleStatus,
+    Verdict,
+)
 
-__all__ = ["Assessment", "CitedClause", "Finding", "Notice", "Route", "TierAssessment"]
+__all__ = ["Assessment", "CitedClause", "Finding", "Notice", "Revocation", "Route",
+           "TierAssessment", "TitleReview", "TitleStanding"]
 
 
 class _Model(BaseModel):
@@ -78,7 +89,8 @@ class Notice(_Model):
     """A warning for reviewers: it never changes a verdict by itself."""
 
     code: Literal["in_principle_shortfall", "in_principle_unknown", "draft_document",
-                  "inferred_data", "incomplete_catalog", "superseded_edition", "next_tier"]
+                  "inferred_data", "incomplete_catalog", "superseded_edition", "next_tier",
+                  "tier_notice"]
     """What kind of notice."""
     message_zh: str
     """Chinese text."""
@@ -101,6 +113,55 @@ class Route(_Model):
     """The same, English."""
     rule_id: str
     """The provision it rests on."""
+
+
+class Revocation(_Model):
+    """Why a title no longer stands: the clause and the event."""
+
+    rule_id: str
+    """Rule or provision id (e.g. ``SD-REVOKE``)."""
+    clause: str
+    """Clause as printed."""
+    text_zh: str
+    """The clause quoted."""
+    event: EventKind
+    """The kind of event."""
+    occurred_on: dt.date
+    """When the event happened."""
+    event_index: int | None = None
+    """Index into the application's ``events``; ``None`` for a declared accident."""
+
+
+class TitleStanding(_Model):
+    """A title held, and whether it still stands on the evaluation date."""
+
+    index: int
+    """Index into the application's ``titles``."""
+    tier: Tier
+    """Tier of the title."""
+    issuing_level: IssuingLevel
+    """Who recognised it."""
+    year: int
+    """Year of recognition."""
+    stated_status: TitleStatus
+    """Status as the application states it."""
+    standing: bool
+    """Stated valid and not revoked by any event."""
+    revocations: tuple[Revocation, ...] = ()
+    """Revocations derived from events, with their clauses."""
+
+
+class TitleReview(_Model):
+    """The outcome of reviewing titles against events (revocation rules)."""
+
+    jurisdiction: str
+    """Jurisdiction code."""
+    pack_version: str
+    """Version of the rule pack applied."""
+    on: dt.date
+    """Evaluation date."""
+    titles: tuple[TitleStanding, ...]
+    """Each title and whether it stands."""
 
 
 class TierAssessment(_Model):
@@ -159,6 +220,8 @@ class Assessment(_Model):
     """Assessed tiers, from basic up."""
     warnings: tuple[Notice, ...] = ()
     """Notices that concern the whole assessment."""
+    titles: tuple[TitleStanding, ...] = ()
+    """Titles held and whether each still stands (empty when none are stated)."""
 
     def tier(self, tier: Tier | str) -> TierAssessment:
         """The assessment of one tier."""

@@ -15,13 +15,21 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from ._facts import SEGMENT_KEYS, CaseFacts, Tally
-from ._vocabulary import IncidentGrade, IncidentKind, Outcome, Segment, Tier
+from ._facts import HOLDING_KEYS, SEGMENT_KEYS, CaseFacts, Holdings, Tally
+from ._vocabulary import (
+    IncidentGrade,
+    IncidentKind,
+    Industry,
+    IssuingLevel,
+    Outcome,
+    Segment,
+    Tier,
+)
 
 __all__ = [
     "AboveDesignatedSize",
@@ -34,11 +42,13 @@ __all__ = [
     "Explanation",
     "Flag",
     "KpisReported",
+    "LegalPersonOrBranch",
     "MinLevel",
     "NoIncidents",
     "RegisteredIn",
     "ScenarioCount",
     "SegmentsCovered",
+    "TitleHeld",
     "worst",
 ]
 
@@ -83,6 +93,10 @@ class EvaluationContext:
     """Per-tier scenario tallies; ``None`` when scenarios were not stated."""
     attestation_texts: Mapping[str, tuple[str, str]]
     """Attestation name -> (Chinese text, English text)."""
+    holdings: Holdings | None = None
+    """Standing titles by tier and level; ``None`` when titles were not stated."""
+    revocations: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
+    """Title index -> clauses under which it was revoked."""
 
     @property
     def case(self) -> Mapping[str, Any]:
@@ -699,6 +713,178 @@ class Deadline(Condition):
         )
 
 
+class LegalPersonOrBranch(Condition):
+    """An independent legal person, or a branch in a listed industry with a credit code.
+
+    A Kleene disjunction of the two routes: met by either, not met when both fail.
+    """
+
+    kind: Literal["legal_person_or_branch"] = "legal_person_or_branch"
+    branch_industries: tuple[Industry, ...] = Field(min_length=1)
+    """Industries whose branches (分支机构) may apply."""
+
+    def _branch(self, case: Mapping[str, Any]) -> Outcome:
+        branch, industry = case.get("branch"), case.get("industry")
+        allowed = {i.value for i in self.branch_industries}
+        if branch == 0 or (industry is not None and industry not in allowed):
+            return Outcome.NOT_MET
+        if branch == 1 and industry in allowed and "has_credit_code" in case:
+            return Outcome.MET
+        return Outcome.UNKNOWN
+
+    def evaluate(self, ctx: EvaluationContext, tier: Tier) -> Outcome:
+        """Met by either route; not met when both fail; unknown otherwise."""
+        person = ctx.case.get("legal_person")
+        legal = Outcome.UNKNOWN if person is None else (
+            Outcome.MET if person else Outcome.NOT_MET)
+        routes = {legal, self._branch(ctx.case)}
+        if Outcome.MET in routes:
+            return Outcome.MET
+        return Outcome.NOT_MET if routes == {Outcome.NOT_MET} else Outcome.UNKNOWN
+
+    def checks(self, tier: Tier) -> list[Check]:
+        """Each way both routes fail, and each way neither succeeds nor both fail."""
+        inside = _any(*({"industry": i.value} for i in self.branch_industries))
+        outside = {"$and": [{"$ex": {"industry": 1}},
+                            *({"$neq": {"industry": i.value}} for i in self.branch_industries)]}
+        lp_no, lp_unknown = _op("$eq", "legal_person", 0), _absent("legal_person")
+        branch_no, branch_yes, branch_unknown = (_op("$eq", "branch", 0), _op("$eq", "branch", 1),
+                                                 _absent("branch"))
+        branch_route_unknown = [  # the branch route is neither met nor failed
+            (branch_unknown, _absent("industry")), (branch_unknown, inside),
+            (branch_yes, _absent("industry")), (branch_yes, inside, _absent("has_credit_code")),
+        ]
+        branch_route_not_met = [(branch_no,), (outside,)]
+        checks = [Check(Outcome.NOT_MET, (case_pattern(lp_no, *parts),))
+                  for parts in branch_route_not_met]
+        checks += [Check(Outcome.UNKNOWN, (case_pattern(lp_no, *parts),))
+                   for parts in branch_route_unknown]
+        checks += [Check(Outcome.UNKNOWN, (case_pattern(lp_unknown, *parts),))
+                   for parts in [*branch_route_not_met, *branch_route_unknown]]
+        return checks
+
+    def explain(self, ctx: EvaluationContext, tier: Tier, outcome: Outcome) -> Explanation:
+        """Which route, and what is missing."""
+        case = ctx.case
+        industries_zh = "、".join(i.label_zh for i in self.branch_industries)
+        industries_en = ", ".join(i.value for i in self.branch_industries)
+        industry = case.get("industry")
+        observed = {
+            "independent_legal_person": None if (v := case.get("legal_person")) is None
+            else bool(v),
+            "is_branch": None if (b := case.get("branch")) is None else bool(b),
+            "industry": industry, "credit_code": "has_credit_code" in case,
+        }
+        code = "有" if observed["credit_code"] else "未填写"
+        zh = (f"独立法人：{_yes_no_zh(observed['independent_legal_person'])}；分支机构："
+              f"{_yes_no_zh(observed['is_branch'])}；行业：{_industry_zh(industry)}；"
+              f"统一社会信用代码：{code}（须为独立法人，或{industries_zh}行业"
+              "有统一社会信用代码的分支机构）")
+        en = (f"independent legal person: {_yes_no_en(observed['independent_legal_person'])}; "
+              f"branch: {_yes_no_en(observed['is_branch'])}; industry: {industry or 'not stated'};"
+              f" credit code: {'given' if observed['credit_code'] else 'not stated'} (must be an "
+              f"independent legal person, or a branch in {industries_en} with a credit code)")
+        act_zh = act_en = ""
+        if outcome is Outcome.NOT_MET:
+            act_zh = f"须为独立法人；分支机构仅限{industries_zh}行业"
+            act_en = f"must be an independent legal person; branches only in {industries_en}"
+        elif outcome is Outcome.UNKNOWN:
+            act_zh = ("填写 enterprise.independent_legal_person；分支机构还须填写 is_branch、"
+                      "industry 和 credit_code")
+            act_en = ("state enterprise.independent_legal_person; a branch also states "
+                      "is_branch, industry and credit_code")
+        return Explanation(observed, {"independent_legal_person": True,
+                                      "or_branch_in": [i.value for i in self.branch_industries]},
+                           zh, en, act_zh, act_en)
+
+
+def _yes_no_zh(value: bool | None) -> str:
+    return "未填写" if value is None else ("是" if value else "否")
+
+
+def _yes_no_en(value: bool | None) -> str:
+    return "not stated" if value is None else ("yes" if value else "no")
+
+
+def _industry_zh(code: Any) -> str:
+    return "未填写" if code is None else Industry(code).label_zh
+
+
+_LEVEL_ZH = {IssuingLevel.CITY: "市级", IssuingLevel.PROVINCE: "省级",
+             IssuingLevel.NATIONAL: "国家级"}
+
+
+class TitleHeld(Condition):
+    """A title of a given tier and issuing level already recognised and still standing.
+
+    Standing means stated valid and not revoked by any event.
+    """
+
+    kind: Literal["title_held"] = "title_held"
+    tier: Tier
+    """The tier of the title required."""
+    issuing_level: IssuingLevel
+    """The level that must have recognised it."""
+    label_zh: str
+    """How the text names the title, e.g. 基础级（市级）智能工厂."""
+
+    def evaluate(self, ctx: EvaluationContext, tier: Tier) -> Outcome:
+        """Unknown when titles are unstated."""
+        if ctx.holdings is None:
+            return Outcome.UNKNOWN
+        held = ctx.holdings.held(self.tier, self.issuing_level)
+        return Outcome.MET if held > 0 else Outcome.NOT_MET
+
+    def checks(self, tier: Tier) -> list[Check]:
+        """No standing title of that kind; titles unstated."""
+        key = HOLDING_KEYS[(self.tier, self.issuing_level)]
+        return [
+            Check(Outcome.NOT_MET, (("holdings", {"$and": [{"kind": "holdings"},
+                                                            _op("$lt", key, 1)]}),)),
+            Check(Outcome.UNKNOWN, (case_pattern(_absent("titles_stated")),)),
+        ]
+
+    def explain(self, ctx: EvaluationContext, tier: Tier, outcome: Outcome) -> Explanation:
+        """Titles of that kind, and why any does not count."""
+        required = {"tier": self.tier.value, "issuing_level": self.issuing_level.value}
+        if ctx.facts.titles is None:
+            return Explanation(None, required, f"未填写已获称号；须已认定为{self.label_zh}",
+                               f"titles not stated; must already hold {self.label_zh}",
+                               "填写已获称号（titles；没有则填空列表 []）",
+                               "state titles held (an empty list [] if none)")
+        relevant = [t for t in ctx.facts.titles
+                    if t["tier"] == self.tier.rank]
+        notes_zh, notes_en, standing = [], [], 0
+        for title in relevant:
+            level = next(lv for lv in IssuingLevel if lv.rank == title["level"])
+            where = f"{_LEVEL_ZH[level]}{self.tier.label_zh}（第{int(title['n']) + 1}项）"
+            where_en = f"{level.value} {self.tier.value} title #{int(title['n']) + 1}"
+            clauses = ctx.revocations.get(int(title["n"]), ())
+            if level is not self.issuing_level:
+                notes_zh.append(f"{where}认定层级不符")
+                notes_en.append(f"{where_en} was recognised at the wrong level")
+            elif not title["valid"]:
+                notes_zh.append(f"{where}已被撤销")
+                notes_en.append(f"{where_en} is stated revoked")
+            elif clauses:
+                notes_zh.append(f"{where}依{'、'.join(clauses)}撤销")
+                notes_en.append(f"{where_en} is revoked under {', '.join(clauses)}")
+            else:
+                standing += 1
+        zh = f"须已认定为{self.label_zh}：{'有' if standing else '无'}有效称号"
+        en = (f"must already hold {self.label_zh}: "
+              f"{'a standing title' if standing else 'no standing title'}")
+        if notes_zh:
+            zh += "（" + "；".join(notes_zh) + "）"
+            en += " (" + "; ".join(notes_en) + ")"
+        short = outcome is Outcome.NOT_MET
+        return Explanation(
+            standing, required, zh, en,
+            f"先取得{self.label_zh}称号" if short else "",
+            f"first obtain the {self.label_zh} title" if short else "",
+        )
+
+
 class AllOf(Condition):
     """Several conditions that must all hold (Kleene conjunction)."""
 
@@ -746,5 +932,6 @@ class AllOf(Condition):
 
 BUILTIN_KINDS: tuple[type[Condition], ...] = (
     MinLevel, Attestation, Flag, RegisteredIn, AboveDesignatedSize, NoIncidents,
-    SegmentsCovered, ScenarioCount, KpisReported, Deadline, AllOf,
+    SegmentsCovered, ScenarioCount, KpisReported, Deadline, AllOf, LegalPersonOrBranch,
+    TitleHeld,
 )

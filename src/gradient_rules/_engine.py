@@ -6,8 +6,26 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
-from ._application import Application, ScenarioClaim, parse_application
-from ._assessment import Assessment, CitedClause, Finding, Notice, Route, TierAssessment
+from ._application import (
+    Application,
+    Enterprise,
+    Event,
+    Incident,
+    ScenarioClaim,
+    Title,
+    parse_application,
+)
+from ._assessment import (
+    Assessment,
+    CitedClause,
+    Finding,
+    Notice,
+    Revocation,
+    Route,
+    TierAssessment,
+    TitleReview,
+    TitleStanding,
+)
 from ._conditions import EvaluationContext
 from ._durable import DurableAdapter
 from ._errors import (
@@ -16,11 +34,11 @@ from ._errors import (
     PluginError,
     UnknownJurisdictionError,
 )
-from ._evaluation import Derivation, evaluate_durable, evaluate_reference
+from ._evaluation import Derivation, evaluate_durable, evaluate_reference, revokes
 from ._facts import CaseFacts, ClaimFact, build_facts
 from ._registry import Registered, Registry, build_registry
 from ._rulepack import CountingPolicy, JurisdictionInfo, Rule, RulePack, ScenarioCatalog
-from ._vocabulary import DocumentStatus, Outcome, Strength, Tier, Verdict
+from ._vocabulary import DocumentStatus, Outcome, Strength, Tier, TitleStatus, Verdict
 
 __all__ = ["Engine"]
 
@@ -180,6 +198,15 @@ class Engine:
             if title.year > on.year:
                 problems.append((f"titles[{index}].year", f"{title.year} is after the year of "
                                  f"the evaluation date {on.isoformat()}"))
+            elif title.recognised_on is not None and title.recognised_on > on:
+                problems.append((f"titles[{index}].recognised_on",
+                                 f"{title.recognised_on.isoformat()} is after the evaluation "
+                                 f"date {on.isoformat()}"))
+        for index, event in enumerate(app.events or ()):
+            if event.occurred_on > on:
+                problems.append((f"events[{index}].occurred_on",
+                                 f"{event.occurred_on.isoformat()} is after the evaluation "
+                                 f"date {on.isoformat()}"))
         if app.filing is not None:
             for name in ("online_filed_on", "paper_submitted_on"):
                 value = getattr(app.filing, name)
@@ -227,6 +254,37 @@ class Engine:
         else:
             derivation = evaluate_reference(pack, facts)
         return _assemble(pack, app, facts, derivation, wanted, inferred, self.backend)
+
+    def review(
+        self,
+        titles: Sequence[Title | Mapping[str, Any]],
+        events: Sequence[Event | Mapping[str, Any]] = (),
+        *,
+        jurisdiction: str,
+        on: dt.date,
+        incidents: Sequence[Incident | Mapping[str, Any]] | None = None,
+        enterprise: str = "(review)",
+    ) -> TitleReview:
+        """Derive which titles still stand on ``on``, given events since they were recognised.
+
+        Uses the jurisdiction's revocation rules (e.g. Shandong 第十五条); every revocation
+        names its clause and the event.  An event never restores a title.
+        """
+        app = self._coerce({
+            "enterprise": Enterprise(name=enterprise),
+            "titles": [t if isinstance(t, Title) else dict(t) for t in titles],
+            "events": [e if isinstance(e, Event) else dict(e) for e in events],
+            "incidents": None if incidents is None else [
+                i if isinstance(i, Incident) else dict(i) for i in incidents],
+        })
+        pack = self.pack(jurisdiction, on=on)
+        facts, _ = self._prepare(pack, app, on)
+        if self._adapter is not None:
+            derivation = evaluate_durable(self._adapter, pack, facts)
+        else:
+            derivation = evaluate_reference(pack, facts)
+        return TitleReview(jurisdiction=pack.jurisdiction.code, pack_version=pack.version,
+                           on=on, titles=_standings(pack, app, facts, derivation))
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -308,11 +366,36 @@ def _cite(pack: RulePack, rule: Rule) -> CitedClause:
                        text_zh=rule.citation.text_zh)
 
 
+def _standings(pack: RulePack, app: Application, facts: CaseFacts,
+               derivation: Derivation) -> tuple[TitleStanding, ...]:
+    standings = []
+    for index, title in enumerate(app.titles or ()):
+        found: list[Revocation] = []
+        assert facts.titles is not None
+        for trigger_index in sorted(derivation.revoked.get(index, ())):
+            trigger = pack.revocation[trigger_index]
+            for event in facts.events:  # which events the revocation rests on, for the record
+                if revokes(trigger, event, facts.titles[index]):
+                    number = int(event["event"])
+                    found.append(Revocation(
+                        rule_id=trigger.rule, clause=trigger.clause, text_zh=trigger.text_zh,
+                        event=trigger.event, occurred_on=dt.date.fromordinal(int(event["day"])),
+                        event_index=number if number >= 0 else None))
+        standings.append(TitleStanding(
+            index=index, tier=title.tier, issuing_level=title.issuing_level, year=title.year,
+            stated_status=title.status, revocations=tuple(found),
+            standing=title.status is TitleStatus.VALID and not found))
+    return tuple(standings)
+
+
 def _assemble(pack: RulePack, app: Application, facts: CaseFacts, derivation: Derivation,
               wanted: tuple[Tier, ...], inferred: bool, backend: Backend) -> Assessment:
     ctx = EvaluationContext(
         facts=facts, tallies=derivation.tallies,
         attestation_texts={name: (t.zh, t.en) for name, t in pack.attestations.items()},
+        holdings=derivation.holdings,
+        revocations={title: tuple(pack.revocation[k].clause for k in sorted(ids))
+                     for title, ids in derivation.revoked.items()},
     )
     routes = {r.tier: r for r in pack.recognition}
     tiers: list[TierAssessment] = []
@@ -345,6 +428,9 @@ def _assemble(pack: RulePack, app: Application, facts: CaseFacts, derivation: De
                                f"{'cannot be judged' if unknown else 'not met'}: "
                                f"{why.message_en}; for the reviewers, not an automatic refusal",
                 ))
+        warnings.extend(Notice(code="tier_notice", rule_id=n.rule, message_zh=n.zh,
+                               message_en=n.en)
+                        for n in pack.tier_notices if tier in n.tiers)
         route = routes.get(tier)
         tiers.append(TierAssessment(
             tier=tier, label_zh=pack.label(tier), verdict=derivation.verdict(tier),
@@ -360,6 +446,7 @@ def _assemble(pack: RulePack, app: Application, facts: CaseFacts, derivation: De
         pack_version=pack.version, pack_status=pack.status, on=facts.on,
         enterprise=app.enterprise.name, project_name=app.project_name, backend=backend,
         tiers=tuple(tiers), warnings=tuple(notices),
+        titles=_standings(pack, app, facts, derivation),
     )
 
 

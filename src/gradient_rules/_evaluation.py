@@ -19,8 +19,8 @@ from typing import Any, Literal
 
 from ._conditions import EvaluationContext, worst
 from ._durable import DurableAdapter, RuleSpec, Session
-from ._facts import CaseFacts, Tally, tally_qualifying
-from ._rulepack import RulePack
+from ._facts import CaseFacts, Holdings, Tally, holdings_of, tally_qualifying
+from ._rulepack import RevocationTrigger, RulePack
 from ._vocabulary import Outcome, Strength, Tier, Verdict
 
 __all__ = ["Derivation", "compile_pack", "evaluate_durable", "evaluate_reference"]
@@ -44,6 +44,10 @@ class Derivation:
     """Must-rules unknown, per tier."""
     shortfalls: Mapping[Tier, frozenset[str]] = field(default_factory=dict)
     """In-principle rules not met or unknown, per tier."""
+    revoked: Mapping[int, frozenset[int]] = field(default_factory=dict)
+    """Title index -> indices of the revocation triggers that revoke it."""
+    holdings: Holdings | None = None
+    """Standing titles; ``None`` when titles were not stated."""
 
     def outcome(self, rule_id: str, tier: Tier) -> Outcome:
         """The outcome of a rule for a tier."""
@@ -97,9 +101,46 @@ def _verdict_signal(name: str) -> Any:
     return action
 
 
+def _derive_revoked(index: int) -> Any:
+    def action(session: Session, matched: Mapping[str, Mapping[str, Any]]) -> None:
+        title = int(matched["held"]["n"])
+        session.record("revoked", (title, index))
+        session.derive({"kind": "revoked", "n": title, "trigger": index})
+    return action
+
+
+def _event_pattern(trigger: RevocationTrigger) -> dict[str, Any]:
+    parts: list[dict[str, Any]] = [
+        {"kind": "event"}, {"type": trigger.event.value},
+        {"$or": [{"target": -1}, {"target": {"held": "n"}}]},
+        {"$gte": {"day": {"held": "since_day"}}},
+    ]
+    if trigger.min_grade is not None:
+        kinds = [{"accident_kind": k.value} for k in trigger.accident_kinds]
+        parts += [kinds[0] if len(kinds) == 1 else {"$or": kinds},
+                  {"$gte": {"grade": trigger.min_grade.rank}}]
+    return {"$and": parts}
+
+
+def revokes(trigger: RevocationTrigger, event: Mapping[str, Any], title: Mapping[str, Any]) -> bool:
+    """Plain-Python reading of one revocation trigger."""
+    return (event["type"] == trigger.event.value
+            and event["target"] in (-1, title["n"])
+            and event["day"] >= title["since_day"]
+            and (trigger.min_grade is None
+                 or (event.get("accident_kind") in {k.value for k in trigger.accident_kinds}
+                     and event["grade"] >= trigger.min_grade.rank)))
+
+
 def compile_pack(pack: RulePack) -> list[RuleSpec]:
     """Compile a pack into durable-rules rule specs."""
     specs: list[RuleSpec] = []
+    for index, trigger in enumerate(pack.revocation):
+        specs.append(RuleSpec(
+            f"revoke|{index}",
+            (("held", {"kind": "title"}), ("event", _event_pattern(trigger))),
+            _derive_revoked(index),
+        ))
     for tier in Tier.ordered():
         specs.append(RuleSpec(
             f"qualify|{tier.value}",
@@ -148,10 +189,19 @@ def evaluate_durable(adapter: DurableAdapter, pack: RulePack, facts: CaseFacts) 
 
     def driver(session: Session) -> Derivation:
         session.assert_facts(facts.input_facts())
+        second: list[dict[str, Any]] = []
         tallies: dict[Tier, Tally] | None = None
         if facts.claims is not None:
             tallies = tally_qualifying(facts.claims, session.results.get("qualifying", []))
-            session.assert_facts([tally.as_fact() for tally in tallies.values()])
+            second += [tally.as_fact() for tally in tallies.values()]
+        revoked: dict[int, set[int]] = {}
+        for title, trigger in session.results.get("revoked", []):
+            revoked.setdefault(title, set()).add(trigger)
+        holdings = None
+        if facts.titles is not None:
+            holdings = holdings_of(facts.titles, revoked)
+            second.append(holdings.as_fact())
+        session.assert_facts(second)
         results = session.results
         statuses: dict[tuple[str, Tier], list[Outcome]] = {}
         for rule_id, tier, status in results.get("outcome", []):
@@ -166,6 +216,8 @@ def evaluate_durable(adapter: DurableAdapter, pack: RulePack, facts: CaseFacts) 
             undetermined={tier: ids - refused.get(tier, frozenset())
                           for tier, ids in _group(results.get("undetermined", [])).items()},
             shortfalls=_group(results.get("shortfall", [])),
+            revoked={title: frozenset(ids) for title, ids in revoked.items()},
+            holdings=holdings,
         )
 
     return adapter.evaluate(pack.ruleset_name, driver)
@@ -184,7 +236,17 @@ def evaluate_reference(pack: RulePack, facts: CaseFacts) -> Derivation:
                 if claim.reached.rank >= tier.rank and tier in claim.cells:
                     qualifying.add((claim.index, tier))
         tallies = tally_qualifying(facts.claims, qualifying)
-    ctx = EvaluationContext(facts=facts, tallies=tallies, attestation_texts={})
+    revoked: dict[int, frozenset[int]] = {}
+    holdings = None
+    if facts.titles is not None:
+        for title in facts.titles:
+            ids = frozenset(k for k, trigger in enumerate(pack.revocation)
+                            for event in facts.events if revokes(trigger, event, title))
+            if ids:
+                revoked[int(title["n"])] = ids
+        holdings = holdings_of(facts.titles, revoked)
+    ctx = EvaluationContext(facts=facts, tallies=tallies, attestation_texts={},
+                            holdings=holdings)
     outcomes: dict[tuple[str, Tier], Outcome] = {}
     refused: dict[Tier, set[str]] = {}
     undetermined: dict[Tier, set[str]] = {}
@@ -209,4 +271,6 @@ def evaluate_reference(pack: RulePack, facts: CaseFacts) -> Derivation:
         refused={t: frozenset(v) for t, v in refused.items()},
         undetermined={t: frozenset(v) for t, v in undetermined.items()},
         shortfalls={t: frozenset(v) for t, v in shortfalls.items()},
+        revoked=revoked,
+        holdings=holdings,
     )

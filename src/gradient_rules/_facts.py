@@ -12,9 +12,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from ._application import Application
-from ._vocabulary import Segment, Tier
+from ._vocabulary import EventKind, IssuingLevel, Segment, Tier, TitleStatus
 
-__all__ = ["CaseFacts", "ClaimFact", "Tally", "build_facts", "tally_qualifying"]
+__all__ = ["CaseFacts", "ClaimFact", "Holdings", "Tally", "build_facts", "holdings_of",
+           "tally_qualifying"]
 
 Scalar = int | float | str
 Fact = dict[str, Scalar | list[int]]
@@ -67,15 +68,17 @@ class CaseFacts:
     case: Mapping[str, Scalar]
     claims: tuple[ClaimFact, ...] | None
     incidents: tuple[Mapping[str, Scalar], ...]
-    extra: tuple[Mapping[str, Scalar], ...] = ()
-    """Facts of kinds added by plugins."""
+    titles: tuple[Mapping[str, Scalar], ...] | None = None
+    """Title facts; ``None`` when titles were not stated."""
+    events: tuple[Mapping[str, Scalar], ...] = ()
+    """Event facts (stated events, and incidents as accident events)."""
 
     def input_facts(self) -> list[Fact]:
-        """All input facts in durable-rules form (claims, incidents, the case)."""
+        """All input facts in durable-rules form."""
         facts: list[Fact] = [dict(self.case)]
         facts.extend(claim.as_fact() for claim in self.claims or ())
-        facts.extend(dict(incident) for incident in self.incidents)
-        facts.extend(dict(item) for item in self.extra)
+        for group in (self.incidents, self.titles or (), self.events):
+            facts.extend(dict(item) for item in group)
         return facts
 
 
@@ -99,6 +102,42 @@ class Tally:
         for segment, key in SEGMENT_KEYS.items():
             fact[key] = self.per_segment.get(segment, 0)
         return fact
+
+
+HOLDING_KEYS = {(tier, level): f"h_{tier.value}_{level.value}"
+                for tier in Tier for level in IssuingLevel}
+
+
+@dataclass(frozen=True)
+class Holdings:
+    """Titles still standing (stated valid and not revoked), by tier and issuing level."""
+
+    counts: Mapping[tuple[Tier, IssuingLevel], int]
+
+    def held(self, tier: Tier, level: IssuingLevel) -> int:
+        """How many standing titles of that tier and level."""
+        return self.counts.get((tier, level), 0)
+
+    def as_fact(self) -> Fact:
+        """The durable-rules form."""
+        fact: Fact = {"kind": "holdings"}
+        for key, name in HOLDING_KEYS.items():
+            fact[name] = self.counts.get(key, 0)
+        return fact
+
+
+def holdings_of(titles: Iterable[Mapping[str, Scalar]], revoked: Iterable[int]) -> Holdings:
+    """Count standing titles: stated valid, and not revoked by any event."""
+    gone = set(revoked)
+    counts: dict[tuple[Tier, IssuingLevel], int] = {}
+    for title in titles:
+        if title["valid"] and title["n"] not in gone:
+            key = (Tier.from_rank(int(title["tier"])), _LEVELS[int(title["level"])])
+            counts[key] = counts.get(key, 0) + 1
+    return Holdings(counts)
+
+
+_LEVELS = {level.rank: level for level in IssuingLevel}
 
 
 def tally_qualifying(
@@ -133,7 +172,8 @@ def build_facts(
         "province": enterprise.province,
         "legal_person": _flag(enterprise.independent_legal_person),
         "branch": _flag(enterprise.is_branch),
-        "industry": enterprise.industry,
+        "industry": None if enterprise.industry is None else enterprise.industry.value,
+        "has_credit_code": 1 if enterprise.credit_code else None,
         "above_size": _flag(enterprise.above_designated_size),
         "revenue": enterprise.main_business_revenue_cny,
         "maturity": sa.maturity_level,
@@ -170,4 +210,24 @@ def build_facts(
         }
         for index, incident in enumerate(application.incidents or ())
     )
-    return CaseFacts(on=on, case=case, claims=claims, incidents=incidents)
+    titles: tuple[Mapping[str, Scalar], ...] | None = None if application.titles is None else tuple(
+        {"kind": "title", "n": index, "tier": title.tier.rank, "level": title.issuing_level.rank,
+         "since_day": title.since().toordinal(),
+         "valid": int(title.status is TitleStatus.VALID)}
+        for index, title in enumerate(application.titles)
+    )
+    events: list[dict[str, Scalar]] = []
+    for index, event in enumerate(application.events or ()):
+        fact: dict[str, Scalar] = {"kind": "event", "event": index, "type": event.kind.value,
+                                   "day": event.occurred_on.toordinal(),
+                                   "target": -1 if event.title is None else event.title}
+        if event.accident_kind is not None and event.grade is not None:
+            fact.update(accident_kind=event.accident_kind.value, grade=event.grade.rank)
+        events.append(fact)
+    for index, incident in enumerate(application.incidents or ()):
+        # A declared accident is also an event that may cost a title.
+        events.append({"kind": "event", "event": -1 - index, "type": EventKind.ACCIDENT.value,
+                       "day": incident.occurred_on.toordinal(), "target": -1,
+                       "accident_kind": incident.kind.value, "grade": incident.grade.rank})
+    return CaseFacts(on=on, case=case, claims=claims, incidents=incidents, titles=titles,
+                     events=tuple(events))

@@ -33,7 +33,16 @@ from pydantic import (
 
 from ._conditions import BUILTIN_KINDS, Condition
 from ._errors import DataFileError, PluginError
-from ._vocabulary import DocumentStatus, Relation, Segment, Strength, Tier
+from ._vocabulary import (
+    DocumentStatus,
+    EventKind,
+    IncidentGrade,
+    IncidentKind,
+    Relation,
+    Segment,
+    Strength,
+    Tier,
+)
 
 __all__ = [
     "AttestationText",
@@ -47,9 +56,11 @@ __all__ = [
     "LaterEdition",
     "Provision",
     "RecognitionRoute",
+    "RevocationTrigger",
     "Rule",
     "RulePack",
     "ScenarioCatalog",
+    "TierNotice",
     "load_jurisdiction",
 ]
 
@@ -211,8 +222,46 @@ class Provision(_Model):
     citation: Citation
     """The clause."""
     applies_as: Literal["segment_map", "kpi_reference", "recognition", "tier_ladder",
-                        "scenario_catalog"]
+                        "scenario_catalog", "revocation", "tier_notice", "informational"]
     """Which part of the pack's data it governs."""
+
+
+class RevocationTrigger(_Model):
+    """An event that revokes a title recognised before it (a clause of a revocation rule)."""
+
+    event: EventKind
+    """The kind of event."""
+    rule: str
+    """The rule or provision id (e.g. ``SD-REVOKE``)."""
+    clause: str
+    """Clause as printed, e.g. ``第十五条（四）``."""
+    text_zh: str
+    """The clause quoted as printed."""
+    accident_kinds: tuple[IncidentKind, ...] = ()
+    """For accidents: the kinds that count."""
+    min_grade: IncidentGrade | None = None
+    """For accidents: the lowest grade that counts."""
+
+    @model_validator(mode="after")
+    def _accident_fields(self) -> RevocationTrigger:
+        accident = self.event is EventKind.ACCIDENT
+        if accident != bool(self.accident_kinds) or accident != (self.min_grade is not None):
+            raise ValueError("an accident trigger needs `accident_kinds` and `min_grade`; "
+                             "other triggers take neither")
+        return self
+
+
+class TierNotice(_Model):
+    """A remark shown with the verdict of some tiers (e.g. "follow each year's MIIT notice")."""
+
+    tiers: tuple[Tier, ...] = Field(min_length=1)
+    """Tiers it is shown for."""
+    rule: str
+    """The provision it rests on."""
+    zh: str
+    """Text, Chinese."""
+    en: str
+    """Text, English."""
 
 
 class AttestationText(_Model):
@@ -374,6 +423,10 @@ class RulePack(_Model):
     """Scenario catalog, if the jurisdiction has one."""
     later_edition: LaterEdition | None = None
     """A newer edition known to exist but not encoded here."""
+    revocation: tuple[RevocationTrigger, ...] = ()
+    """Events that revoke titles."""
+    tier_notices: tuple[TierNotice, ...] = ()
+    """Remarks shown with some tiers' verdicts."""
 
     @property
     def status(self) -> DocumentStatus:

@@ -11,8 +11,10 @@ from typing import Any
 
 __all__ = [
     "DocumentStatus",
+    "EventKind",
     "IncidentGrade",
     "IncidentKind",
+    "Industry",
     "IssuingLevel",
     "Outcome",
     "Relation",
@@ -302,3 +304,73 @@ class IncidentGrade(StrEnum):
              "特别重大": cls.ESPECIALLY_MAJOR},
         )
         return found
+
+
+_INDUSTRY_ZH = {
+    "petrochemical": "石油石化", "steel": "钢铁", "nonferrous_metals": "有色金属",
+    "building_materials": "建材", "chemicals": "化工", "textiles": "纺织", "light_industry": "轻工",
+    "food": "食品", "tobacco": "烟草", "pharmaceuticals": "医药", "machinery": "机械",
+    "automotive": "汽车", "shipbuilding": "船舶", "aerospace": "航空航天",
+    "rail_transit": "轨道交通", "electrical_equipment": "电气装备", "electronics": "电子信息",
+    "new_energy": "新能源", "other": "其他",
+}
+
+
+class Industry(StrEnum):
+    """Industry of the applicant, as the policies name sectors (see the glossary).
+
+    A closed list so that a misspelt industry is an error; ``other`` covers the rest.
+    """
+
+    PETROCHEMICAL = "petrochemical"
+    STEEL = "steel"
+    NONFERROUS_METALS = "nonferrous_metals"
+    BUILDING_MATERIALS = "building_materials"
+    CHEMICALS = "chemicals"
+    TEXTILES = "textiles"
+    LIGHT_INDUSTRY = "light_industry"
+    FOOD = "food"
+    TOBACCO = "tobacco"
+    PHARMACEUTICALS = "pharmaceuticals"
+    MACHINERY = "machinery"
+    AUTOMOTIVE = "automotive"
+    SHIPBUILDING = "shipbuilding"
+    AEROSPACE = "aerospace"
+    RAIL_TRANSIT = "rail_transit"
+    ELECTRICAL_EQUIPMENT = "electrical_equipment"
+    ELECTRONICS = "electronics"
+    NEW_ENERGY = "new_energy"
+    OTHER = "other"
+
+    @property
+    def label_zh(self) -> str:
+        """Chinese name (石油石化, 有色金属, 烟草, 汽车...)."""
+        return _INDUSTRY_ZH[self.value]
+
+    @classmethod
+    def _missing_(cls, value: object) -> Industry | None:
+        found: Industry | None = _lookup(
+            cls, value, {zh: cls(code) for code, zh in _INDUSTRY_ZH.items()})
+        return found
+
+
+class EventKind(StrEnum):
+    """Events that may cost an enterprise its title (Shandong 第十五条)."""
+
+    FALSE_INFORMATION = "false_information"
+    """False information or another violation in the application (（一）)."""
+    TERMINATED = "terminated"
+    """The enterprise is terminated by law (（二）)."""
+    MONITORING_FAILED = "monitoring_failed"
+    """Monitoring failed and still fails after rectification (（三）)."""
+    ACCIDENT = "accident"
+    """An accident; its kind and grade decide whether it counts (（四）)."""
+    PENALTY = "penalty"
+    """A penalty for another violation that removes eligibility (（五）)."""
+
+    @property
+    def label_zh(self) -> str:
+        """Chinese description."""
+        return {"false_information": "提供虚假信息或违规", "terminated": "企业被依法终止",
+                "monitoring_failed": "运行监测评估不合格经整改仍未达标", "accident": "发生事故",
+                "penalty": "受到处罚不再符合认定条件"}[self.value]
