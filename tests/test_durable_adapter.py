@@ -332,3 +332,37 @@ def test_the_deprecated_utc_clock_is_replaced() -> None:
     from durable import engine as raw
 
     assert raw._unix_now is _durable._now
+
+
+# --- found while building revocation rules (not in the field notes) ----------------------
+
+RAW_OR_REFERENCE = """
+from durable import engine
+class H(engine.Host):
+    def _run(self): pass
+h = H()
+hits = []
+h.register_rulesets({'t': {
+    'r': {'all': [{'held': {'kind': 'title'}},
+                  {'ev': {'$and': [{'kind': 'event'},
+                                   {'$or': [{'target': -1}, {'target': {'held': 'n'}}]}]}}],
+          'run': lambda c: hits.append(1)},
+    'sentinel': {'all': [{'m': {'kind': 's'}}], 'run': lambda c: None}}})
+h.assert_fact('t', {'sid': '1', 'id': '0', 'kind': 's'})
+h.assert_facts('t', [{'sid': '1', 'id': '1', 'kind': 'title', 'n': 0},
+                     {'sid': '1', 'id': '2', 'kind': 'event', 'target': -1}])
+print(len(hits))
+"""
+
+
+def test_raw_durable_ignores_constant_branches_of_an_or_with_a_reference() -> None:
+    # target == -1 holds, yet the rule never fires.
+    result = _run_python(RAW_OR_REFERENCE)
+    assert result.stdout.strip() == "0", result.stderr
+
+
+def test_the_adapter_refuses_an_or_with_a_reference() -> None:
+    pattern = {"$and": [{"kind": "event"}, {"$or": [{"target": -1}, {"target": {"held": "n"}}]}]}
+    with pytest.raises(EngineError, match="silently ignores its other branches"):
+        DurableAdapter().register("t", [RuleSpec("r", (("held", {"kind": "title"}),
+                                                       ("ev", pattern)), lambda s, m: None)])

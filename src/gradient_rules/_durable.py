@@ -84,6 +84,23 @@ class RuleSpec:
     action: Action
 
 
+def _has_reference(node: Any) -> bool:
+    if isinstance(node, list):
+        return any(_has_reference(item) for item in node)
+    if not isinstance(node, dict):
+        return False
+    for key, value in node.items():
+        if key in ("$and", "$or"):
+            if _has_reference(value):
+                return True
+        elif key.startswith("$"):
+            if isinstance(value, dict) and any(isinstance(v, dict) for v in value.values()):
+                return True
+        elif isinstance(value, dict):
+            return True
+    return False
+
+
 def _check_condition(node: Any, where: str, names: set[str]) -> None:
     if not isinstance(node, dict):
         raise EngineError(f"{where}: a condition must be a JSON object, got {node!r}")
@@ -94,6 +111,11 @@ def _check_condition(node: Any, where: str, names: set[str]) -> None:
             if key in ("$and", "$or"):
                 if not isinstance(value, list) or not value:
                     raise EngineError(f"{where}: {key} needs a non-empty list")
+                if key == "$or" and _has_reference(value):
+                    # Measured on 2.0.28: the constant branches of such an $or never match.
+                    raise EngineError(
+                        f"{where}: an $or containing a cross-fact reference silently ignores "
+                        "its other branches in durable-rules 2.0.28; split it into rules")
                 for item in value:
                     _check_condition(item, where, names)
             elif isinstance(value, dict):
@@ -106,9 +128,12 @@ def _check_condition(node: Any, where: str, names: set[str]) -> None:
                                           f"number, string or reference, got {operand!r}")
         else:
             names.add(key)
-            if not isinstance(value, int | float | str) or isinstance(value, bool):
-                raise EngineError(f"{where}: equality on {key!r} needs a number or string, "
-                                  f"got {value!r}")
+            reference = (isinstance(value, dict) and len(value) == 1
+                         and all(isinstance(v, str) for v in value.values()))
+            if not reference and (not isinstance(value, int | float | str)
+                                  or isinstance(value, bool)):
+                raise EngineError(f"{where}: equality on {key!r} needs a number, a string or "
+                                  f"a reference {{alias: field}}, got {value!r}")
 
 
 def _check_fact(fact: Mapping[str, Any]) -> None:

@@ -109,10 +109,9 @@ def _derive_revoked(index: int) -> Any:
     return action
 
 
-def _event_pattern(trigger: RevocationTrigger) -> dict[str, Any]:
+def _event_pattern(trigger: RevocationTrigger, target: dict[str, Any]) -> dict[str, Any]:
     parts: list[dict[str, Any]] = [
-        {"kind": "event"}, {"type": trigger.event.value},
-        {"$or": [{"target": -1}, {"target": {"held": "n"}}]},
+        {"kind": "event"}, {"type": trigger.event.value}, target,
         {"$gte": {"day": {"held": "since_day"}}},
     ]
     if trigger.min_grade is not None:
@@ -136,11 +135,14 @@ def compile_pack(pack: RulePack) -> list[RuleSpec]:
     """Compile a pack into durable-rules rule specs."""
     specs: list[RuleSpec] = []
     for index, trigger in enumerate(pack.revocation):
-        specs.append(RuleSpec(
-            f"revoke|{index}",
-            (("held", {"kind": "title"}), ("event", _event_pattern(trigger))),
-            _derive_revoked(index),
-        ))
+        # Two rules, not one $or: durable-rules ignores constant branches of an $or that
+        # also holds a cross-fact reference (see the adapter).
+        for scope, target in (("all", {"target": -1}), ("one", {"target": {"held": "n"}})):
+            specs.append(RuleSpec(
+                f"revoke|{index}|{scope}",
+                (("held", {"kind": "title"}), ("event", _event_pattern(trigger, target))),
+                _derive_revoked(index),
+            ))
     for tier in Tier.ordered():
         specs.append(RuleSpec(
             f"qualify|{tier.value}",

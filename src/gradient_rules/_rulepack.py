@@ -222,7 +222,8 @@ class Provision(_Model):
     citation: Citation
     """The clause."""
     applies_as: Literal["segment_map", "kpi_reference", "recognition", "tier_ladder",
-                        "scenario_catalog", "revocation", "tier_notice", "informational"]
+                        "scenario_catalog", "revocation", "tier_notice", "informational",
+                        "validity"]
     """Which part of the pack's data it governs."""
 
 
