@@ -21,7 +21,7 @@ PUBLIC = [
     "SelfAssessment", "Strength", "Tier", "TierAssessment", "Title", "TitleStatus",
     "UnknownJurisdictionError", "Verdict", "__version__", "hookimpl", "load_application",
     "parse_application", "Event", "EventKind", "Industry", "Revocation", "RevocationTrigger",
-    "TierNotice", "TitleReview", "TitleStanding",
+    "TierNotice", "TitleReview", "TitleStanding", "Difference", "RelationCheck",
 ]
 
 

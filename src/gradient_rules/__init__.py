@@ -33,6 +33,7 @@ from ._assessment import (
     TitleStanding,
 )
 from ._conditions import Check, Condition, EvaluationContext, Explanation
+from ._consistency import Difference, RelationCheck
 from ._engine import Engine
 from ._errors import (
     ApplicationError,
@@ -89,6 +90,7 @@ __all__ = [
     "Condition",
     "CountingPolicy",
     "DataFileError",
+    "Difference",
     "Document",
     "DocumentStatus",
     "Engine",
@@ -115,6 +117,7 @@ __all__ = [
     "PluginError",
     "Provision",
     "Relation",
+    "RelationCheck",
     "Revocation",
     "RevocationTrigger",
     "Route",

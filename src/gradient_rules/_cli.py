@@ -23,7 +23,7 @@ from ._application import Application
 from ._assessment import Assessment
 from ._engine import Engine
 from ._errors import ApplicationError, GradientRulesError, UnknownJurisdictionError
-from ._loading import load_application
+from ._loading import load_application, read_mapping
 from ._render import render_markdown, render_table
 from ._rulepack import RulePack
 from ._vocabulary import Verdict
@@ -244,6 +244,89 @@ def scenarios(jurisdiction: str, on: str | None, fmt: str) -> None:
         table.add_row(str(row.number), row.id, f"{row.segment.label_zh} {row.segment.code}",
                       row.name_zh, described, row.source)
     console.print(table)
+
+
+@cli.command()
+@click.argument("jurisdiction")
+@click.option("--on", "on", help="Date YYYY-MM-DD selecting the pack (default: the latest).")
+@_format_option("table", "json")
+def consistency(jurisdiction: str, on: str | None, fmt: str) -> None:
+    """Check JURISDICTION's declared relations against the national rules' data.
+
+    Exit 1 when a declaration is contradicted (an `adopts` that differs, a `tightens`
+    that loosens something).
+    """
+    day = _date(on)
+    try:
+        checks = _engine().consistency(jurisdiction, on=day)
+    except GradientRulesError as error:
+        _fail(error, fmt)
+    if fmt == "json":
+        _emit_json({"jurisdiction": jurisdiction,
+                    "checks": [c.model_dump(mode="json") for c in checks]})
+    else:
+        table = Table("rule", "relation", "relates to", "ok", "differences")
+        table.columns[4].overflow = "fold"
+        for check in checks:
+            table.add_row(check.rule_id, check.relation.value, ", ".join(check.relates_to),
+                          "yes" if check.consistent else "NO",
+                          "\n".join(f"{d.direction}: {d.message}" for d in check.differences))
+        _console().print(table)
+    if any(not c.consistent for c in checks):
+        sys.exit(EXIT_NOT_ELIGIBLE)
+
+
+@cli.command()
+@click.argument("titles_file", type=click.Path(dir_okay=False))
+@click.argument("events_file", type=click.Path(dir_okay=False))
+@click.option("--jurisdiction", "-j", required=True, help="Jurisdiction code, e.g. shandong.")
+@click.option("--on", "on", required=True, help="Evaluation date YYYY-MM-DD.")
+@_format_option("table", "json")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+def review(titles_file: str, events_file: str, jurisdiction: str, on: str, fmt: str,
+           lang: str) -> None:
+    """Derive which titles in TITLES_FILE still stand, given the events in EVENTS_FILE.
+
+    TITLES_FILE holds `titles:` (and optionally `enterprise:` with a name); EVENTS_FILE
+    holds `events:` and optionally `incidents:` (accidents).  Each revocation names its
+    clause.
+    """
+    day = _date(on)
+    assert day is not None
+    try:
+        titles_data = read_mapping(titles_file)
+        events_data = read_mapping(events_file)
+        for label, data, allowed in ((titles_file, titles_data, {"titles", "enterprise"}),
+                                     (events_file, events_data, {"events", "incidents"})):
+            extra = sorted(set(data) - allowed)
+            if extra:
+                raise ApplicationError([(extra[0], f"unknown key; this file takes "
+                                         f"{', '.join(sorted(allowed))}")], source=label)
+        enterprise = titles_data.get("enterprise", {})
+        name = enterprise.get("name", "(review)") if isinstance(enterprise, dict) else "(review)"
+        result = _engine().review(titles_data.get("titles") or [],
+                                  events_data.get("events") or [],
+                                  incidents=events_data.get("incidents"),
+                                  jurisdiction=jurisdiction, on=day, enterprise=str(name))
+    except GradientRulesError as error:
+        _fail(error, fmt)
+    if fmt == "json":
+        _emit_json(result.model_dump(mode="json"))
+        return
+    table = Table("#", "title", "year", "stands", "revoked under")
+    table.columns[4].overflow = "fold"
+    for title in result.titles:
+        label = f"{title.tier.label_zh} ({title.issuing_level.value})"
+        why = "\n".join(
+            f"{r.rule_id} {r.clause}: {r.text_zh} ← "
+            f"{r.event.label_zh if lang == 'zh' else r.event.value} {r.occurred_on.isoformat()}"
+            for r in title.revocations)
+        if title.stated_status.value == "revoked":
+            why = (why + "\n" if why else "") + ("申报材料已注明撤销" if lang == "zh"
+                                                 else "stated revoked")
+        table.add_row(str(title.index), label, str(title.year),
+                      "yes" if title.standing else "no", why)
+    _console().print(table)
 
 
 @cli.command()

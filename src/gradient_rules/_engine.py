@@ -27,6 +27,7 @@ from ._assessment import (
     TitleStanding,
 )
 from ._conditions import EvaluationContext
+from ._consistency import RelationCheck, check_relations
 from ._durable import DurableAdapter
 from ._errors import (
     ApplicationError,
@@ -254,6 +255,22 @@ class Engine:
         else:
             derivation = evaluate_reference(pack, facts)
         return _assemble(pack, app, facts, derivation, wanted, inferred, self.backend)
+
+    def consistency(self, jurisdiction: str, *,
+                    on: dt.date | None = None) -> tuple[RelationCheck, ...]:
+        """Compare each rule's declared relation with the base rule's data.
+
+        Reports, per province rule, what is stricter, looser or different from the national
+        rule it adopts, tightens or replaces, and whether the declaration holds.  Empty for
+        a jurisdiction without a base.
+        """
+        pack = self.pack(jurisdiction, on=on)
+        base_code = pack.jurisdiction.base
+        if base_code is None:
+            return ()
+        base = self.pack(base_code, on=pack.valid_from) if any(
+            p.covers(pack.valid_from) for p in self.packs(base_code)) else self.pack(base_code)
+        return check_relations(pack.rules, base.rules)
 
     def review(
         self,
