@@ -81,6 +81,12 @@ class Enterprise(_Model):
     """Annual main-business revenue in yuan; used when ``above_designated_size`` is unstated."""
 
 
+    @field_validator("credit_code", mode="before")
+    @classmethod
+    def _digits_from_yaml(cls, value: Any) -> Any:
+        # YAML reads an all-digit code as an integer; codes never start with 0.
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
     @field_validator("credit_code")
     @classmethod
     def _valid_credit_code(cls, value: str | None) -> str | None:
