@@ -162,3 +162,42 @@ def test_the_console_script_is_installed() -> None:
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["tiers"][0]["verdict"] == "eligible"
     assert result.stderr == ""
+
+
+REVIEW = ROOT / "examples" / "shandong" / "review"
+
+
+def test_review_derives_revocations_with_their_clauses() -> None:
+    result = run("review", str(REVIEW / "titles.yaml"), str(REVIEW / "events.yaml"),
+                 "-j", "shandong", "--on", "2025-06-01", "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert [t["standing"] for t in data["titles"]] == [False, False]
+    assert [r["clause"] for r in data["titles"][1]["revocations"]] == ["第十五条（三）",
+                                                                       "第十五条（四）"]
+    table = run("review", str(REVIEW / "titles.yaml"), str(REVIEW / "events.yaml"),
+                "-j", "shandong", "--on", "2025-06-01")
+    assert "第十五条（四）" in table.output
+
+
+def test_review_refuses_unknown_keys_and_future_events(tmp_path: Path) -> None:
+    titles = write(tmp_path, {"titles": [{"tier": "basic", "issuing_level": "city",
+                                          "year": 2022}], "colour": 1}, "t.yaml")
+    events = write(tmp_path, {"events": [{"kind": "terminated", "occurred_on": "2026-01-01"}]},
+                   "e.yaml")
+    result = CliRunner().invoke(cli, ["review", titles, events, "-j", "shandong",
+                                      "--on", "2025-06-01"])
+    assert result.exit_code == 2 and "colour: unknown key" in result.output
+    good = write(tmp_path, {"titles": [{"tier": "basic", "issuing_level": "city",
+                                        "year": 2022}]}, "g.yaml")
+    result = CliRunner().invoke(cli, ["review", good, events, "-j", "shandong",
+                                      "--on", "2025-06-01"])
+    assert result.exit_code == 2 and "events[0].occurred_on" in result.output
+
+
+def test_consistency_reports_each_relation() -> None:
+    data = json.loads(run("consistency", "shandong", "--format", "json").output)
+    checks = {c["rule_id"]: c for c in data["checks"]}
+    assert checks["SD-BASE-2"]["relation"] == "replaces"
+    assert {d["direction"] for d in checks["SD-BASE-2"]["differences"]} == {"stricter", "looser"}
+    assert run("consistency", "national", "--format", "json").output.strip().endswith("}")

@@ -456,3 +456,26 @@ def test_attestations_foreign_to_the_jurisdiction_are_refused_by_name(
         engine.assess(app, jurisdiction="testprov", on=ON)
     assert info.value.problems == (("attestations.competitve", "not an attestation of "
                                     "'testprov'; known: competitive, secure_and_controllable"),)
+
+
+def test_a_tightening_that_loosens_is_reported_inconsistent(tmp_path: Path,
+                                                             national: Any) -> None:
+    rules = RULES.replace("minimum = 3", "minimum = 1")
+    engine = Engine(plugins=[national, Plugin("testprov", make_jurisdiction(tmp_path,
+                                                                            rules=rules))])
+    checks = {c.rule_id: c for c in engine.consistency("testprov")}
+    check = checks["TP-BASE-1"]
+    assert not check.consistent
+    assert [(d.direction, d.message) for d in check.differences] == [
+        ("looser", "maturity_level at basic: 1 instead of 2"),
+        ("looser", "maturity_level at advanced: 1 instead of 2")]
+    assert checks["TP-BASE-2"].consistent and checks["TP-BASE-2"].differences == ()
+
+
+def test_an_adopting_rule_with_another_strength_is_refused(tmp_path: Path,
+                                                           national: Any) -> None:
+    rules = RULES.replace('relates_to = ["NAT-BASE-3"]',
+                          'relates_to = ["NAT-BASE-3"]\nstrength = "in_principle"')
+    with pytest.raises(PluginError, match="TP-BASE-2 adopts NAT-BASE-3 but declares strength "
+                                          "'in_principle'"):
+        Engine(plugins=[national, Plugin("testprov", make_jurisdiction(tmp_path, rules=rules))])
