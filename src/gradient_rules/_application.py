@@ -261,6 +261,9 @@ class Application(_Model):
     filing: Filing | None = None
     """Filing dates."""
 
+    materials: list[str] | None = None
+    """Ids of the application materials present (the jurisdiction's checklist)."""
+
     @field_validator("attestations")
     @classmethod
     def _attestation_names(cls, value: dict[str, bool]) -> dict[str, bool]:

@@ -43,6 +43,7 @@ __all__ = [
     "Flag",
     "KpisReported",
     "LegalPersonOrBranch",
+    "MaterialsPresent",
     "MinLevel",
     "NoIncidents",
     "RegisteredIn",
@@ -885,6 +886,59 @@ class TitleHeld(Condition):
         )
 
 
+class MaterialsPresent(Condition):
+    """Every listed application material is present."""
+
+    kind: Literal["materials_present"] = "materials_present"
+    items: tuple[str, ...] = Field(min_length=1)
+    """Material ids of the pack's checklist."""
+    names_zh: tuple[str, ...] = ()
+    """Their names, for messages (same order)."""
+
+    def _name(self, item: str) -> str:
+        names = dict(zip(self.items, self.names_zh, strict=False))
+        return names.get(item, item)
+
+    def evaluate(self, ctx: EvaluationContext, tier: Tier) -> Outcome:
+        """Unknown when materials are unstated."""
+        if "materials_stated" not in ctx.case:
+            return Outcome.UNKNOWN
+        missing = [i for i in self.items if f"mat_{i}" not in ctx.case]
+        return Outcome.NOT_MET if missing else Outcome.MET
+
+    def checks(self, tier: Tier) -> list[Check]:
+        """Some material absent; materials unstated."""
+        return [
+            Check(Outcome.NOT_MET, (case_pattern(
+                _op("$eq", "materials_stated", 1),
+                _any(*(_absent(f"mat_{i}") for i in self.items))),)),
+            Check(Outcome.UNKNOWN, (case_pattern(_absent("materials_stated")),)),
+        ]
+
+    def explain(self, ctx: EvaluationContext, tier: Tier, outcome: Outcome) -> Explanation:
+        """Missing materials by name."""
+        if "materials_stated" not in ctx.case:
+            return Explanation(None, list(self.items), "未填写申报材料",
+                               "application materials not stated",
+                               "填写已备齐的申报材料（materials）",
+                               "state the materials present (materials)")
+        missing = [i for i in self.items if f"mat_{i}" not in ctx.case]
+        present = [i for i in self.items if i not in missing]
+        if not missing:
+            return Explanation(present, list(self.items), "申报材料齐全",
+                               "all application materials present")
+        names = "、".join(self._name(i) for i in missing)
+        return Explanation(present, list(self.items), f"缺少申报材料：{names}",
+                           f"missing materials: {', '.join(missing)} ({names})",
+                           f"补齐：{names}", f"add: {names}")
+
+    def tier_problems(self, tiers: Sequence[Tier]) -> list[str]:
+        """Names, when given, match the items."""
+        if self.names_zh and len(self.names_zh) != len(self.items):
+            return ["names_zh must name every item"]
+        return []
+
+
 class AllOf(Condition):
     """Several conditions that must all hold (Kleene conjunction)."""
 
@@ -933,5 +987,5 @@ class AllOf(Condition):
 BUILTIN_KINDS: tuple[type[Condition], ...] = (
     MinLevel, Attestation, Flag, RegisteredIn, AboveDesignatedSize, NoIncidents,
     SegmentsCovered, ScenarioCount, KpisReported, Deadline, AllOf, LegalPersonOrBranch,
-    TitleHeld,
+    TitleHeld, MaterialsPresent,
 )

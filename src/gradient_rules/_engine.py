@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any, Literal
+
+from pydantic import ValidationError
 
 from ._application import (
     Application,
@@ -14,6 +17,7 @@ from ._application import (
     ScenarioClaim,
     Title,
     parse_application,
+    translate_validation_error,
 )
 from ._assessment import (
     Assessment,
@@ -25,6 +29,17 @@ from ._assessment import (
     TierAssessment,
     TitleReview,
     TitleStanding,
+)
+from ._batch import (
+    BatchAssessment,
+    BatchFile,
+    BatchFinding,
+    BatchRow,
+    RawRow,
+    _row_application,
+    positions,
+    read_batch,
+    run_batch_rules,
 )
 from ._conditions import EvaluationContext
 from ._consistency import RelationCheck, check_relations
@@ -38,7 +53,15 @@ from ._errors import (
 from ._evaluation import Derivation, evaluate_durable, evaluate_reference, revokes
 from ._facts import CaseFacts, ClaimFact, build_facts
 from ._registry import Registered, Registry, build_registry
-from ._rulepack import CountingPolicy, JurisdictionInfo, Rule, RulePack, ScenarioCatalog
+from ._rulepack import (
+    BatchRules,
+    CountingPolicy,
+    JurisdictionInfo,
+    Provision,
+    Rule,
+    RulePack,
+    ScenarioCatalog,
+)
 from ._vocabulary import DocumentStatus, Outcome, Strength, Tier, TitleStatus, Verdict
 
 __all__ = ["Engine"]
@@ -185,6 +208,12 @@ class Engine:
             known = ", ".join(sorted(pack.attestations)) or "none"
             problems.append((f"attestations.{name}",
                              f"not an attestation of {pack.jurisdiction.code!r}; known: {known}"))
+        material_ids = [m.id for m in pack.materials]
+        for index, material in enumerate(app.materials or ()):
+            if material not in material_ids:
+                problems.append((f"materials[{index}]", f"unknown material {material!r} for "
+                                 f"{pack.jurisdiction.code!r}; the checklist: "
+                                 + (", ".join(material_ids) or "none")))
         kpi_ids = frozenset(k.id for k in pack.kpis)
         for key in sorted(set(app.kpis or ()) - kpi_ids):
             problems.append((f"kpis.{key}", f"not in the KPI reference of "
@@ -240,21 +269,89 @@ class Engine:
         app = self._coerce(application)
         day = self._date(app, on)
         wanted: tuple[Tier, ...]
+        pack = self.pack(jurisdiction, on=day)
         if tier is None:
-            wanted = Tier.ordered()
+            wanted = tuple(t for t in Tier.ordered() if t in pack.tiers)
         else:
             try:
                 wanted = (Tier(tier),)
             except ValueError:
                 raise ApplicationError([("tier", f"unknown tier {tier!r}; tiers: "
                                          + ", ".join(t.value for t in Tier.ordered()))]) from None
-        pack = self.pack(jurisdiction, on=day)
+            if wanted[0] not in pack.tiers:
+                raise ApplicationError([("tier", f"{jurisdiction!r} pack {pack.version} covers "
+                                         + ", ".join(t.value for t in pack.tiers)
+                                         + f" only, not {wanted[0].value}")])
         facts, inferred = self._prepare(pack, app, day)
         if self._adapter is not None:
             derivation = evaluate_durable(self._adapter, pack, facts)
         else:
             derivation = evaluate_reference(pack, facts)
         return _assemble(pack, app, facts, derivation, wanted, inferred, self.backend)
+
+    def assess_batch(
+        self,
+        batch: str | Path | Mapping[str, Any],
+        *,
+        jurisdiction: str,
+        on: dt.date | None = None,
+    ) -> BatchAssessment:
+        """Assess a recommender's ranked batch under the jurisdiction's batch rules.
+
+        ``batch`` is a batch file (JSON, TOML or YAML) or its mapping: ``recommender``,
+        ``submitted_on`` and ``entries`` (each with ``rank``, ``contact`` and ``application``
+        inline or ``file``).  ``on`` defaults to ``submitted_on``.  Each row is assessed on its
+        own; a row that cannot be read is reported and the others still are.
+        """
+        if isinstance(batch, Mapping):
+            head, rows, base = *_batch_rows(batch), None
+        else:
+            head, rows = read_batch(batch)
+            base = Path(batch).parent
+        day = on if on is not None else head.submitted_on
+        if day is None:
+            raise ApplicationError([("on", "no evaluation date: pass on= (CLI: --on) or set "
+                                     "`submitted_on` in the batch")])
+        pack = self.pack(jurisdiction, on=day)
+        rules = pack.batch
+        if rules is None:
+            raise ApplicationError([("jurisdiction", f"{jurisdiction!r} has no batch rules "
+                                     "(no recommender quota or summary form)")])
+        places = positions(rows)
+        out_rows: list[dict[str, Any]] = []
+        facts: list[dict[str, Any]] = []
+        for raw in rows:
+            app, contact, errors, problems = _row_application(raw, base)
+            result: Assessment | None = None
+            if app is not None:
+                province = app.enterprise.province
+                if rules.province and province != rules.province:
+                    problems.append(
+                        f"enterprise.province: registered in {province or 'an unstated province'}"
+                        f"; a {jurisdiction} batch takes only applications registered in "
+                        f"{rules.province}")
+                try:
+                    result = self.assess(app, jurisdiction=jurisdiction, on=day, tier=rules.tier)
+                except ApplicationError as error:
+                    errors.extend(f"application.{p}: {m}" if p else f"application: {m}"
+                                  for p, m in error.problems)
+            verdict = None if result is None else result.tier(rules.tier).verdict
+            if raw.rank is not None:
+                facts.append({"kind": "entry", "row": raw.row, "rank": raw.rank,
+                              "position": places[raw.row],
+                              "verdict": verdict.value if verdict else "unreadable"})
+            out_rows.append({"raw": raw, "app": app, "contact": contact, "errors": errors,
+                             "problems": problems, "result": result, "verdict": verdict})
+        quota = rules.quota_for(head.recommender)
+        batch_fact: dict[str, Any] = {"kind": "batch"}
+        if rules.submit_by is not None:
+            batch_fact["deadline"] = rules.submit_by.toordinal()
+            if head.submitted_on is not None:
+                batch_fact["submitted_day"] = head.submitted_on.toordinal()
+        facts += [{"kind": "quota", "limit": quota}, batch_fact]
+        derived = run_batch_rules(self._adapter, pack, facts)
+        return _batch_result(pack, rules, head.recommender, head.submitted_on, quota, day,
+                             out_rows, places, derived, self.backend)
 
     def consistency(self, jurisdiction: str, *,
                     on: dt.date | None = None) -> tuple[RelationCheck, ...]:
@@ -305,6 +402,90 @@ class Engine:
 
 
 # --- helpers ------------------------------------------------------------------------------
+
+
+def _batch_rows(data: Mapping[str, Any]) -> tuple[BatchFile, list[RawRow]]:
+    try:
+        head = BatchFile.model_validate(dict(data))
+    except ValidationError as error:
+        raise translate_validation_error(error) from None
+    rows = []
+    for index, entry in enumerate(head.entries, start=1):
+        raw = entry if isinstance(entry, dict) else {"_not_a_mapping": entry}
+        rank = raw.get("rank")
+        ok = isinstance(rank, int) and not isinstance(rank, bool) and rank >= 1
+        rows.append(RawRow(row=index, rank=rank if ok else None, data=raw))
+    return head, rows
+
+
+def _clause(pack: RulePack, rule_id: str) -> str:
+    items: list[Rule | Provision] = [*pack.provisions, *pack.rules]
+    for item in items:
+        if item.id == rule_id:
+            return item.citation.clause
+    return ""
+
+
+def _batch_result(pack: RulePack, rules: BatchRules, recommender: str,
+                  submitted_on: dt.date | None, quota: int, on: dt.date,
+                  rows: list[dict[str, Any]], places: Mapping[int, int],
+                  derived: Mapping[str, list[tuple[Any, ...]]],
+                  backend: Backend) -> BatchAssessment:
+    refusals: dict[int, list[BatchFinding]] = {}
+    quota_clause = _clause(pack, rules.quota_rule)
+    for (row,) in derived.get("over_quota", []):
+        refusals.setdefault(int(row), []).append(BatchFinding(
+            rule_id=rules.quota_rule, clause=quota_clause,
+            message_zh=f"排名第{places[int(row)]}位，超过推荐上限{quota}个",
+            message_en=f"ranked {places[int(row)]}, beyond the quota of {quota}"))
+    for first, second in derived.get("duplicate", []):
+        rank = next(r["raw"].rank for r in rows if r["raw"].row == first)
+        for row in (first, second):
+            refusals.setdefault(int(row), []).append(BatchFinding(
+                rule_id=rules.quota_rule, clause=quota_clause,
+                message_zh=f"推荐次序{rank}被第{first}行和第{second}行重复使用，须按优先次序唯一排名",
+                message_en=f"rank {rank} is used by rows {first} and {second}; ranks must be "
+                           "unique"))
+    findings: list[BatchFinding] = []
+    submit_rule = rules.submit_rule or rules.quota_rule
+    deadline = rules.submit_by.isoformat() if rules.submit_by else ""
+    late = bool(derived.get("late"))
+    unknown_submission = bool(derived.get("submission_unknown"))
+    if late and submitted_on is not None:
+        findings.append(BatchFinding(
+            rule_id=submit_rule, clause=_clause(pack, submit_rule),
+            message_zh=f"推荐单位于{submitted_on.isoformat()}报送，晚于截止日期{deadline}",
+            message_en=f"submitted on {submitted_on.isoformat()}, after the {deadline} deadline"))
+    if unknown_submission:
+        findings.append(BatchFinding(
+            rule_id=submit_rule, clause=_clause(pack, submit_rule),
+            message_zh=f"未填写推荐单位报送日期（截止{deadline}）",
+            message_en=f"the recommender's submission date is not stated (deadline {deadline})"))
+    own_no = {int(r) for (r,) in derived.get("own_no", [])}
+    own_unknown = {int(r) for (r,) in derived.get("own_unknown", [])}
+    out: list[BatchRow] = []
+    for item in rows:
+        raw: RawRow = item["raw"]
+        app: Application | None = item["app"]
+        row_refusals = tuple(refusals.get(raw.row, ()))
+        if item["errors"] or raw.row in own_no or row_refusals or late or raw.rank is None:
+            recommended: Literal["yes", "no", "undetermined"] = "no"
+        elif raw.row in own_unknown or unknown_submission:
+            recommended = "undetermined"
+        else:
+            recommended = "yes"
+        out.append(BatchRow(
+            row=raw.row, rank=raw.rank, position=places.get(raw.row),
+            enterprise=None if app is None else app.enterprise.name,
+            project=None if app is None else app.project_name,
+            contact=item["contact"], errors=tuple(item["errors"]),
+            problems=tuple(item["problems"]), verdict=item["verdict"],
+            refusals=row_refusals, recommended=recommended, assessment=item["result"]))
+    out.sort(key=lambda r: (r.position is None, r.position or 0, r.row))
+    return BatchAssessment(
+        jurisdiction=pack.jurisdiction.code, pack_version=pack.version, on=on, tier=rules.tier,
+        recommender=recommender, quota=quota, submitted_on=submitted_on,
+        findings=tuple(findings), rows=tuple(out), backend=backend)
 
 
 def _resolve_claims(pack: RulePack, claims: Sequence[ScenarioClaim],

@@ -198,6 +198,10 @@ def build_facts(
     }
     for name, value in application.attestations.items():
         values[f"att_{name}"] = int(value)
+    if application.materials is not None:
+        values["materials_stated"] = 1
+        for material in application.materials:
+            values[f"mat_{material}"] = 1
     case = {key: value for key, value in values.items() if value is not None}
     incidents = tuple(
         {

@@ -46,14 +46,17 @@ from ._vocabulary import (
 
 __all__ = [
     "AttestationText",
+    "BatchRules",
     "CatalogScenario",
     "Citation",
     "ConditionKinds",
     "CountingPolicy",
     "Document",
+    "FormSpec",
     "JurisdictionInfo",
     "Kpi",
     "LaterEdition",
+    "Material",
     "Provision",
     "RecognitionRoute",
     "RevocationTrigger",
@@ -223,7 +226,7 @@ class Provision(_Model):
     """The clause."""
     applies_as: Literal["segment_map", "kpi_reference", "recognition", "tier_ladder",
                         "scenario_catalog", "revocation", "tier_notice", "informational",
-                        "validity"]
+                        "validity", "materials", "batch", "form"]
     """Which part of the pack's data it governs."""
 
 
@@ -263,6 +266,64 @@ class TierNotice(_Model):
     """Text, Chinese."""
     en: str
     """Text, English."""
+
+
+class Material(_Model):
+    """One item of an application materials checklist."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9_]+$")
+    """Short id the application lists when the material is present."""
+    name_zh: str
+    """Name as printed (所需材料)."""
+    content_zh: str
+    """What it contains, as printed (具体内容)."""
+
+
+class BatchRules(_Model):
+    """Rules over a recommender's ranked batch of applications."""
+
+    tier: Tier
+    """The tier the batch recommends for."""
+    quota: int = Field(ge=1)
+    """Most applications one recommender may put forward."""
+    quota_by_recommender: dict[str, int] = {}
+    """Quotas that differ by recommender name (e.g. Liaoning: 沈阳 15, others 2)."""
+    quota_rule: str
+    """Rule id of the quota."""
+    submit_by: dt.date | None = None
+    """Last day for the recommender's submission, inclusive."""
+    submit_rule: str | None = None
+    """Rule id of the submission deadline."""
+    province: str | None = None
+    """Place code every application of the batch must be registered in."""
+
+    def quota_for(self, recommender: str) -> int:
+        """The quota of one recommender."""
+        return self.quota_by_recommender.get(recommender, self.quota)
+
+
+class FormSpec(_Model):
+    """An official summary form (汇总表) as a file."""
+
+    title_zh: str
+    """Title as printed."""
+    recommender_label_zh: str
+    """Label before the recommender's name, e.g. 推荐单位（盖章）："""
+    columns: tuple[str, ...] = Field(min_length=1)
+    """Column headings as printed."""
+    fields: tuple[Literal["rank", "enterprise", "project", "scenarios", "contact",
+                          "mobile"], ...]
+    """What each column holds, in order."""
+    notes_zh: tuple[str, ...] = ()
+    """Notes printed under the table."""
+    rule: str
+    """Rule id of the form."""
+
+    @model_validator(mode="after")
+    def _same_length(self) -> FormSpec:
+        if len(self.columns) != len(self.fields):
+            raise ValueError("columns and fields must have the same length")
+        return self
 
 
 class AttestationText(_Model):
@@ -428,6 +489,14 @@ class RulePack(_Model):
     """Events that revoke titles."""
     tier_notices: tuple[TierNotice, ...] = ()
     """Remarks shown with some tiers' verdicts."""
+    tiers: tuple[Tier, ...] = tuple(Tier)
+    """Tiers the pack assesses (a call for one tier names only that tier)."""
+    materials: tuple[Material, ...] = ()
+    """Application materials checklist."""
+    batch: BatchRules | None = None
+    """Rules over a recommender's batch."""
+    form: FormSpec | None = None
+    """The summary form recommenders file."""
 
     @property
     def status(self) -> DocumentStatus:
