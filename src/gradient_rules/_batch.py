@@ -21,7 +21,12 @@ from typing import Any, Literal
 import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ._application import Application, parse_application, translate_validation_error
+from ._application import (
+    Application,
+    ScenarioClaim,
+    parse_application,
+    translate_validation_error,
+)
 from ._assessment import Assessment
 from ._durable import DurableAdapter, RuleSpec, Session
 from ._errors import ApplicationError
@@ -104,6 +109,8 @@ class BatchRow(_Model):
     """Project name."""
     contact: Contact | None = None
     """Contact person."""
+    scenarios: tuple[ScenarioClaim, ...] = ()
+    """The application's scenario claims (for the form's 场景实例 column)."""
     errors: tuple[str, ...] = ()
     """Why the row could not be assessed (field: message)."""
     problems: tuple[str, ...] = ()

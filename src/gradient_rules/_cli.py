@@ -21,8 +21,10 @@ from rich.table import Table
 
 from ._application import Application
 from ._assessment import Assessment
+from ._batch import BatchAssessment
 from ._engine import Engine
 from ._errors import ApplicationError, GradientRulesError, UnknownJurisdictionError
+from ._form import write_form
 from ._loading import load_application, read_mapping
 from ._render import render_markdown, render_table
 from ._rulepack import RulePack
@@ -327,6 +329,70 @@ def review(titles_file: str, events_file: str, jurisdiction: str, on: str, fmt: 
         table.add_row(str(title.index), label, str(title.year),
                       "yes" if title.standing else "no", why)
     _console().print(table)
+
+
+def _batch_or_fail(file: str, jurisdiction: str, on: str | None, fmt: str) -> BatchAssessment:
+    day = _date(on)
+    try:
+        return _engine().assess_batch(file, jurisdiction=jurisdiction, on=day)
+    except GradientRulesError as error:
+        _fail(error, fmt)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--jurisdiction", "-j", required=True, help="Jurisdiction code, e.g. shanxi.")
+@click.option("--on", "on", help="Evaluation date (default: the batch's submitted_on).")
+@_format_option("table", "json")
+def batch(file: str, jurisdiction: str, on: str | None, fmt: str) -> None:
+    """Assess a recommender's ranked batch in FILE: quota, ranks, deadline, each entry."""
+    result = _batch_or_fail(file, jurisdiction, on, fmt)
+    if fmt == "json":
+        _emit_json(result.model_dump(mode="json", exclude={"rows": {"__all__": {"assessment"}}}))
+        return
+    console = _console()
+    console.print(f"{result.recommender} · {result.jurisdiction} {result.tier.label_zh} · "
+                  f"quota {result.quota} · on {result.on.isoformat()}")
+    table = Table("rank", "row", "applicant", "own verdict", "recommended", "why")
+    table.columns[5].overflow = "fold"
+    for row in result.rows:
+        why = [f"{r.rule_id} {r.clause}: {r.message_zh}" for r in row.refusals]
+        why += list(row.errors) + list(row.problems)
+        if row.assessment is not None:
+            tier = row.assessment.tier(result.tier)
+            why += [f"{g.rule_id}: {g.message_zh}" for g in tier.gaps]
+        table.add_row(str(row.rank or "?"), str(row.row), row.enterprise or "?",
+                      row.verdict.label_zh if row.verdict else "无法评估", row.recommended,
+                      "\n".join(why))
+    console.print(table)
+    for finding in result.findings:
+        console.print(f"{finding.rule_id} {finding.clause}: {finding.message_zh}")
+
+
+@cli.command()
+@click.argument("jurisdiction")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--out", "out", required=True, help="summary.xlsx or summary.csv")
+@click.option("--on", "on", help="Evaluation date (default: the batch's submitted_on).")
+def form(jurisdiction: str, file: str, out: str, on: str | None) -> None:
+    """Write JURISDICTION's summary form for the batch in FILE to --out (.xlsx or .csv)."""
+    result = _batch_or_fail(file, jurisdiction, on, "table")
+    try:
+        spec = _engine().pack(jurisdiction, on=result.on).form
+        if spec is None:
+            raise ApplicationError([("jurisdiction", f"{jurisdiction!r} has no summary form")])
+        lines = write_form(result, spec, out)
+    except GradientRulesError as error:
+        _fail(error, "table")
+    click.echo(f"wrote {out}: {len(lines)} of {len(result.rows)} rows "
+               f"(quota {result.quota}, by rank)")
+    for row in result.rows:
+        if row.errors or row.recommended != "yes":
+            reasons = [r.message_zh for r in row.refusals] + list(row.errors)
+            if row.assessment is not None:
+                reasons += [g.rule_id for g in row.assessment.tier(result.tier).gaps]
+            click.echo(f"  row {row.row} ({row.enterprise or '?'}): {row.recommended}; "
+                       + "; ".join(reasons), err=True)
 
 
 @cli.command()

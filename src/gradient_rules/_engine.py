@@ -478,7 +478,9 @@ def _batch_result(pack: RulePack, rules: BatchRules, recommender: str,
             row=raw.row, rank=raw.rank, position=places.get(raw.row),
             enterprise=None if app is None else app.enterprise.name,
             project=None if app is None else app.project_name,
-            contact=item["contact"], errors=tuple(item["errors"]),
+            contact=item["contact"],
+            scenarios=tuple(app.scenarios or ()) if app is not None else (),
+            errors=tuple(item["errors"]),
             problems=tuple(item["problems"]), verdict=item["verdict"],
             refusals=row_refusals, recommended=recommended, assessment=item["result"]))
     out.sort(key=lambda r: (r.position is None, r.position or 0, r.row))

@@ -1,0 +1,93 @@
+"""Write a recommender's summary form (汇总表) as .xlsx or .csv, headings as printed."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+
+from ._application import ScenarioClaim
+from ._batch import BatchAssessment, BatchRow
+from ._errors import ApplicationError
+from ._rulepack import FormSpec
+
+__all__ = ["FormLine", "form_lines", "scenario_instance", "write_form"]
+
+
+def scenario_instance(claim: ScenarioClaim) -> str:
+    """环节名—场景名—实例名, from the parts that are stated."""
+    segment = claim.guide_segment or (claim.segment.label_zh if claim.segment else "")
+    return "—".join(p for p in (segment, claim.name, claim.instance) if p)
+
+
+@dataclass(frozen=True)
+class FormLine:
+    """One line of the form: a batch row and its scenario instances."""
+
+    row: BatchRow
+    instances: tuple[str, ...]
+
+    def cell(self, field: str) -> str | int:
+        """The value of one column."""
+        contact = self.row.contact
+        values: dict[str, str | int] = {
+            "rank": self.row.position or 0,
+            "enterprise": self.row.enterprise or "",
+            "project": self.row.project or "",
+            "scenarios": "\n".join(f"{i}. {text}"
+                                   for i, text in enumerate(self.instances, start=1)),
+            "contact": (contact.name or "") if contact else "",
+            "mobile": (contact.mobile or "") if contact else "",
+        }
+        return values[field]
+
+
+def form_lines(batch: BatchAssessment) -> list[FormLine]:
+    """The rows that go on the form: readable, within the quota, unrefused, by rank."""
+    return [FormLine(row, tuple(scenario_instance(c) for c in row.scenarios))
+            for row in batch.rows
+            if not row.errors and row.position is not None and row.position <= batch.quota
+            and not row.refusals]
+
+
+def write_form(batch: BatchAssessment, spec: FormSpec, path: str | Path) -> list[FormLine]:
+    """Write the form; ``.xlsx`` or ``.csv`` by the file name.  Returns the lines written."""
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if suffix not in (".xlsx", ".csv"):
+        raise ApplicationError([("--out", f"unsupported form file type {target.suffix!r}; "
+                                 "use .xlsx or .csv")])
+    lines = form_lines(batch)
+    table = [[line.cell(field) for field in spec.fields] for line in lines]
+    head = f"{spec.recommender_label_zh}{batch.recommender}"
+    if suffix == ".csv":
+        with target.open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerows([[spec.title_zh], [head], list(spec.columns), *table])
+            writer.writerows([note] for note in spec.notes_zh)
+        return lines
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "推荐汇总表"
+    sheet.append([spec.title_zh])
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet.append([head])
+    sheet.append(list(spec.columns))
+    for cell in sheet[3]:
+        cell.font = Font(bold=True)
+    for values in table:
+        sheet.append(values)
+    for note in spec.notes_zh:
+        sheet.append([note])
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for line in sheet.iter_rows(min_row=4, max_row=3 + len(table)):
+        for cell in line:
+            cell.alignment = wrap
+    for column, width in zip("ABCDEF", (6, 28, 30, 60, 10, 16), strict=False):
+        sheet.column_dimensions[column].width = width
+    book.save(target)
+    return lines
