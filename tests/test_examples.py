@@ -29,11 +29,19 @@ EXPECTED = {
                                                      "not_eligible", "not_eligible"),
 }
 REVIEW_FILES = ["shandong/review/events.yaml", "shandong/review/titles.yaml"]
+BATCHES = {"shanxi/taiyuan-batch.yaml": ("yes", "no", "yes", "no")}
 
 
 def test_every_example_has_expected_verdicts() -> None:
     found = sorted(str(p.relative_to(EXAMPLES)) for p in EXAMPLES.rglob("*.*"))
-    assert found == sorted([*EXPECTED, *REVIEW_FILES])
+    assert found == sorted([*EXPECTED, *REVIEW_FILES, *BATCHES])
+
+
+@pytest.mark.parametrize("name", sorted(BATCHES))
+def test_example_batches(name: str) -> None:
+    result = Engine.from_installed().assess_batch(EXAMPLES / name,
+                                                  jurisdiction=name.split("/")[0])
+    assert tuple(r.recommended for r in result.rows) == BATCHES[name]
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))

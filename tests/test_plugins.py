@@ -479,3 +479,27 @@ def test_an_adopting_rule_with_another_strength_is_refused(tmp_path: Path,
     with pytest.raises(PluginError, match="TP-BASE-2 adopts NAT-BASE-3 but declares strength "
                                           "'in_principle'"):
         Engine(plugins=[national, Plugin("testprov", make_jurisdiction(tmp_path, rules=rules))])
+
+
+LIAONING_BATCH = """
+[batch]
+tier = "excellent"
+quota = 2
+quota_by_recommender = { "沈阳市工业和信息化局" = 15 }
+quota_rule = "TP-BASE-1"
+"""
+
+
+@pytest.mark.parametrize("recommender, refused", [("沈阳市工业和信息化局", []),
+                                                  ("鞍山市工业和信息化局", [3, 4])])
+def test_a_quota_that_varies_by_recommender_is_data(tmp_path: Path, national: Any,
+                                                    recommender: str,
+                                                    refused: list[int]) -> None:
+    engine = Engine(plugins=[national, Plugin("testprov", make_jurisdiction(
+        tmp_path, pack=PACK + LIAONING_BATCH))])
+    entries = [{"rank": n, "application": prov_app(enterprise__name=f"企业{n}")}
+               for n in range(1, 5)]
+    result = engine.assess_batch({"recommender": recommender, "entries": entries},
+                                 jurisdiction="testprov", on=ON)
+    assert [r.rank for r in result.rows if r.refusals] == refused
+    assert result.quota == (15 if not refused else 2)

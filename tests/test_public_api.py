@@ -22,6 +22,8 @@ PUBLIC = [
     "UnknownJurisdictionError", "Verdict", "__version__", "hookimpl", "load_application",
     "parse_application", "Event", "EventKind", "Industry", "Revocation", "RevocationTrigger",
     "TierNotice", "TitleReview", "TitleStanding", "Difference", "RelationCheck",
+    "BatchAssessment", "BatchFinding", "BatchRow", "Contact", "BatchRules", "FormSpec",
+    "Material", "write_form",
 ]
 
 

@@ -32,6 +32,7 @@ from ._assessment import (
     TitleReview,
     TitleStanding,
 )
+from ._batch import BatchAssessment, BatchFinding, BatchRow, Contact
 from ._conditions import Check, Condition, EvaluationContext, Explanation
 from ._consistency import Difference, RelationCheck
 from ._engine import Engine
@@ -45,15 +46,19 @@ from ._errors import (
     RuleEvaluationError,
     UnknownJurisdictionError,
 )
+from ._form import write_form
 from ._hookspecs import JurisdictionSource, hookimpl
 from ._loading import load_application
 from ._rulepack import (
+    BatchRules,
     CatalogScenario,
     Citation,
     CountingPolicy,
     Document,
+    FormSpec,
     JurisdictionInfo,
     Kpi,
+    Material,
     Provision,
     RevocationTrigger,
     Rule,
@@ -83,11 +88,16 @@ __all__ = [
     "Application",
     "ApplicationError",
     "Assessment",
+    "BatchAssessment",
+    "BatchFinding",
+    "BatchRow",
+    "BatchRules",
     "CatalogScenario",
     "Check",
     "Citation",
     "CitedClause",
     "Condition",
+    "Contact",
     "CountingPolicy",
     "DataFileError",
     "Difference",
@@ -102,6 +112,7 @@ __all__ = [
     "Explanation",
     "Filing",
     "Finding",
+    "FormSpec",
     "GradientRulesError",
     "Incident",
     "IncidentGrade",
@@ -111,6 +122,7 @@ __all__ = [
     "JurisdictionInfo",
     "JurisdictionSource",
     "Kpi",
+    "Material",
     "Notice",
     "OutOfValidityError",
     "Outcome",
@@ -142,4 +154,5 @@ __all__ = [
     "hookimpl",
     "load_application",
     "parse_application",
+    "write_form",
 ]

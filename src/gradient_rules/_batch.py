@@ -292,14 +292,15 @@ def run_batch_rules(adapter: DurableAdapter | None, pack: RulePack,
     """Evaluate the batch facts with durable-rules (or in Python when ``adapter`` is None)."""
     assert pack.batch is not None
     if adapter is None:
-        return _reference(facts)
+        return {key: sorted(values) for key, values in _reference(facts).items()}
     name = f"{pack.ruleset_name}:batch"
     if not adapter.is_registered(name):
         adapter.register(name, compile_batch(pack.batch))
 
     def driver(session: Session) -> dict[str, list[tuple[Any, ...]]]:
         session.assert_facts(facts)
-        return {key: [tuple(v) for v in values] for key, values in session.results.items()}
+        # Sorted, so findings never depend on the order the engine fired in.
+        return {key: sorted(tuple(v) for v in values) for key, values in session.results.items()}
 
     return adapter.evaluate(name, driver)
 
