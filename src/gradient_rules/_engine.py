@@ -283,11 +283,13 @@ class Engine:
                                          + ", ".join(t.value for t in pack.tiers)
                                          + f" only, not {wanted[0].value}")])
         facts, inferred = self._prepare(pack, app, day)
-        if self._adapter is not None:
-            derivation = evaluate_durable(self._adapter, pack, facts)
-        else:
-            derivation = evaluate_reference(pack, facts)
+        derivation = self._derive(pack, facts)
         return _assemble(pack, app, facts, derivation, wanted, inferred, self.backend)
+
+    def _derive(self, pack: RulePack, facts: CaseFacts) -> Derivation:
+        if self._adapter is not None:
+            return evaluate_durable(self._adapter, pack, facts)
+        return evaluate_reference(pack, facts)
 
     def assess_batch(
         self,
@@ -393,10 +395,7 @@ class Engine:
         })
         pack = self.pack(jurisdiction, on=on)
         facts, _ = self._prepare(pack, app, on)
-        if self._adapter is not None:
-            derivation = evaluate_durable(self._adapter, pack, facts)
-        else:
-            derivation = evaluate_reference(pack, facts)
+        derivation = self._derive(pack, facts)
         return TitleReview(jurisdiction=pack.jurisdiction.code, pack_version=pack.version,
                            on=on, titles=_standings(pack, app, facts, derivation))
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from gradient_rules import Provision, Rule, RulePack
+from gradient_rules import Engine, Outcome, Provision, Rule, RulePack, Strength, Verdict
 
 SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
 
@@ -77,3 +79,48 @@ def assert_citations_in_seeds(pack: RulePack) -> None:
         for part in item.citation.text_zh.split("……"):
             for piece in re.split(r"\d[．.]", part.translate(squash).strip("。.")):
                 assert piece.strip("。") in source, f"{item.id}: {piece!r} not in the seed"
+
+
+@dataclass(frozen=True)
+class RuleCase:
+    """One rule, one tier, one change to an application that meets everything."""
+
+    rule: str
+    tier: str
+    outcome: Outcome
+    why: str
+    changes: dict[str, Any] = field(default_factory=dict)
+    alone: bool = True
+    """Only this rule fails, so it alone decides the verdict."""
+
+
+def check_rule_case(case: RuleCase, engines: Sequence[Engine], base: dict[str, Any],
+                    jurisdiction: str, on: dt.date | None = None) -> None:
+    """Assess ``base`` changed by ``case`` on every engine and check the rule's finding."""
+    for engine in engines:
+        app = patched(base, **case.changes)
+        tier = engine.assess(app, jurisdiction=jurisdiction, on=on, tier=case.tier).tier(
+            case.tier)
+        finding = tier.finding(case.rule)
+        assert finding.outcome is case.outcome, (engine.backend, finding.message_en)
+        assert finding.citation.clause and finding.citation.text_zh
+        if case.outcome is Outcome.MET:
+            continue
+        assert finding.action_zh and finding.action_en, finding
+        if finding.strength is Strength.MUST and case.alone:
+            expected = (Verdict.NOT_ELIGIBLE if case.outcome is Outcome.NOT_MET
+                        else Verdict.UNDETERMINED)
+            assert tier.verdict is expected, [g.rule_id for g in tier.gaps]
+            assert finding in tier.gaps
+
+
+def assert_cases_cover(pack: RulePack, cases: Sequence[RuleCase]) -> None:
+    """Every rule of ``pack`` has a met and a not-met case, and every case names a rule."""
+    covered: dict[str, set[Outcome]] = {}
+    for case in cases:
+        covered.setdefault(case.rule, set()).add(case.outcome)
+    ids = {rule.id for rule in pack.rules}
+    for rule_id in ids:
+        assert {Outcome.MET, Outcome.NOT_MET} <= covered.get(rule_id, set()), (
+            f"{rule_id} lacks a met or a not-met case")
+    assert set(covered) <= ids, f"cases for unknown rules: {set(covered) - ids}"

@@ -8,13 +8,20 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 import pytest
-from grtest import DELETE, SEEDS, assert_citations_in_seeds, patched
+from grtest import (
+    DELETE,
+    SEEDS,
+    RuleCase,
+    assert_cases_cover,
+    assert_citations_in_seeds,
+    check_rule_case,
+    patched,
+)
 
 import gradient_rules_guizhou
 from gradient_rules import (
@@ -58,15 +65,7 @@ def engines(national: Any) -> tuple[Engine, Engine]:
             Engine(plugins=[national, gradient_rules_guizhou], backend="reference"))
 
 
-@dataclass(frozen=True)
-class Case:
-    rule: str
-    tier: str
-    outcome: Outcome
-    why: str
-    changes: dict[str, Any] = field(default_factory=dict)
-    alone: bool = True
-    """Only this rule fails, so it alone decides the verdict."""
+Case = RuleCase
 
 
 MET, NOT, UNK = Outcome.MET, Outcome.NOT_MET, Outcome.UNKNOWN
@@ -159,24 +158,12 @@ def _assess(engine: Engine, case: Case) -> Any:
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.rule}-{c.tier}-{c.why}")
 def test_rule_outcome(case: Case, engines: tuple[Engine, Engine]) -> None:
-    for engine in engines:
-        tier = _assess(engine, case).tier(case.tier)
-        finding = tier.finding(case.rule)
-        assert finding.outcome is case.outcome, (engine.backend, finding.message_en)
-        if case.outcome is not MET:
-            assert finding.action_zh and finding.action_en
-            if finding.strength.value == "must" and case.alone:
-                expected = Verdict.NOT_ELIGIBLE if case.outcome is NOT else Verdict.UNDETERMINED
-                assert tier.verdict is expected, [g.rule_id for g in tier.gaps]
+    check_rule_case(case, engines, guizhou_application(), "guizhou", ON)
 
 
 def test_every_rule_has_a_met_and_a_not_met_case(engines: tuple[Engine, Engine]) -> None:
     pack = engines[0].pack("guizhou", on=ON)
-    covered: dict[str, set[Outcome]] = {}
-    for case in CASES:
-        covered.setdefault(case.rule, set()).add(case.outcome)
-    for rule in pack.rules:
-        assert {MET, NOT} <= covered.get(rule.id, set()), f"{rule.id} lacks a case"
+    assert_cases_cover(pack, CASES)
     assert {p.id for p in pack.provisions} == set(PROVISION_TESTS)
     # Each inventory id is encoded (GZ-SCN-x as GZ-SCN-x-1 and -2, decision D17).
     inventory = ["GZ-BASE-1", "GZ-BASE-2", "GZ-BASE-3", "GZ-BASE-4", "GZ-BASE-5", "GZ-SCN-B",

@@ -6,22 +6,23 @@ thing.  The completeness test fails when a rule or provision of the pack has no 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from grtest import DELETE, ON, assert_citations_in_seeds, leading_application, patched
+from grtest import (
+    DELETE,
+    ON,
+    RuleCase,
+    assert_cases_cover,
+    assert_citations_in_seeds,
+    check_rule_case,
+    leading_application,
+    patched,
+)
 
 from gradient_rules import Engine, Outcome, Tier, Verdict
 
-
-@dataclass(frozen=True)
-class Case:
-    rule: str
-    tier: str
-    outcome: Outcome
-    why: str
-    changes: dict[str, Any] = field(default_factory=dict)
+Case = RuleCase
 
 
 def _incident(kind: str, grade: str, when: str) -> dict[str, str]:
@@ -158,27 +159,12 @@ def _assess(engine: Engine, case: Case) -> Any:
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.rule}-{c.tier}-{c.why}")
 def test_rule_outcome(case: Case, engine: Engine, reference_engine: Engine) -> None:
-    for eng in (engine, reference_engine):
-        result = _assess(eng, case).tier(case.tier)
-        finding = result.finding(case.rule)
-        assert finding.outcome is case.outcome, (eng.backend, finding.message_en)
-        assert finding.citation.clause and finding.citation.text_zh
-        if case.outcome is not MET and finding.strength.value == "must":
-            expected = Verdict.NOT_ELIGIBLE if case.outcome is NOT else Verdict.UNDETERMINED
-            # Only this rule changed, so it alone decides the verdict.
-            assert result.verdict is expected, [f.rule_id for f in result.gaps]
-            assert finding in result.gaps
+    check_rule_case(case, (engine, reference_engine), leading_application(), "national")
 
 
 def test_every_rule_has_a_met_and_a_not_met_case(engine: Engine) -> None:
     pack = engine.pack("national", on=ON)
-    covered: dict[str, set[Outcome]] = {}
-    for case in CASES:
-        covered.setdefault(case.rule, set()).add(case.outcome)
-    for rule in pack.rules:
-        assert {MET, NOT} <= covered.get(rule.id, set()), f"{rule.id} lacks a met or not-met case"
-    for rule_id in covered:
-        assert rule_id in {r.id for r in pack.rules}, f"case for unknown rule {rule_id}"
+    assert_cases_cover(pack, CASES)
     provisions = {p.id for p in pack.provisions}
     assert provisions == set(PROVISION_TESTS), "every provision needs an applied/not-applied test"
 

@@ -5,11 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import pytest
-from grtest import DELETE, SEEDS, assert_citations_in_seeds, patched
+from grtest import (
+    DELETE,
+    SEEDS,
+    RuleCase,
+    assert_cases_cover,
+    assert_citations_in_seeds,
+    check_rule_case,
+    patched,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -61,13 +68,7 @@ def assess(app: dict[str, Any], engine: Engine = DURABLE, **kw: Any) -> Any:
     return engine.assess(app, jurisdiction="shandong", on=ON, **kw)
 
 
-@dataclass(frozen=True)
-class Case:
-    rule: str
-    tier: str
-    outcome: Outcome
-    why: str
-    changes: dict[str, Any] = field(default_factory=dict)
+Case = RuleCase
 
 
 MET, NOT, UNK = Outcome.MET, Outcome.NOT_MET, Outcome.UNKNOWN
@@ -162,15 +163,7 @@ CASES = [
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.rule}-{c.tier}-{c.why}")
 def test_rule_outcome(case: Case) -> None:
-    for engine in (DURABLE, REFERENCE):
-        tier = assess(patched(shandong_application(), **case.changes), engine,
-                      tier=case.tier).tier(case.tier)
-        finding = tier.finding(case.rule)
-        assert finding.outcome is case.outcome, (engine.backend, finding.message_en)
-        if case.outcome is not MET and finding.strength.value == "must":
-            assert tier.verdict is (Verdict.NOT_ELIGIBLE if case.outcome is NOT
-                                    else Verdict.UNDETERMINED), [g.rule_id for g in tier.gaps]
-            assert finding.action_zh
+    check_rule_case(case, (DURABLE, REFERENCE), shandong_application(), "shandong", ON)
 
 
 PROVISION_TESTS: dict[str, tuple[str, str]] = {}
@@ -192,11 +185,7 @@ def provision(rule_id: str, kind: str) -> Callable[[F], F]:
 
 def test_every_rule_and_provision_has_both_cases() -> None:
     pack = DURABLE.pack("shandong", on=ON)
-    covered: dict[str, set[Outcome]] = {}
-    for case in CASES:
-        covered.setdefault(case.rule, set()).add(case.outcome)
-    for rule in pack.rules:
-        assert {MET, NOT} <= covered.get(rule.id, set()), f"{rule.id} lacks a case"
+    assert_cases_cover(pack, CASES)
     for prov in pack.provisions:
         assert all(PROVISION_TESTS.get(prov.id, ("", ""))), f"{prov.id} lacks a test"
 

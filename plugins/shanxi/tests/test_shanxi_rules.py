@@ -11,7 +11,14 @@ from typing import Any
 import openpyxl
 import pytest
 import yaml
-from grtest import DELETE, assert_citations_in_seeds, patched
+from grtest import (
+    DELETE,
+    RuleCase,
+    assert_cases_cover,
+    assert_citations_in_seeds,
+    check_rule_case,
+    patched,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -43,7 +50,7 @@ def assess(app: dict[str, Any], engine: Engine = DURABLE) -> Any:
 
 
 MET, NOT, UNK = Outcome.MET, Outcome.NOT_MET, Outcome.UNKNOWN
-CASES = [
+_CASES: list[tuple[str, Outcome, str, dict[str, Any]]] = [
     ("SX-E-1", MET, "registered in Shanxi, a legal person", {}),
     ("SX-E-1", NOT, "registered in Hebei", {"enterprise__province": "hebei"}),
     ("SX-E-1", NOT, "not an independent legal person",
@@ -78,13 +85,13 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("rule, outcome, why, changes", CASES, ids=[c[2] for c in CASES])
-def test_rule_outcome(rule: str, outcome: Outcome, why: str, changes: dict[str, Any]) -> None:
-    for engine in (DURABLE, REFERENCE):
-        tier = assess(patched(good_application(), **changes), engine)
-        assert tier.finding(rule).outcome is outcome, (engine.backend, tier.finding(rule))
-        if outcome is NOT and tier.finding(rule).strength.value == "must":
-            assert tier.verdict is Verdict.NOT_ELIGIBLE
+CASES = [RuleCase(rule, "excellent", outcome, why, changes)
+         for rule, outcome, why, changes in _CASES]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.rule}-{c.why}")
+def test_rule_outcome(case: RuleCase) -> None:
+    check_rule_case(case, (DURABLE, REFERENCE), good_application(), "shanxi", ON)
 
 
 @pytest.mark.parametrize("filed, outcome", [("2024-11-22", MET), ("2024-11-23", NOT)])
@@ -116,11 +123,7 @@ def test_the_call_covers_the_excellent_tier_only() -> None:
 
 def test_every_rule_and_provision_has_both_cases() -> None:
     pack = DURABLE.pack("shanxi", on=ON)
-    covered: dict[str, set[Outcome]] = {}
-    for rule_id, outcome, _, _ in CASES:
-        covered.setdefault(rule_id, set()).add(outcome)
-    for rule in pack.rules:
-        assert {MET, NOT} <= covered.get(rule.id, set()), rule.id
+    assert_cases_cover(pack, CASES)
     assert {p.id for p in pack.provisions} == set(PROVISION_TESTS)
 
 
