@@ -219,30 +219,22 @@ class Engine:
             problems.append((f"kpis.{key}", f"not in the KPI reference of "
                              f"{pack.jurisdiction.code!r}; ids: "
                              f"{', '.join(sorted(kpi_ids)) or 'none (no reference)'}"))
-        for index, incident in enumerate(app.incidents or ()):
-            if incident.occurred_on > on:
-                problems.append((f"incidents[{index}].occurred_on",
-                                 f"{incident.occurred_on.isoformat()} is after the evaluation "
-                                 f"date {on.isoformat()}"))
+        dated: list[tuple[str, dt.date | None]] = [
+            *((f"incidents[{i}].occurred_on", x.occurred_on)
+              for i, x in enumerate(app.incidents or ())),
+            *((f"titles[{i}].recognised_on", x.recognised_on)
+              for i, x in enumerate(app.titles or ()) if x.year <= on.year),
+            *((f"events[{i}].occurred_on", x.occurred_on) for i, x in enumerate(app.events or ())),
+            *((f"filing.{name}", getattr(app.filing, name))
+              for name in ("online_filed_on", "paper_submitted_on") if app.filing is not None),
+        ]
         for index, title in enumerate(app.titles or ()):
             if title.year > on.year:
                 problems.append((f"titles[{index}].year", f"{title.year} is after the year of "
                                  f"the evaluation date {on.isoformat()}"))
-            elif title.recognised_on is not None and title.recognised_on > on:
-                problems.append((f"titles[{index}].recognised_on",
-                                 f"{title.recognised_on.isoformat()} is after the evaluation "
-                                 f"date {on.isoformat()}"))
-        for index, event in enumerate(app.events or ()):
-            if event.occurred_on > on:
-                problems.append((f"events[{index}].occurred_on",
-                                 f"{event.occurred_on.isoformat()} is after the evaluation "
-                                 f"date {on.isoformat()}"))
-        if app.filing is not None:
-            for name in ("online_filed_on", "paper_submitted_on"):
-                value = getattr(app.filing, name)
-                if value is not None and value > on:
-                    problems.append((f"filing.{name}", f"{value.isoformat()} is after the "
-                                     f"evaluation date {on.isoformat()}"))
+        problems.extend((where, f"{when.isoformat()} is after the evaluation date "
+                                f"{on.isoformat()}")
+                        for where, when in dated if when is not None and when > on)
         claims, inferred = (None, False) if app.scenarios is None else _resolve_claims(
             pack, app.scenarios, problems)
         if problems:
