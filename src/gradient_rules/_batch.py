@@ -34,7 +34,8 @@ from ._loading import read_mapping
 from ._rulepack import BatchRules, RulePack
 from ._vocabulary import Tier, Verdict
 
-__all__ = ["BatchAssessment", "BatchFinding", "BatchRow", "Contact", "RawRow", "read_batch"]
+__all__ = ["BatchAssessment", "BatchFinding", "BatchRow", "Contact", "RawRow", "batch_rows",
+           "read_batch"]
 
 
 class _Model(BaseModel):
@@ -168,21 +169,29 @@ class BatchFile(_Model):
     """Rows: ``rank``, ``contact``, and ``application`` (inline) or ``file`` (a path)."""
 
 
-def read_batch(path: str | Path) -> tuple[BatchFile, list[RawRow]]:
-    """Read a batch file; the head must be valid, each row is checked later on its own."""
-    data = read_mapping(path)
+def batch_rows(data: Mapping[str, Any],
+               source: str | None = None) -> tuple[BatchFile, list[RawRow]]:
+    """Split a batch mapping into its head, which must be valid, and its rows.
+
+    Rows are checked later, each on its own, so a bad row never stops the others.
+    """
     try:
-        head = BatchFile.model_validate(data)
+        head = BatchFile.model_validate(dict(data))
     except ValidationError as error:
-        raise translate_validation_error(error, source=str(path)) from None
+        raise translate_validation_error(error, source=source) from None
     rows = []
     for index, entry in enumerate(head.entries, start=1):
         raw = entry if isinstance(entry, dict) else {"_not_a_mapping": entry}
         rank = raw.get("rank")
         valid_rank = isinstance(rank, int) and not isinstance(rank, bool) and rank >= 1
         rows.append(RawRow(row=index, rank=rank if valid_rank else None, data=raw,
-                           source=str(path)))
+                           source=source))
     return head, rows
+
+
+def read_batch(path: str | Path) -> tuple[BatchFile, list[RawRow]]:
+    """Read a batch file (JSON, TOML or YAML)."""
+    return batch_rows(read_mapping(path), source=str(path))
 
 
 def _row_application(raw: RawRow, base: Path | None) -> tuple[Application | None,

@@ -7,8 +7,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import ValidationError
-
 from ._application import (
     Application,
     Enterprise,
@@ -17,7 +15,6 @@ from ._application import (
     ScenarioClaim,
     Title,
     parse_application,
-    translate_validation_error,
 )
 from ._assessment import (
     Assessment,
@@ -32,11 +29,11 @@ from ._assessment import (
 )
 from ._batch import (
     BatchAssessment,
-    BatchFile,
     BatchFinding,
     BatchRow,
     RawRow,
     _row_application,
+    batch_rows,
     positions,
     read_batch,
     run_batch_rules,
@@ -297,8 +294,9 @@ class Engine:
         inline or ``file``).  ``on`` defaults to ``submitted_on``.  Each row is assessed on its
         own; a row that cannot be read is reported and the others still are.
         """
+        base: Path | None = None
         if isinstance(batch, Mapping):
-            head, rows, base = *_batch_rows(batch), None
+            head, rows = batch_rows(batch)
         else:
             head, rows = read_batch(batch)
             base = Path(batch).parent
@@ -393,20 +391,6 @@ class Engine:
 
 
 # --- helpers ------------------------------------------------------------------------------
-
-
-def _batch_rows(data: Mapping[str, Any]) -> tuple[BatchFile, list[RawRow]]:
-    try:
-        head = BatchFile.model_validate(dict(data))
-    except ValidationError as error:
-        raise translate_validation_error(error) from None
-    rows = []
-    for index, entry in enumerate(head.entries, start=1):
-        raw = entry if isinstance(entry, dict) else {"_not_a_mapping": entry}
-        rank = raw.get("rank")
-        ok = isinstance(rank, int) and not isinstance(rank, bool) and rank >= 1
-        rows.append(RawRow(row=index, rank=rank if ok else None, data=raw))
-    return head, rows
 
 
 def _clause(pack: RulePack, rule_id: str) -> str:
