@@ -2,10 +2,19 @@
 
 Where the notes report a segfault, a control runs raw durable-rules in a subprocess to show
 the hazard is real on this build, and the same workload runs through the adapter.
+
+The controls run with glibc's ``MALLOC_PERTURB_``, which fills new allocations with a
+non-zero byte: durable-rules ``free()``s pointers it never initialised, and whether that
+crashes otherwise depends on what the heap happened to hold (CPython 3.12 survived 20,000
+sessions in one layout and crashed on the first in another).  Perturbed, each control
+behaves the same on every version in ``OBSERVED``; on another version a control that does
+not reproduce is skipped with the reason, never failed for the wrong one.
 """
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -20,9 +29,35 @@ from gradient_rules import Engine, EngineError, RuleEvaluationError, _durable
 from gradient_rules._durable import SID, DurableAdapter, RuleSpec, Session, fnv1a_32
 
 
-def _run_python(code: str) -> subprocess.CompletedProcess[str]:
+def _run_python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
-                          text=True, timeout=300, check=False)
+                          text=True, timeout=300, check=False, env={**os.environ, **env})
+
+
+SEGFAULT = -signal.SIGSEGV
+OBSERVED = {(3, 11), (3, 12), (3, 13)}
+"""Versions on which every control below was run and behaved as asserted."""
+
+# Raw durable-rules as this process loads it (on 3.13+ with the shim; nothing else changed).
+RAW_HOST = """
+from gradient_rules._durable import load_durable
+engine = load_durable().engine
+class H(engine.Host):
+    def _run(self): pass
+h = H()
+"""
+
+
+def _control(code: str) -> subprocess.CompletedProcess[str]:
+    return _run_python(RAW_HOST + textwrap.dedent(code), MALLOC_PERTURB_="165")
+
+
+def _observed(result: subprocess.CompletedProcess[str], expected: int, hazard: str) -> None:
+    version = sys.version_info[:2]
+    if result.returncode != expected and version not in OBSERVED:
+        pytest.skip(f"{hazard}: not reproduced on Python {version[0]}.{version[1]} (exit "
+                    f"{result.returncode}); observed on {sorted(OBSERVED)}")
+    assert result.returncode == expected, (result.returncode, result.stderr[-500:])
 
 
 def _record(name: str) -> Any:
@@ -55,10 +90,6 @@ def adapter() -> DurableAdapter:
 # --- segfault: delete_state on a session where no action completed (notes §9.1) ---------
 
 RAW_PARKED = """
-from durable import engine
-class H(engine.Host):
-    def _run(self): pass
-h = H()
 h.register_rulesets({'t': {'join': {'all': [{'a': {'kind': 'a'}}, {'b': {'kind': 'b'}}],
                                     'run': lambda c: None}}})
 for i in range(200):
@@ -69,12 +100,14 @@ print('survived')
 
 
 def test_raw_durable_segfaults_deleting_a_session_with_only_parked_facts() -> None:
-    result = _run_python(RAW_PARKED)
-    assert result.returncode == -11, (result.returncode, result.stderr[-500:])
+    result = _control(RAW_PARKED)
+    _observed(result, SEGFAULT, "delete_state after parked facts")
+    assert "survived" not in result.stdout
 
 
 def test_the_sentinel_lets_the_adapter_delete_sessions_with_only_parked_facts() -> None:
-    result = _run_python("""
+    # The same perturbed heap as the control: the hazard would fire on the first session.
+    result = _run_python(MALLOC_PERTURB_="165", code="""
         from gradient_rules._durable import DurableAdapter, RuleSpec
         a = DurableAdapter()
         a.register('t', [RuleSpec('join', (('a', {'kind': 'a'}), ('b', {'kind': 'b'})),
@@ -91,10 +124,6 @@ def test_the_sentinel_lets_the_adapter_delete_sessions_with_only_parked_facts() 
 # --- segfault: 1024-session cap, retry after MemoryError (notes §4) ----------------------
 
 RAW_CAP = """
-from durable import engine
-class H(engine.Host):
-    def _run(self): pass
-h = H()
 h.register_rulesets({'t': {'r': {'all': [{'m': {'kind': 'x'}}], 'run': lambda c: None}}})
 for i in range(1025):
     try:
@@ -107,9 +136,9 @@ print('survived')
 
 
 def test_raw_durable_caps_sessions_and_segfaults_on_retry() -> None:
-    result = _run_python(RAW_CAP)
+    result = _control(RAW_CAP)
+    _observed(result, SEGFAULT, "retry after the 1025th session's MemoryError")
     assert "MemoryError at 1024" in result.stdout
-    assert result.returncode == -11, (result.returncode, result.stderr[-500:])
 
 
 def test_the_adapter_runs_far_more_than_1024_evaluations(adapter: DurableAdapter) -> None:
@@ -337,10 +366,6 @@ def test_the_deprecated_utc_clock_is_replaced() -> None:
 # --- found while building revocation rules (not in the field notes) ----------------------
 
 RAW_OR_REFERENCE = """
-from durable import engine
-class H(engine.Host):
-    def _run(self): pass
-h = H()
 hits = []
 h.register_rulesets({'t': {
     'r': {'all': [{'held': {'kind': 'title'}},
@@ -357,7 +382,8 @@ print(len(hits))
 
 def test_raw_durable_ignores_constant_branches_of_an_or_with_a_reference() -> None:
     # target == -1 holds, yet the rule never fires.
-    result = _run_python(RAW_OR_REFERENCE)
+    result = _control(RAW_OR_REFERENCE)
+    _observed(result, 0, "an $or holding a reference")
     assert result.stdout.strip() == "0", result.stderr
 
 

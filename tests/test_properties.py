@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import pytest
 from grtest import NATIONAL_ATTESTATIONS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -157,10 +158,23 @@ def test_verdicts_follow_from_must_rules_and_in_principle_never_refuses(
         assert sorted(shortfalls) == sorted(str(w.rule_id) for w in tier.warnings)
 
 
-@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow], max_examples=3000)
-@given(app=applications())
-def test_durable_rules_agrees_with_the_plain_python_evaluation(
-        engine: Engine, reference_engine: Engine, app: dict[str, Any]) -> None:
+def _backends_agree(engine: Engine, reference_engine: Engine, app: dict[str, Any]) -> None:
     durable = _assess(engine, app).model_dump(exclude={"backend"})
     reference = _assess(reference_engine, app).model_dump(exclude={"backend"})
     assert durable == reference
+
+
+@SETTINGS
+@given(app=applications())
+def test_durable_rules_agrees_with_the_plain_python_evaluation(
+        engine: Engine, reference_engine: Engine, app: dict[str, Any]) -> None:
+    # Runs on every Python CI tests (on 3.13+, durable-rules through the shim, D28).
+    _backends_agree(engine, reference_engine, app)
+
+
+@pytest.mark.slow
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow], max_examples=3000)
+@given(app=applications())
+def test_durable_rules_agrees_with_the_plain_python_evaluation_on_3000_applications(
+        engine: Engine, reference_engine: Engine, app: dict[str, Any]) -> None:
+    _backends_agree(engine, reference_engine, app)

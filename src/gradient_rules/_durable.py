@@ -1,4 +1,11 @@
-"""The only module that imports durable-rules (pinned to 2.0.28).
+"""The only module that imports durable-rules (pinned to 2.0.28), and only on first use.
+
+``import gradient_rules`` never imports durable-rules: :func:`load_durable` does, the first
+time a durable backend registers a ruleset.  If it cannot, the error is an
+:class:`EngineError` naming the Python version, the cause and the remedy.  On CPython 3.13+
+durable-rules' C extension lacks one symbol, ``PyEval_CallObject``; the project's own shim
+(``_pyeval_shim.c``) provides it, loaded only when the import fails naming exactly that
+symbol (docs/decisions.md, D28).
 
 It follows ``shared/docs/durable-rules-notes.md`` ("Recommended wrapping"):
 
@@ -24,31 +31,30 @@ It follows ``shared/docs/durable-rules-notes.md`` ("Recommended wrapping"):
 from __future__ import annotations
 
 import copy
+import ctypes
+import importlib
+import importlib.util
 import json
 import logging
+import os
+import platform
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any, TypeVar
-
-import durable_rules_engine
-from durable import engine as _engine
 
 from ._errors import EngineError, RuleEvaluationError
 
-__all__ = ["DurableAdapter", "RuleSpec", "Session", "fnv1a_32"]
-
-logging.getLogger("durable").addHandler(logging.NullHandler())
-logging.getLogger("durable").propagate = False
+__all__ = ["DurableAdapter", "RuleSpec", "Session", "fnv1a_32", "load_durable"]
 
 
 def _now() -> float:
     # durable-rules only uses differences of this clock (lease and 10 s completion window).
     return time.time()
 
-
-_engine._unix_now = _now  # replaces datetime.utcfromtimestamp (DeprecationWarning on 3.12+)
 
 SID = "1"
 MAX_FACTS = 10_000
@@ -57,11 +63,110 @@ MAX_PROPERTIES = 255
 ACTION_TIME_LIMIT = 10.0
 """durable-rules abandons an action that runs longer than this many seconds."""
 
+SHIMMED_SYMBOL = "PyEval_CallObject"
+"""The one symbol the shim provides (removed from CPython in 3.13)."""
+SHIM_MODULE = "gradient_rules._pyeval_shim"
+
 _OPERATORS = frozenset({"$lt", "$lte", "$gt", "$gte", "$eq", "$neq", "$ex", "$nex", "$and",
                         "$or", "$iany", "$iall", "$mt", "$imt"})
 
 T = TypeVar("T")
 Action = Callable[["Session", Mapping[str, Mapping[str, Any]]], None]
+
+
+# --- loading durable-rules --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Durable:
+    """durable-rules as loaded: its Python engine module and its C extension."""
+
+    engine: ModuleType
+    native: ModuleType
+    host_class: type
+    shimmed: bool
+    """Whether the PyEval_CallObject shim had to be loaded."""
+
+
+_loaded: _Durable | None = None
+_load_lock = threading.Lock()
+_UNDEFINED = re.compile(r"undefined symbol: (\w+)")
+
+
+def _python() -> str:
+    return f"{platform.python_implementation()} {platform.python_version()}"
+
+
+def _cannot_load(cause: str, remedy: str) -> EngineError:
+    return EngineError(
+        f"the durable-rules engine cannot be loaded on {_python()}: {cause}. {remedy} "
+        "Engine(backend='reference') gives the same verdicts without durable-rules.")
+
+
+def _import_native() -> ModuleType:
+    return importlib.import_module("durable_rules_engine")
+
+
+def _load_shim() -> None:
+    """Make ``PyEval_CallObject`` resolvable for libraries loaded after this call."""
+    spec = importlib.util.find_spec(SHIM_MODULE)
+    if spec is None or not spec.origin or not os.path.isfile(spec.origin):
+        raise _cannot_load(
+            f"durable-rules' C extension needs {SHIMMED_SYMBOL}, which Python 3.13 removed, "
+            f"and gradient-rules' shim ({SHIM_MODULE}) is not installed",
+            "Reinstall gradient-rules from its source with a C compiler present "
+            "(pip install --force-reinstall --no-binary gradient-rules gradient-rules, or "
+            "pip install -e . in a clone) so the shim is built.")
+    try:
+        ctypes.CDLL(spec.origin, mode=os.RTLD_GLOBAL)
+    except OSError as error:
+        raise _cannot_load(f"the shim {spec.origin} does not load ({error})",
+                           "Reinstall gradient-rules with a C compiler present.") from error
+
+
+def _load() -> _Durable:
+    shimmed = False
+    try:
+        native = _import_native()
+    except ImportError as error:
+        missing = _UNDEFINED.search(str(error))
+        if missing is None or missing.group(1) != SHIMMED_SYMBOL:
+            raise _cannot_load(
+                f"{type(error).__name__}: {error}",
+                "Install it with `pip install durable-rules==2.0.28` (it builds from source: "
+                "a C compiler and the Python headers are needed).") from error
+        _load_shim()
+        shimmed = True
+        try:
+            native = _import_native()
+        except ImportError as again:  # another symbol is missing: never masked
+            raise _cannot_load(
+                f"{type(again).__name__}: {again}",
+                "This build of durable-rules does not fit this Python; the shim provides "
+                f"only {SHIMMED_SYMBOL}.") from again
+    engine: Any = importlib.import_module("durable.engine")
+    logging.getLogger("durable").addHandler(logging.NullHandler())
+    logging.getLogger("durable").propagate = False
+    # Replaces datetime.utcfromtimestamp, deprecated since 3.12 (a DeprecationWarning per
+    # fired rule); durable-rules only takes differences of this clock.
+    engine._unix_now = _now
+
+    class _QuietHost(engine.Host):  # type: ignore[misc]
+        """A host that never starts the dispatcher and timer threads."""
+
+        def _run(self) -> None:
+            return None
+
+    return _Durable(engine=engine, native=native, host_class=_QuietHost, shimmed=shimmed)
+
+
+def load_durable() -> _Durable:
+    """Import durable-rules once per process; raise :class:`EngineError` when it cannot."""
+    global _loaded
+    with _load_lock:
+        if _loaded is None:
+            _loaded = _load()
+        return _loaded
 
 
 def fnv1a_32(text: str) -> int:
@@ -153,13 +258,6 @@ def _check_fact(fact: Mapping[str, Any]) -> None:
                 f"or a list of them, got {type(value).__name__} {value!r}")
 
 
-class _QuietHost(_engine.Host):  # type: ignore[misc]
-    """A host that never starts the dispatcher and timer threads."""
-
-    def _run(self) -> None:
-        return None
-
-
 class Session:
     """One evaluation in progress: assert facts, derive facts, collect results."""
 
@@ -216,10 +314,18 @@ class DurableAdapter:
     """Owns one private durable-rules host; registers rulesets and runs evaluations."""
 
     def __init__(self) -> None:
-        self._host = _QuietHost()
+        self._durable: _Durable | None = None
+        self._host: Any = None
+        """The private host, created with the first ruleset (durable-rules loads then)."""
         self._rulesets: dict[str, _Registered] = {}
         self._registry_lock = threading.Lock()
         self._local = threading.local()
+
+    def _ensure_host(self) -> _Durable:
+        if self._durable is None:
+            self._durable = load_durable()
+            self._host = self._durable.host_class()
+        return self._durable
 
     def is_registered(self, name: str) -> bool:
         """Whether a ruleset of that name is registered on this host."""
@@ -228,6 +334,7 @@ class DurableAdapter:
     def register(self, name: str, rules: Sequence[RuleSpec]) -> None:
         """Validate and register a ruleset (adds the sentinel and sink rules)."""
         with self._registry_lock:
+            self._ensure_host()
             if name in self._rulesets:
                 raise EngineError(
                     f"a ruleset named {name!r} is already registered on this host; durable-rules "
@@ -292,11 +399,14 @@ class DurableAdapter:
         return action
 
     def _call(self, ruleset: str, method: str, *args: Any) -> Any:
+        durable = self._ensure_host()
+        observed = (durable.engine.MessageNotHandledException,
+                    durable.engine.MessageObservedException)
         try:
             return getattr(self._host, method)(ruleset, *args)
-        except (_engine.MessageNotHandledException, _engine.MessageObservedException) as error:
+        except observed as error:
             raise EngineError(f"durable-rules: {error.message}") from error
-        except durable_rules_engine.error as error:
+        except durable.native.error as error:
             raise EngineError(
                 f"durable-rules failed in {method} on {ruleset!r}: {error}") from error
         except EngineError:
