@@ -44,15 +44,15 @@ def test_assess_json_has_a_stable_shape() -> None:
     result = run("assess", str(EXAMPLE), "--format", "json")
     data = json.loads(result.output)
     assert set(data) == {"jurisdiction", "jurisdiction_name_zh", "pack_version", "pack_status",
-                         "on", "enterprise", "project_name", "backend", "tiers", "warnings",
-                         "titles"}
+                         "conditions_jurisdiction", "call", "on", "enterprise", "project_name",
+                         "backend", "tiers", "warnings", "titles"}
     tier = data["tiers"][2]
     assert set(tier) == {"tier", "label_zh", "verdict", "findings", "warnings", "route"}
     assert (tier["tier"], tier["verdict"]) == ("excellent", "eligible")
     finding = tier["findings"][0]
     assert set(finding) == {"rule_id", "tier", "outcome", "strength", "title_en", "title_zh",
                             "citation", "observed", "required", "message_zh", "message_en",
-                            "action_zh", "action_en", "relation", "relates_to"}
+                            "action_zh", "action_en", "relation", "relates_to", "part"}
     assert set(finding["citation"]) == {"document", "document_title_zh", "document_status",
                                         "clause", "text_zh"}
 
@@ -123,20 +123,28 @@ def test_plugins_lists_the_installed_jurisdictions() -> None:
     national = next(j for j in data["jurisdictions"] if j["code"] == "national")
     assert national["plugin"] == "national"
     assert national["packs"] == [{"version": "2024", "status": "in_force",
-                                  "valid_from": "2024-10-29", "valid_until": None, "rules": 16}]
+                                  "valid_from": "2024-10-29", "valid_until": None, "rules": 14}]
+    assert national["calls"] == ["2024-excellent", "2024-excellent-municipal"]
+    shanxi = next(j for j in data["jurisdictions"] if j["code"] == "shanxi")
+    assert shanxi["packs"] == [] and shanxi["conditions_of"] == "national"
     assert data["problems"] == []
     assert "national" in run("plugins").output
 
 
-def test_rules_lists_every_national_rule_and_provision() -> None:
+def test_rules_lists_every_national_rule_and_provision_and_the_calls_theirs() -> None:
     data = json.loads(run("rules", "national", "--format", "json").output)
     ids = [r["id"] for r in data["rules"]] + [p["id"] for p in data["provisions"]]
-    inventory = ["NAT-BASE-1", "NAT-BASE-2", "NAT-BASE-3", "NAT-BASE-4", "NAT-BASE-5",
-                 "NAT-COV-B", "NAT-COV-A", "NAT-COV-E", "NAT-COV-L", "NAT-OUT-B", "NAT-OUT-A",
-                 "NAT-OUT-E", "NAT-OUT-L", "NAT-SEG-MAP", "NAT-KPI", "NAT-PLAN-TIERS",
-                 "NAT-PLAN-AUTH", "NAT-2024-E-MAT", "NAT-2024-DATES"]
-    assert sorted(ids) == sorted(inventory)
+    conditions = ["NAT-BASE-1", "NAT-BASE-2", "NAT-BASE-3", "NAT-BASE-4", "NAT-BASE-5",
+                  "NAT-COV-B", "NAT-COV-A", "NAT-COV-E", "NAT-COV-L", "NAT-OUT-B", "NAT-OUT-A",
+                  "NAT-OUT-E", "NAT-OUT-L", "NAT-SEG-MAP", "NAT-KPI", "NAT-PLAN-TIERS",
+                  "NAT-PLAN-AUTH"]
+    assert sorted(ids) == sorted(conditions)
     assert "NAT-BASE-5" in run("rules", "national").output
+    call = json.loads(run("rules", "national", "--call", "2024-excellent-municipal",
+                          "--format", "json").output)
+    parts = {r["id"]: r["part"] for r in call["rules"]}
+    assert parts["NAT-2024-E-MAT"] == parts["NAT-2024-DATES"] == "call"
+    assert parts["NAT-BASE-5"] == "conditions" and "NAT-COV-B" not in parts  # excellent only
 
 
 def test_scenarios_shows_the_segment_map_where_there_is_no_catalog() -> None:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from gradient_rules import _hookspecs
-from gradient_rules._rulepack import ConditionKinds
+from gradient_rules._kinds import ConditionKinds
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -64,9 +64,13 @@ citation = { document = "measures", clause = "第六条", text_zh = "安全可�
 
 def make_jurisdiction(root: Path, code: str = "testprov", *, pack: str = PACK,
                       rules: str = RULES, base: str | None = "national",
-                      extra_files: dict[str, str] | None = None) -> Path:
+                      extra_files: dict[str, str] | None = None,
+                      calls: dict[str, str] | None = None) -> Path:
     data = root / code
     (data / "2025").mkdir(parents=True)
+    for name, text in (calls or {}).items():
+        (data / "calls").mkdir(exist_ok=True)
+        (data / "calls" / f"{name}.toml").write_text(textwrap.dedent(text), encoding="utf-8")
     base_line = f'base = "{base}"\n' if base else ""
     (data / "jurisdiction.toml").write_text(
         f'[jurisdiction]\ncode = "{code}"\nname_zh = "测试省"\nname_en = "Test"\n{base_line}',
@@ -355,7 +359,6 @@ def test_a_condition_kind_name_taken_twice_names_both_owners(national: Any) -> N
 CATALOG = """
 title_zh = "测试场景评价参考"
 complete = false
-counting = "at_or_above"
 counting_rule = "TP-SCN"
 [[scenarios]]
 id = "TP-01"
@@ -424,18 +427,41 @@ def test_a_duplicated_scenario_is_refused_naming_both_entries(catalog_engine: En
         catalog_engine.assess(app, jurisdiction="testprov", on=ON)
 
 
+LADDER_CASE = [{"id": "TP-01", "tier": "excellent"}, {"id": "TP-02", "tier": "advanced"}]
+
+
 @pytest.mark.parametrize("backend", ["durable", "reference"])
-def test_claims_count_at_their_tier_and_below_where_the_table_has_a_cell(
+def test_by_default_a_claim_counts_at_its_tier_and_every_lower_one_slash_cells_included(
         tmp_path: Path, national: Any, backend: Any) -> None:
     data = make_jurisdiction(tmp_path, rules=COUNT_RULES, extra_files={"catalog.toml": CATALOG})
     engine = Engine(plugins=[national, Plugin("testprov", data)], backend=backend)
-    # TP-01 reached at excellent has no basic cell: it counts for advanced, not basic.
-    app = prov_app(scenarios=[{"id": "TP-01", "tier": "excellent"},
-                              {"id": "TP-02", "tier": "advanced"}])
-    result = engine.assess(app, jurisdiction="testprov", on=ON)
+    # TP-01 reached at excellent has no basic cell ("/"); on the ladder it counts at basic too.
+    result = engine.assess(prov_app(scenarios=LADDER_CASE), jurisdiction="testprov", on=ON)
+    assert result.tier("basic").finding("TP-SCN").observed == 2
+    assert result.tier("advanced").finding("TP-SCN").observed == 2
+    assert result.tier("basic").verdict is Verdict.ELIGIBLE
+
+
+@pytest.mark.parametrize("backend", ["durable", "reference"])
+def test_with_described_only_a_claim_counts_only_where_the_table_has_a_cell(
+        tmp_path: Path, national: Any, backend: Any) -> None:
+    catalog = CATALOG.replace('complete = false', 'complete = false\ncounting = "described_only"')
+    data = make_jurisdiction(tmp_path, rules=COUNT_RULES, extra_files={"catalog.toml": catalog})
+    engine = Engine(plugins=[national, Plugin("testprov", data)], backend=backend)
+    result = engine.assess(prov_app(scenarios=LADDER_CASE), jurisdiction="testprov", on=ON)
     assert result.tier("basic").finding("TP-SCN").observed == 1
     assert result.tier("advanced").finding("TP-SCN").observed == 2
     assert result.tier("basic").verdict is Verdict.NOT_ELIGIBLE
+
+
+def test_a_claim_at_a_cut_off_cell_carries_its_own_warning(catalog_engine: Engine) -> None:
+    app = prov_app(scenarios=[{"id": "TP-02", "tier": "leading"}])
+    result = catalog_engine.assess(app, jurisdiction="testprov", on=ON)
+    (notice,) = [w for w in result.warnings if w.code == "cut_off_cell"]
+    assert "scenario TP-02 (设备运行监控) is claimed at leading" in notice.message_en
+    app = prov_app(scenarios=[{"id": "TP-02", "tier": "excellent"}])
+    codes = [w.code for w in catalog_engine.assess(app, jurisdiction="testprov", on=ON).warnings]
+    assert "cut_off_cell" not in codes
 
 
 def test_claims_on_inferred_rows_and_incomplete_catalogs_are_flagged(
@@ -455,7 +481,8 @@ def test_attestations_foreign_to_the_jurisdiction_are_refused_by_name(
     with pytest.raises(ApplicationError) as info:
         engine.assess(app, jurisdiction="testprov", on=ON)
     assert info.value.problems == (("attestations.competitve", "not an attestation of "
-                                    "'testprov'; known: competitive, secure_and_controllable"),)
+                                    "'testprov' or of any installed call; known here: "
+                                    "competitive, secure_and_controllable"),)
 
 
 def test_a_tightening_that_loosens_is_reported_inconsistent(tmp_path: Path,
@@ -481,12 +508,32 @@ def test_an_adopting_rule_with_another_strength_is_refused(tmp_path: Path,
         Engine(plugins=[national, Plugin("testprov", make_jurisdiction(tmp_path, rules=rules))])
 
 
-LIAONING_BATCH = """
+LIAONING_CALL = """
+title_zh = "测试省2024年度卓越级申报通知"
+title_en = "Test province 2024 excellent-tier call"
+issuer_zh = "测试省工业和信息化厅"
+issuer_en = "Test province department"
+level = "province"
+year = 2025
+tiers = ["excellent"]
+issued = 2025-01-01
+conditions = "2025"
+[[documents]]
+id = "call"
+title_zh = "通知"
+title_en = "Notice"
+status = "in_force"
+[[provisions]]
+id = "TP-QUOTA"
+title_en = "Quota"
+title_zh = "名额"
+applies_as = "batch"
+citation = { document = "call", clause = "二", text_zh = "沈阳市不超过15个，其他市不超过2个" }
 [batch]
 tier = "excellent"
 quota = 2
 quota_by_recommender = { "沈阳市工业和信息化局" = 15 }
-quota_rule = "TP-BASE-1"
+quota_rule = "TP-QUOTA"
 """
 
 
@@ -496,7 +543,7 @@ def test_a_quota_that_varies_by_recommender_is_data(tmp_path: Path, national: An
                                                     recommender: str,
                                                     refused: list[int]) -> None:
     engine = Engine(plugins=[national, Plugin("testprov", make_jurisdiction(
-        tmp_path, pack=PACK + LIAONING_BATCH))])
+        tmp_path, calls={"2025-excellent": LIAONING_CALL}))])
     entries = [{"rank": n, "application": prov_app(enterprise__name=f"企业{n}")}
                for n in range(1, 5)]
     result = engine.assess_batch({"recommender": recommender, "entries": entries},

@@ -33,6 +33,8 @@ from ._assessment import (
     TitleStanding,
 )
 from ._batch import BatchAssessment, BatchFinding, BatchRow, Contact
+from ._calls import BatchRules, FormSpec, Material
+from ._catalog import CatalogScenario, CountingPolicy, Kpi, ScenarioCatalog
 from ._conditions import Check, Condition, EvaluationContext, Explanation
 from ._consistency import Difference, RelationCheck
 from ._engine import Engine
@@ -49,23 +51,8 @@ from ._errors import (
 from ._form import write_form
 from ._hookspecs import JurisdictionSource, hookimpl
 from ._loading import load_application
-from ._rulepack import (
-    BatchRules,
-    CatalogScenario,
-    Citation,
-    CountingPolicy,
-    Document,
-    FormSpec,
-    JurisdictionInfo,
-    Kpi,
-    Material,
-    Provision,
-    RevocationTrigger,
-    Rule,
-    RulePack,
-    ScenarioCatalog,
-    TierNotice,
-)
+from ._rulepack import JurisdictionInfo, RevocationTrigger, RulePack, TierNotice
+from ._rules import Citation, Document, Provision, Rule
 from ._vocabulary import (
     DocumentStatus,
     EventKind,

@@ -23,6 +23,8 @@ from stdnum.cn import uscc
 from stdnum.exceptions import ValidationError as NumberError
 
 from ._errors import ApplicationError
+from ._i18n import InvalidValue, short_repr, zh_for_pydantic
+from ._places import province_code
 from ._vocabulary import (
     EventKind,
     IncidentGrade,
@@ -63,7 +65,8 @@ class Enterprise(_Model):
     """Unified social credit code (统一社会信用代码), 18 characters, GB 32100-2015."""
 
     province: str | None = None
-    """Place code of the province of registration, e.g. ``guizhou``; unstated if ``None``."""
+    """Province of registration, as people write it (贵州省, 贵州, Guizhou or ``guizhou``),
+    stored as its place code; unstated if ``None``."""
 
     independent_legal_person: bool | None = None
     """Whether the applicant is an independent legal person (具有独立法人资格)."""
@@ -81,6 +84,11 @@ class Enterprise(_Model):
     """Annual main-business revenue in yuan; used when ``above_designated_size`` is unstated."""
 
 
+    @field_validator("province", mode="before")
+    @classmethod
+    def _place(cls, value: Any) -> Any:
+        return province_code(value)
+
     @field_validator("credit_code", mode="before")
     @classmethod
     def _digits_from_yaml(cls, value: Any) -> Any:
@@ -95,9 +103,10 @@ class Enterprise(_Model):
         try:
             return str(uscc.validate(value))
         except NumberError as error:
-            raise ValueError(
-                f"{value!r} is not a valid unified social credit code (GB 32100-2015): "
-                f"{str(error).rstrip('.').lower()}") from None
+            raise InvalidValue(
+                f"{short_repr(value)} is not a valid unified social credit code "
+                f"(GB 32100-2015): {str(error).rstrip('.').lower()}",
+                f"{short_repr(value)} 不是有效的统一社会信用代码（GB 32100-2015）") from None
 
 
 class SelfAssessment(_Model):
@@ -156,8 +165,9 @@ class Title(_Model):
     @model_validator(mode="after")
     def _same_year(self) -> Title:
         if self.recognised_on is not None and self.recognised_on.year != self.year:
-            raise ValueError(f"recognised_on {self.recognised_on.isoformat()} is not in year "
-                             f"{self.year}")
+            raise InvalidValue(f"recognised_on {self.recognised_on.isoformat()} is not in year "
+                               f"{self.year}",
+                               f"认定日期{self.recognised_on.isoformat()}不在{self.year}年")
         return self
 
     def since(self) -> dt.date:
@@ -206,9 +216,11 @@ class Event(_Model):
     def _accident_details(self) -> Event:
         is_accident = self.kind is EventKind.ACCIDENT
         if is_accident and (self.accident_kind is None or self.grade is None):
-            raise ValueError("an accident event needs `accident_kind` and `grade`")
+            raise InvalidValue("an accident event needs `accident_kind` and `grade`",
+                               "事故类事件须填写 accident_kind 和 grade")
         if not is_accident and (self.accident_kind is not None or self.grade is not None):
-            raise ValueError("`accident_kind` and `grade` belong to accident events only")
+            raise InvalidValue("`accident_kind` and `grade` belong to accident events only",
+                               "accident_kind 和 grade 只用于事故类事件")
         return self
 
 
@@ -269,7 +281,9 @@ class Application(_Model):
     def _attestation_names(cls, value: dict[str, bool]) -> dict[str, bool]:
         for name in value:
             if not name or not name.replace("_", "").isalnum() or not name.isascii():
-                raise ValueError(f"attestation name {name!r} must be a snake_case identifier")
+                raise InvalidValue(
+                    f"attestation name {short_repr(name)} must be a snake_case identifier",
+                    f"声明项名称 {short_repr(name)} 须为小写英文与下划线组成的标识符")
         return value
 
     @model_validator(mode="after")
@@ -277,8 +291,10 @@ class Application(_Model):
         count = len(self.titles or ())
         for index, event in enumerate(self.events or ()):
             if event.title is not None and not 0 <= event.title < count:
-                raise ValueError(f"events[{index}].title is {event.title}, but titles has "
-                                 f"{count} entr{'y' if count == 1 else 'ies'} (index from 0)")
+                raise InvalidValue(
+                    f"events[{index}].title is {event.title}, but titles has {count} "
+                    f"entr{'y' if count == 1 else 'ies'} (index from 0)",
+                    f"events[{index}].title 为{event.title}，但 titles 只有{count}项（从0编号）")
         return self
 
     @field_validator("scenarios")
@@ -295,14 +311,17 @@ class Application(_Model):
             )
             if key in seen:
                 if claim.id is not None or claim.name is not None:
-                    label = repr(claim.id if claim.id is not None else claim.name)
+                    label = short_repr(claim.id if claim.id is not None else claim.name)
                     hint = "claim each scenario once, at the highest tier it reaches"
+                    hint_zh = "每个场景只申报一次，按其达到的最高层级"
                 else:
                     where = claim.segment.value if claim.segment else claim.guide_segment
                     label = f"an unnamed {where} scenario"
                     hint = "give each scenario a `name` so they can be told apart"
-                raise ValueError(
-                    f"scenarios[{index}] duplicates scenarios[{seen[key]}] ({label}); {hint}")
+                    hint_zh = "请为每个场景填写 name 以便区分"
+                raise InvalidValue(
+                    f"scenarios[{index}] duplicates scenarios[{seen[key]}] ({label}); {hint}",
+                    f"scenarios[{index}] 与 scenarios[{seen[key]}] 重复（{label}）；{hint_zh}")
             seen[key] = index
         return scenarios
 
@@ -318,17 +337,22 @@ def translate_validation_error(
     error: ValidationError, *, source: str | None = None
 ) -> ApplicationError:
     """Turn a pydantic error into an :class:`ApplicationError` naming each field."""
-    problems: list[tuple[str, str]] = []
+    problems: list[tuple[str, str, str]] = []
     for item in error.errors(include_url=False):
         message = str(item["msg"]).removeprefix("Value error, ")
+        cause = (item.get("ctx") or {}).get("error")
+        if isinstance(cause, InvalidValue):
+            message = cause.message_en
         if item["type"] == "extra_forbidden":
             message = ("unknown field; check its spelling against "
                        "`gradient-rules schema application`")
-        elif (item["type"] != "missing" and "input" in item
-              and not isinstance(item["input"], dict | list)
-              and repr(item["input"]) not in message):
-            message = f"{message} (got {item['input']!r})"
-        problems.append((_field_path(tuple(item["loc"])), message))
+        message_zh = zh_for_pydantic(item, message)
+        if (item["type"] not in ("missing", "extra_forbidden") and "input" in item
+                and not isinstance(item["input"], dict | list)
+                and short_repr(item["input"]) not in message):
+            message += f" (got {short_repr(item['input'])})"
+            message_zh += f"（收到 {short_repr(item['input'])}）"
+        problems.append((_field_path(tuple(item["loc"])), message, message_zh))
     return ApplicationError(problems, source=source)
 
 

@@ -19,8 +19,8 @@ from ._vocabulary import (
     Verdict,
 )
 
-__all__ = ["Assessment", "CitedClause", "Finding", "Notice", "Revocation", "Route",
-           "TierAssessment", "TitleReview", "TitleStanding"]
+__all__ = ["Assessment", "CallSummary", "CitedClause", "Finding", "Notice", "Revocation",
+           "Route", "TierAssessment", "TitleReview", "TitleStanding"]
 
 
 class _Model(BaseModel):
@@ -75,6 +75,8 @@ class Finding(_Model):
     """Relation to the base jurisdiction's rules."""
     relates_to: tuple[str, ...] = ()
     """Base rules it relates to."""
+    part: Literal["conditions", "call"] = "conditions"
+    """Whether the rule belongs to the conditions (要素条件) or to the call assessed for."""
 
     def message(self, lang: Literal["zh", "en"] = "en") -> str:
         """The explanation in ``lang``."""
@@ -90,7 +92,8 @@ class Notice(_Model):
 
     code: Literal["in_principle_shortfall", "in_principle_unknown", "draft_document",
                   "inferred_data", "incomplete_catalog", "superseded_edition", "next_tier",
-                  "tier_notice"]
+                  "tier_notice", "cut_off_cell", "unused_input", "base_conditions",
+                  "unnamed_issuer"]
     """What kind of notice."""
     message_zh: str
     """Chinese text."""
@@ -102,6 +105,27 @@ class Notice(_Model):
     def message(self, lang: Literal["zh", "en"] = "en") -> str:
         """The text in ``lang``."""
         return self.message_zh if lang == "zh" else self.message_en
+
+
+class CallSummary(_Model):
+    """The call (年度申报通知) an application was assessed for."""
+
+    id: str
+    """The call's id within its jurisdiction."""
+    jurisdiction: str
+    """The jurisdiction whose plugin ships it."""
+    title_zh: str
+    """Title as printed."""
+    issuer_zh: str
+    """The issuing body as printed (or a note that the text does not name it)."""
+    issuer_named: bool
+    """False when the received text does not name the issuing body."""
+    level: IssuingLevel
+    """national, province or city."""
+    year: int
+    """The programme year."""
+    issued: dt.date
+    """The notice's date."""
 
 
 class Route(_Model):
@@ -205,9 +229,13 @@ class Assessment(_Model):
     jurisdiction_name_zh: str
     """Chinese name."""
     pack_version: str
-    """Version of the rule pack applied."""
+    """Version of the conditions (要素条件) applied."""
     pack_status: DocumentStatus
-    """Status of the pack's primary document."""
+    """Status of the conditions' primary document."""
+    conditions_jurisdiction: str
+    """Whose conditions were applied: the jurisdiction's own, or its base's."""
+    call: CallSummary | None = None
+    """The call assessed for; ``None`` for a self-assessment against the conditions."""
     on: dt.date
     """Evaluation date."""
     enterprise: str

@@ -1,20 +1,16 @@
-"""A recommender's ranked batch (推荐汇总): quotas, ranks, deadline, each entry's verdict.
+"""A recommender's ranked batch (推荐汇总) for a call: quotas, ranks, deadline, each entry.
 
-Each row is read on its own: a row that cannot be read is reported with its errors and the
-others are still assessed.  The batch rules run as their own durable-rules ruleset:
-
-* ``entry`` ⋈ ``quota`` with ``position > limit`` -> over quota (the fourth and later, by rank);
-* ``entry`` ⋈ ``entry`` with the same rank -> duplicate rank;
-* ``batch`` with ``submitted_day > deadline`` -> late (unknown when unstated);
-* ``entry`` with its own verdict -> refused / undetermined / unreadable.
-
-A quota that varies by recommender is data (``quota_by_recommender``).
+Each row is read and assessed on its own, for the call: a row that cannot be read is
+reported with its errors and the others are still assessed; rows in = rows out.  Then the
+call's batch rules (``_batch_rules``) run over the rows.  A quota that varies by recommender
+is data (``quota_by_recommender``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -27,15 +23,18 @@ from ._application import (
     parse_application,
     translate_validation_error,
 )
-from ._assessment import Assessment
-from ._durable import DurableAdapter, RuleSpec, Session
+from ._assessment import Assessment, Finding
+from ._batch_rules import positions, rank_uses, run_batch_rules
+from ._durable import DurableAdapter
 from ._errors import ApplicationError
+from ._i18n import InvalidValue, short_repr
 from ._loading import read_mapping
-from ._rulepack import BatchRules, RulePack
-from ._vocabulary import Tier, Verdict
+from ._rules import Provision, Rule
+from ._scope import Scope
+from ._vocabulary import Outcome, Tier, Verdict
 
 __all__ = ["BatchAssessment", "BatchFinding", "BatchRow", "Contact", "RawRow", "batch_rows",
-           "read_batch"]
+           "read_batch", "run_batch"]
 
 
 class _Model(BaseModel):
@@ -59,13 +58,15 @@ class Contact(_Model):
         try:
             number = phonenumbers.parse(text, "CN")
         except phonenumbers.NumberParseException:
-            raise ValueError(f"{text!r} is not a phone number") from None
+            raise InvalidValue(f"{short_repr(text)} is not a phone number",
+                               f"{short_repr(text)} 不是电话号码") from None
         kind = phonenumbers.number_type(number)
         mobile = kind in (phonenumbers.PhoneNumberType.MOBILE,
                           phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
         if number.country_code != 86 or not phonenumbers.is_valid_number(number) or not mobile:
-            raise ValueError(f"{text!r} is not a valid mainland China mobile number "
-                             "(11 digits starting with 1)")
+            raise InvalidValue(f"{short_repr(text)} is not a valid mainland China mobile number "
+                               "(11 digits starting with 1)",
+                               f"{short_repr(text)} 不是有效的大陆手机号（以1开头的11位数字）")
         return str(number.national_number)
 
 
@@ -114,10 +115,14 @@ class BatchRow(_Model):
     """The application's scenario claims (for the form's 场景实例 column)."""
     errors: tuple[str, ...] = ()
     """Why the row could not be assessed (field: message)."""
+    errors_zh: tuple[str, ...] = ()
+    """The same, in Chinese."""
     problems: tuple[str, ...] = ()
     """Data problems that do not stop the assessment (e.g. an invalid mobile number)."""
     verdict: Verdict | None = None
     """The application's own verdict for the batch tier; ``None`` when unreadable."""
+    findings: tuple[Finding, ...] = ()
+    """The rules of its own assessment not met or unknown at the batch tier, with clauses."""
     refusals: tuple[BatchFinding, ...] = ()
     """Batch rules refusing this row (quota, duplicate rank)."""
     recommended: Literal["yes", "no", "undetermined"]
@@ -127,12 +132,14 @@ class BatchRow(_Model):
 
 
 class BatchAssessment(_Model):
-    """A recommender's batch, assessed."""
+    """A recommender's batch, assessed for a call."""
 
     jurisdiction: str
     """Jurisdiction code."""
+    call: str
+    """The call's id."""
     pack_version: str
-    """Pack applied."""
+    """Version of the conditions applied."""
     on: dt.date
     """Evaluation date."""
     tier: Tier
@@ -144,7 +151,7 @@ class BatchAssessment(_Model):
     submitted_on: dt.date | None = None
     """When the recommender submitted."""
     findings: tuple[BatchFinding, ...] = ()
-    """Batch-level findings (late or unstated submission)."""
+    """Batch-level findings (late or unstated submission, each rank used more than once)."""
     rows: tuple[BatchRow, ...]
     """Rows by rank (then file order); unreadable ranks last."""
     backend: Literal["durable", "reference"]
@@ -194,20 +201,27 @@ def read_batch(path: str | Path) -> tuple[BatchFile, list[RawRow]]:
     return batch_rows(read_mapping(path), source=str(path))
 
 
+Errors = list[tuple[str, str]]
+"""(English, Chinese) lines."""
+
+
 def _row_application(raw: RawRow, base: Path | None) -> tuple[Application | None,
                                                             Contact | None,
-                                                            list[str], list[str]]:
-    errors: list[str] = []
+                                                            Errors, list[str]]:
+    errors: Errors = []
     problems: list[str] = []
     data = raw.data
     if "_not_a_mapping" in data:
-        return None, None, ["the row must be a mapping with rank, contact and application"], []
+        return None, None, [("the row must be a mapping with rank, contact and application",
+                             "每行须为包含 rank、contact 和 application 的映射")], []
     unknown = sorted(set(data) - {"rank", "contact", "application", "file"})
     if unknown:
-        errors.append(f"{unknown[0]}: unknown key; a row takes rank, contact, application "
-                      "or file")
+        errors.append((f"{unknown[0]}: unknown key; a row takes rank, contact, application or "
+                       "file", f"{unknown[0]}：未知字段；每行只接受 rank、contact、application "
+                       "或 file"))
     if raw.rank is None:
-        errors.append(f"rank: {data.get('rank')!r} is not a whole number from 1")
+        errors.append((f"rank: {data.get('rank')!r} is not a whole number from 1",
+                       f"rank：{data.get('rank')!r} 不是从1开始的整数"))
     contact = None
     try:
         contact = Contact.model_validate(data.get("contact") or {})
@@ -224,98 +238,141 @@ def _row_application(raw: RawRow, base: Path | None) -> tuple[Application | None
         elif "application" in data:
             application = parse_application(data["application"])
         else:
-            errors.append("application: missing; give `application` (inline) or `file`")
+            errors.append(("application: missing; give `application` (inline) or `file`",
+                           "application：缺失；请内嵌 application 或用 file 指向申报文件"))
     except ApplicationError as error:
-        errors.extend(f"application.{p}: {m}" if p else f"application: {m}"
-                      for p, m in error.problems)
+        errors.extend(_prefixed(error))
     return (None if errors else application), contact, errors, problems
 
 
-# --- the batch rules: durable-rules and plain Python ---------------------------------------
+def _prefixed(error: ApplicationError) -> Errors:
+    return [(f"application.{p}: {m}" if p else f"application: {m}",
+             f"application.{pz}: {mz}" if pz else f"application: {mz}")
+            for (p, m), (pz, mz) in zip(error.problems, error.problems_zh, strict=True)]
 
 
-def _record(name: str, *fields: str) -> Any:
-    def action(session: Session, matched: Mapping[str, Mapping[str, Any]]) -> None:
-        values = [matched[alias][key] for alias, key in (f.split(".") for f in fields)]
-        session.record(name, tuple(values))
-    return action
+def run_batch(scope: Scope, head: BatchFile, rows: Sequence[RawRow], *, base: Path | None,
+              on: dt.date, assess: Callable[[Application], Assessment],
+              adapter: DurableAdapter | None, backend: Literal["durable", "reference"],
+              ) -> BatchAssessment:
+    """Assess every row for the scope's call, then apply the call's batch rules."""
+    rules = scope.batch
+    assert rules is not None and scope.call is not None
+    places = positions({r.row: r.rank for r in rows if r.rank is not None})
+    items: list[_Item] = []
+    facts: list[dict[str, Any]] = []
+    for raw in rows:
+        app, contact, errors, problems = _row_application(raw, base)
+        result: Assessment | None = None
+        if app is not None:
+            try:
+                result = assess(app)
+            except ApplicationError as error:
+                errors.extend(_prefixed(error))
+        verdict = None if result is None else result.tier(rules.tier).verdict
+        if raw.rank is not None:
+            facts.append({"kind": "entry", "row": raw.row, "rank": raw.rank,
+                          "position": places[raw.row],
+                          "verdict": verdict.value if verdict else "unreadable"})
+        items.append(_Item(raw, app, contact, errors, problems, result, verdict))
+    quota = rules.quota_for(head.recommender)
+    batch_fact: dict[str, Any] = {"kind": "batch"}
+    if rules.submit_by is not None:
+        batch_fact["deadline"] = rules.submit_by.toordinal()
+        if head.submitted_on is not None:
+            batch_fact["submitted_day"] = head.submitted_on.toordinal()
+    facts += [*rank_uses([r.rank for r in rows if r.rank is not None]),
+              {"kind": "quota", "limit": quota}, batch_fact]
+    derived = run_batch_rules(adapter, scope, facts)
+    return _result(scope, head, quota, on, items, places, derived, backend)
 
 
-def compile_batch(rules: BatchRules) -> list[RuleSpec]:
-    """The batch rules as durable-rules rule specs."""
-    return [
-        RuleSpec("quota", (("quota", {"kind": "quota"}),
-                           ("entry", {"$and": [{"kind": "entry"},
-                                               {"$gt": {"position": {"quota": "limit"}}}]})),
-                 _record("over_quota", "entry.row")),
-        RuleSpec("duplicate_rank",
-                 (("first", {"kind": "entry"}),
-                  ("second", {"$and": [{"kind": "entry"}, {"rank": {"first": "rank"}},
-                                       {"$gt": {"row": {"first": "row"}}}]})),
-                 _record("duplicate", "first.row", "second.row")),
-        # {"$m": field} compares two fields of the same fact.
-        RuleSpec("late", (("batch", {"$and": [{"kind": "batch"},
-                                              {"$gt": {"submitted_day": {"$m": "deadline"}}}]}),),
-                 _record("late", "batch.submitted_day")),
-        RuleSpec("submission_unknown",
-                 (("batch", {"$and": [{"kind": "batch"}, {"$ex": {"deadline": 1}},
-                                      {"$nex": {"submitted_day": 1}}]}),),
-                 _record("submission_unknown", "batch.deadline")),
-        RuleSpec("own_not_eligible", (("entry", {"$and": [{"kind": "entry"},
-                                                          {"verdict": "not_eligible"}]}),),
-                 _record("own_no", "entry.row")),
-        RuleSpec("own_undetermined", (("entry", {"$and": [{"kind": "entry"},
-                                                          {"verdict": "undetermined"}]}),),
-                 _record("own_unknown", "entry.row")),
-        RuleSpec("unreadable", (("entry", {"$and": [{"kind": "entry"},
-                                                    {"verdict": "unreadable"}]}),),
-                 _record("own_no", "entry.row")),
-    ]
+@dataclass(frozen=True)
+class _Item:
+    raw: RawRow
+    app: Application | None
+    contact: Contact | None
+    errors: Errors
+    problems: list[str]
+    result: Assessment | None
+    verdict: Verdict | None
 
 
-def _reference(facts: list[dict[str, Any]]) -> dict[str, list[tuple[Any, ...]]]:
-    out: dict[str, list[tuple[Any, ...]]] = {}
-    entries = [f for f in facts if f["kind"] == "entry"]
-    quota = next(f for f in facts if f["kind"] == "quota")
-    batch = next(f for f in facts if f["kind"] == "batch")
-    for e in entries:
-        if e["position"] > quota["limit"]:
-            out.setdefault("over_quota", []).append((e["row"],))
-        if e["verdict"] in ("not_eligible", "unreadable"):
-            out.setdefault("own_no", []).append((e["row"],))
-        if e["verdict"] == "undetermined":
-            out.setdefault("own_unknown", []).append((e["row"],))
-        for other in entries:
-            if other["rank"] == e["rank"] and other["row"] > e["row"]:
-                out.setdefault("duplicate", []).append((e["row"], other["row"]))
-    if "deadline" in batch:
-        if "submitted_day" not in batch:
-            out["submission_unknown"] = [(batch["deadline"],)]
-        elif batch["submitted_day"] > batch["deadline"]:
-            out["late"] = [(batch["submitted_day"],)]
-    return out
+def _clause(scope: Scope, rule_id: str) -> str:
+    items: list[Rule | Provision] = [*scope.provisions, *scope.rules]
+    return next((item.citation.clause for item in items if item.id == rule_id), "")
 
 
-def run_batch_rules(adapter: DurableAdapter | None, pack: RulePack,
-                    facts: list[dict[str, Any]]) -> dict[str, list[tuple[Any, ...]]]:
-    """Evaluate the batch facts with durable-rules (or in Python when ``adapter`` is None)."""
-    assert pack.batch is not None
-    if adapter is None:
-        return {key: sorted(values) for key, values in _reference(facts).items()}
-    name = f"{pack.ruleset_name}:batch"
-    if not adapter.is_registered(name):
-        adapter.register(name, compile_batch(pack.batch))
+def _result(scope: Scope, head: BatchFile, quota: int, on: dt.date, items: Sequence[_Item],
+            places: Mapping[int, int], derived: Mapping[str, list[tuple[Any, ...]]],
+            backend: Literal["durable", "reference"]) -> BatchAssessment:
+    rules = scope.batch
+    assert rules is not None and scope.call is not None
+    refusals: dict[int, list[BatchFinding]] = {}
+    quota_clause = _clause(scope, rules.quota_rule)
+    for (row,) in derived.get("over_quota", []):
+        refusals.setdefault(int(row), []).append(BatchFinding(
+            rule_id=rules.quota_rule, clause=quota_clause,
+            message_zh=f"排名第{places[int(row)]}位，超过推荐上限{quota}个",
+            message_en=f"ranked {places[int(row)]}, beyond the quota of {quota}"))
+    findings: list[BatchFinding] = []
+    duplicated: dict[int, list[int]] = {}
+    for row, rank, uses in derived.get("duplicate", []):
+        duplicated.setdefault(int(rank), []).append(int(row))
+        refusals.setdefault(int(row), []).append(BatchFinding(
+            rule_id=rules.quota_rule, clause=quota_clause,
+            message_zh=f"推荐次序{rank}被{uses}行重复使用，须按优先次序唯一排名",
+            message_en=f"rank {rank} is used by {uses} rows; ranks must be unique"))
+    for rank, used_by in sorted(duplicated.items()):  # once per rank, naming its rows
+        listed = "、".join(str(r) for r in sorted(used_by))
+        findings.append(BatchFinding(
+            rule_id=rules.quota_rule, clause=quota_clause,
+            message_zh=f"推荐次序{rank}被第{listed}行重复使用",
+            message_en=f"rank {rank} is used by rows {', '.join(map(str, sorted(used_by)))}"))
+    submit_rule = rules.submit_rule or rules.quota_rule
+    deadline = rules.submit_by.isoformat() if rules.submit_by else ""
+    late = bool(derived.get("late"))
+    unknown_submission = bool(derived.get("submission_unknown"))
+    if late and head.submitted_on is not None:
+        findings.append(BatchFinding(
+            rule_id=submit_rule, clause=_clause(scope, submit_rule),
+            message_zh=f"推荐单位于{head.submitted_on.isoformat()}报送，晚于截止日期{deadline}",
+            message_en=f"submitted on {head.submitted_on.isoformat()}, after the {deadline} "
+                       "deadline"))
+    if unknown_submission:
+        findings.append(BatchFinding(
+            rule_id=submit_rule, clause=_clause(scope, submit_rule),
+            message_zh=f"未填写推荐单位报送日期（截止{deadline}）",
+            message_en=f"the recommender's submission date is not stated (deadline {deadline})"))
+    own_no = {int(r) for (r,) in derived.get("own_no", [])}
+    own_unknown = {int(r) for (r,) in derived.get("own_unknown", [])}
+    out: list[BatchRow] = []
+    for item in items:
+        raw = item.raw
+        row_refusals = tuple(refusals.get(raw.row, ()))
+        recommended: Literal["yes", "no", "undetermined"]
+        if item.errors or raw.row in own_no or row_refusals or late or raw.rank is None:
+            recommended = "no"
+        elif raw.row in own_unknown or unknown_submission:
+            recommended = "undetermined"
+        else:
+            recommended = "yes"
+        own = () if item.result is None else tuple(
+            f for f in item.result.tier(rules.tier).findings if f.outcome is not Outcome.MET)
+        out.append(BatchRow(
+            row=raw.row, rank=raw.rank, position=places.get(raw.row),
+            enterprise=None if item.app is None else item.app.enterprise.name,
+            project=None if item.app is None else item.app.project_name,
+            contact=item.contact,
+            scenarios=tuple(item.app.scenarios or ()) if item.app is not None else (),
+            errors=tuple(e for e, _ in item.errors), errors_zh=tuple(z for _, z in item.errors),
+            problems=tuple(item.problems), verdict=item.verdict, findings=own,
+            refusals=row_refusals, recommended=recommended, assessment=item.result))
+    out.sort(key=lambda r: (r.position is None, r.position or 0, r.row))
+    return BatchAssessment(
+        jurisdiction=scope.jurisdiction.code, call=scope.call.id, pack_version=scope.version,
+        on=on, tier=rules.tier, recommender=head.recommender, quota=quota,
+        submitted_on=head.submitted_on, findings=tuple(findings), rows=tuple(out),
+        backend=backend)
 
-    def driver(session: Session) -> dict[str, list[tuple[Any, ...]]]:
-        session.assert_facts(facts)
-        # Sorted, so findings never depend on the order the engine fired in.
-        return {key: sorted(tuple(v) for v in values) for key, values in session.results.items()}
 
-    return adapter.evaluate(name, driver)
-
-
-def positions(rows: Sequence[RawRow]) -> dict[int, int]:
-    """Place in the ranking of each row with a rank: by rank, then file order."""
-    ranked = sorted((r for r in rows if r.rank is not None),
-                    key=lambda r: (r.rank if r.rank is not None else 0, r.row))
-    return {r.row: place for place, r in enumerate(ranked, start=1)}

@@ -27,7 +27,7 @@ from ._errors import ApplicationError, GradientRulesError, UnknownJurisdictionEr
 from ._form import write_form
 from ._loading import load_application, read_mapping
 from ._render import render_markdown, render_table
-from ._rulepack import RulePack
+from ._scope import Scope
 from ._vocabulary import Verdict
 
 __all__ = ["main"]
@@ -74,6 +74,11 @@ def _date(value: str | None) -> dt.date | None:
                                  param_hint="'--on'") from None
 
 
+_call_option = click.option(
+    "--call", "call", metavar="ID",
+    help="Assess for this call (年度申报通知) of the jurisdiction; see `gradient-rules calls`.")
+
+
 def _format_option(*choices: str) -> Callable[[F], F]:
     return click.option("--format", "fmt", type=click.Choice(choices), default=choices[0],
                         show_default=True, help="Output format.")
@@ -93,17 +98,22 @@ def cli() -> None:
               "`dated`).")
 @click.option("--tier", type=click.Choice(["basic", "advanced", "excellent", "leading"]),
               help="Assess one tier; exit 1 unless it is eligible.")
+@_call_option
 @_format_option("table", "json", "markdown")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
               help="Language of messages.")
-def assess(file: str, jurisdiction: str, on: str | None, tier: str | None, fmt: str,
-           lang: str) -> None:
-    """Assess the application in FILE (JSON, TOML or YAML)."""
+def assess(file: str, jurisdiction: str, on: str | None, tier: str | None, call: str | None,
+           fmt: str, lang: str) -> None:
+    """Assess the application in FILE (JSON, TOML or YAML).
+
+    Without --call, a self-assessment against the conditions (要素条件) in force; with
+    --call ID, an application to that call (see `gradient-rules calls J`).
+    """
     day = _date(on)
     try:
         application = load_application(file)
         result: Assessment = _engine().assess(application, jurisdiction=jurisdiction, on=day,
-                                              tier=tier)
+                                              tier=tier, call=call)
     except GradientRulesError as error:
         _fail(error, fmt)
     if fmt == "json":
@@ -120,13 +130,14 @@ def assess(file: str, jurisdiction: str, on: str | None, tier: str | None, fmt: 
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--jurisdiction", "-j", default="national", show_default=True)
 @click.option("--on", "on", help="Evaluation date YYYY-MM-DD.")
+@_call_option
 @_format_option("table", "json")
-def validate(file: str, jurisdiction: str, on: str | None, fmt: str) -> None:
-    """Check FILE against the schema and the jurisdiction, without assessing."""
+def validate(file: str, jurisdiction: str, on: str | None, call: str | None, fmt: str) -> None:
+    """Check FILE against the schema and the jurisdiction (and call), without assessing."""
     day = _date(on)
     try:
         app: Application = _engine().validate(load_application(file),
-                                              jurisdiction=jurisdiction, on=day)
+                                              jurisdiction=jurisdiction, on=day, call=call)
     except GradientRulesError as error:
         _fail(error, fmt)
     if fmt == "json":
@@ -143,6 +154,7 @@ def plugins(fmt: str) -> None:
     engine = _engine()
     rows: list[dict[str, Any]] = []
     for info in engine.jurisdictions():
+        own = [p for p in engine.packs(info.code) if p.jurisdiction.code == info.code]
         rows.append({
             "code": info.code, "name_zh": info.name_zh, "name_en": info.name_en,
             "base": info.base, "plugin": engine.plugin_of(info.code),
@@ -150,18 +162,21 @@ def plugins(fmt: str) -> None:
                        "valid_from": p.valid_from.isoformat(),
                        "valid_until": p.valid_until.isoformat() if p.valid_until else None,
                        "rules": len(p.rules)}
-                      for p in engine.packs(info.code)],
+                      for p in own],
+            "conditions_of": info.code if own else info.base,
+            "calls": [c.id for c in engine.calls(info.code)],
         })
     problems = [str(p) for p in engine.problems]
     if fmt == "json":
         _emit_json({"plugins": list(engine.plugin_names), "jurisdictions": rows,
                     "problems": problems})
     else:
-        table = Table("code", "name", "plugin", "packs")
+        table = Table("code", "name", "plugin", "conditions", "calls")
         for row in rows:
             packs = "; ".join(f"{p['version']} ({p['status']}, {p['rules']} rules)"
-                              for p in row["packs"])
-            table.add_row(row["code"], f"{row['name_zh']} {row['name_en']}", row["plugin"], packs)
+                              for p in row["packs"]) or f"those of {row['conditions_of']}"
+            table.add_row(row["code"], f"{row['name_zh']} {row['name_en']}", row["plugin"], packs,
+                          ", ".join(row["calls"]) or "-")
         _console().print(table)
         for problem in problems:
             click.echo(f"problem: {problem}", err=True)
@@ -169,10 +184,10 @@ def plugins(fmt: str) -> None:
         sys.exit(EXIT_BROKEN)
 
 
-def _pack(jurisdiction: str, on: str | None, fmt: str) -> RulePack:
+def _scope(jurisdiction: str, on: str | None, fmt: str, call: str | None = None) -> Scope:
     day = _date(on)
     try:
-        return _engine().pack(jurisdiction, on=day)
+        return _engine().scope(jurisdiction, on=day, call=call)
     except GradientRulesError as error:
         _fail(error, fmt)
 
@@ -180,15 +195,18 @@ def _pack(jurisdiction: str, on: str | None, fmt: str) -> RulePack:
 @cli.command()
 @click.argument("jurisdiction")
 @click.option("--on", "on", help="Date YYYY-MM-DD selecting the pack (default: the latest).")
+@_call_option
 @_format_option("table", "json")
-def rules(jurisdiction: str, on: str | None, fmt: str) -> None:
-    """List the rules of JURISDICTION with their tiers, strength and clause."""
-    pack = _pack(jurisdiction, on, fmt)
+def rules(jurisdiction: str, on: str | None, call: str | None, fmt: str) -> None:
+    """List the rules of JURISDICTION (and of --call) with tiers, strength and clause."""
+    pack = _scope(jurisdiction, on, fmt, call)
     if fmt == "json":
         _emit_json({
             "jurisdiction": jurisdiction, "version": pack.version,
+            "call": pack.call.id if pack.call else None,
             "status": pack.status.value,
-            "rules": [rule.model_dump(mode="json") for rule in pack.rules],
+            "rules": [rule.model_dump(mode="json") | {"part": pack.parts[rule.id]}
+                      for rule in pack.rules],
             "provisions": [p.model_dump(mode="json") for p in pack.provisions],
         })
         return
@@ -213,7 +231,7 @@ def rules(jurisdiction: str, on: str | None, fmt: str) -> None:
 @_format_option("table", "json")
 def scenarios(jurisdiction: str, on: str | None, fmt: str) -> None:
     """Print the scenario catalog of JURISDICTION (or its segment map if it has none)."""
-    pack = _pack(jurisdiction, on, fmt)
+    pack = _scope(jurisdiction, on, fmt)
     catalog = pack.catalog
     if fmt == "json":
         _emit_json({
@@ -331,10 +349,11 @@ def review(titles_file: str, events_file: str, jurisdiction: str, on: str, fmt: 
     _console().print(table)
 
 
-def _batch_or_fail(file: str, jurisdiction: str, on: str | None, fmt: str) -> BatchAssessment:
+def _batch_or_fail(file: str, jurisdiction: str, on: str | None, call: str | None,
+                   fmt: str) -> BatchAssessment:
     day = _date(on)
     try:
-        return _engine().assess_batch(file, jurisdiction=jurisdiction, on=day)
+        return _engine().assess_batch(file, jurisdiction=jurisdiction, call=call, on=day)
     except GradientRulesError as error:
         _fail(error, fmt)
 
@@ -343,10 +362,14 @@ def _batch_or_fail(file: str, jurisdiction: str, on: str | None, fmt: str) -> Ba
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--jurisdiction", "-j", required=True, help="Jurisdiction code, e.g. shanxi.")
 @click.option("--on", "on", help="Evaluation date (default: the batch's submitted_on).")
+@_call_option
 @_format_option("table", "json")
-def batch(file: str, jurisdiction: str, on: str | None, fmt: str) -> None:
-    """Assess a recommender's ranked batch in FILE: quota, ranks, deadline, each entry."""
-    result = _batch_or_fail(file, jurisdiction, on, fmt)
+def batch(file: str, jurisdiction: str, on: str | None, call: str | None, fmt: str) -> None:
+    """Assess a recommender's ranked batch in FILE for a call: quota, ranks, deadline, each row.
+
+    --call may be left out when exactly one call of the jurisdiction has batch rules.
+    """
+    result = _batch_or_fail(file, jurisdiction, on, call, fmt)
     if fmt == "json":
         _emit_json(result.model_dump(mode="json", exclude={"rows": {"__all__": {"assessment"}}}))
         return
@@ -374,13 +397,14 @@ def batch(file: str, jurisdiction: str, on: str | None, fmt: str) -> None:
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--out", "out", required=True, help="summary.xlsx or summary.csv")
 @click.option("--on", "on", help="Evaluation date (default: the batch's submitted_on).")
-def form(jurisdiction: str, file: str, out: str, on: str | None) -> None:
-    """Write JURISDICTION's summary form for the batch in FILE to --out (.xlsx or .csv)."""
-    result = _batch_or_fail(file, jurisdiction, on, "table")
+@_call_option
+def form(jurisdiction: str, file: str, out: str, on: str | None, call: str | None) -> None:
+    """Write a call's summary form for the batch in FILE to --out (.xlsx or .csv)."""
+    result = _batch_or_fail(file, jurisdiction, on, call, "table")
     try:
-        spec = _engine().pack(jurisdiction, on=result.on).form
+        spec = _engine().scope(jurisdiction, on=result.on, call=result.call).form
         if spec is None:
-            raise ApplicationError([("jurisdiction", f"{jurisdiction!r} has no summary form")])
+            raise ApplicationError([("call", f"the call {result.call!r} has no summary form")])
         lines = write_form(result, spec, out)
     except GradientRulesError as error:
         _fail(error, "table")
@@ -393,6 +417,43 @@ def form(jurisdiction: str, file: str, out: str, on: str | None) -> None:
                 reasons += [g.rule_id for g in row.assessment.tier(result.tier).gaps]
             click.echo(f"  row {row.row} ({row.enterprise or '?'}): {row.recommended}; "
                        + "; ".join(reasons), err=True)
+
+
+@cli.command()
+@click.argument("jurisdiction")
+@_format_option("table", "json")
+def calls(jurisdiction: str, fmt: str) -> None:
+    """List the calls (年度申报通知) of JURISDICTION: issuer, year, tiers, dates."""
+    engine = _engine()
+    try:
+        found = engine.calls(jurisdiction)
+    except GradientRulesError as error:
+        _fail(error, fmt)
+    rows: list[dict[str, Any]] = [
+            {"id": c.id, "jurisdiction": c.jurisdiction, "title_zh": c.title_zh,
+             "issuer_zh": c.issuer_zh, "issuer_named": c.issuer_named, "level": c.level.value,
+             "region": c.region, "year": c.year, "tiers": [t.value for t in c.tiers],
+             "issued": c.issued.isoformat(), "issued_source": c.issued_source,
+             "conditions": c.conditions, "transposes": c.transposes,
+             "rules": [r.id for r in engine.rules(jurisdiction, call=c.id)
+                       if engine.scope(jurisdiction, call=c.id).parts[r.id] == "call"],
+             "batch": c.batch is not None, "form": c.form is not None}
+            for c in found]
+    if fmt == "json":
+        _emit_json({"jurisdiction": jurisdiction, "calls": rows})
+        return
+    table = Table("id", "year", "tiers", "issuer", "issued", "call rules")
+    table.columns[3].overflow = "fold"
+    for row in rows:
+        issuer = row["issuer_zh"] + ("" if row["issuer_named"] else " *")
+        table.add_row(row["id"], str(row["year"]), ", ".join(row["tiers"]), issuer,
+                      row["issued"] + (" (inferred)" if row["issued_source"] == "inferred"
+                                       else ""),
+                      ", ".join(row["rules"]))
+    _console().print(table)
+    if not rows:
+        click.echo(f"{jurisdiction!r} ships no calls; assess against its conditions without "
+                   "--call.")
 
 
 @cli.command()

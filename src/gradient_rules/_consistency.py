@@ -12,17 +12,16 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from ._conditions import (
+from ._conditions import AllOf, Condition
+from ._kinds import (
     AboveDesignatedSize,
-    AllOf,
     Attestation,
-    Condition,
     MinLevel,
     NoIncidents,
     ScenarioCount,
     SegmentsCovered,
 )
-from ._rulepack import Rule
+from ._rules import Rule
 from ._vocabulary import Relation, Strength, Tier
 
 __all__ = ["Difference", "RelationCheck", "check_relations"]

@@ -27,16 +27,43 @@ class GradientRulesError(Exception):
 class ApplicationError(GradientRulesError, ValueError):
     """An application (or another caller input) is invalid.
 
-    ``problems`` lists ``(field path, message)`` pairs; ``str()`` names each one.
+    ``problems`` lists ``(field path, message)`` pairs in English and ``problems_zh`` the
+    same pairs in Chinese (same order, same paths); ``str()`` names each English one.
+    Built from a plain message, a list of pairs, or a list of ``(path, English, Chinese)``
+    triples.
     """
 
-    def __init__(self, problems: Sequence[tuple[str, str]], *, source: str | None = None) -> None:
-        self.problems: tuple[tuple[str, str], ...] = tuple(problems)
+    def __init__(self, problems: str | Sequence[tuple[str, str] | tuple[str, str, str]],
+                 *, source: str | None = None,
+                 problems_zh: Sequence[tuple[str, str]] | None = None) -> None:
+        items: Sequence[tuple[str, ...]] = (
+            [("", problems)] if isinstance(problems, str) else list(problems))
+        english: list[tuple[str, str]] = []
+        chinese: list[tuple[str, str]] = []
+        for item in items:
+            path, message = str(item[0]), str(item[1])
+            english.append((path, message))
+            chinese.append((path, str(item[2]) if len(item) > 2 and item[2] else message))
+        if problems_zh is not None:
+            chinese = [(str(path), str(message)) for path, message in problems_zh]
+        self.problems: tuple[tuple[str, str], ...] = tuple(english)
+        self.problems_zh: tuple[tuple[str, str], ...] = tuple(chinese)
         self.source = source
-        where = f"{source}: " if source else ""
-        lines = [f"{where}{path}: {message}" if path else f"{where}{message}"
-                 for path, message in self.problems]
-        super().__init__("\n".join(lines) if lines else f"{where}invalid application")
+        super().__init__(self.text("en") or self._where() + "invalid application")
+
+    def _where(self) -> str:
+        return f"{self.source}: " if self.source else ""
+
+    def lines(self, lang: str = "en") -> list[str]:
+        """One line per problem, ``source: field: message``, in ``lang`` (``zh`` or ``en``)."""
+        where = self._where()
+        pairs = self.problems_zh if lang == "zh" else self.problems
+        return [f"{where}{path}: {message}" if path else f"{where}{message}"
+                for path, message in pairs]
+
+    def text(self, lang: str = "en") -> str:
+        """All problems, one per line, in ``lang``."""
+        return "\n".join(self.lines(lang))
 
 
 class OutOfValidityError(ApplicationError):

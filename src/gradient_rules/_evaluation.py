@@ -1,4 +1,4 @@
-"""Two evaluators of one rule pack: durable-rules forward chaining, and plain Python.
+"""Two evaluators of one scope (conditions, and a call): durable-rules forward chaining, and Python.
 
 Both read the same flat facts (``_facts``) and return a :class:`Derivation`.  The durable
 ruleset chains in three levels, all inside the engine:
@@ -20,10 +20,11 @@ from typing import Any, Literal
 from ._conditions import EvaluationContext, worst
 from ._durable import DurableAdapter, RuleSpec, Session
 from ._facts import CaseFacts, Holdings, Tally, holdings_of, tally_qualifying
-from ._rulepack import RevocationTrigger, RulePack
+from ._rulepack import RevocationTrigger
+from ._scope import Scope
 from ._vocabulary import Outcome, Strength, Tier, Verdict
 
-__all__ = ["Derivation", "compile_pack", "evaluate_durable", "evaluate_reference"]
+__all__ = ["Derivation", "compile_scope", "evaluate_durable", "evaluate_reference", "revokes"]
 
 Backend = Literal["durable", "reference"]
 
@@ -60,10 +61,6 @@ class Derivation:
         if self.undetermined.get(tier):
             return Verdict.UNDETERMINED
         return Verdict.ELIGIBLE
-
-
-def _strength_of(pack: RulePack) -> dict[str, Strength]:
-    return {rule.id: rule.strength for rule in pack.rules}
 
 
 # --- durable-rules ----------------------------------------------------------------------
@@ -131,15 +128,15 @@ def revokes(trigger: RevocationTrigger, event: Mapping[str, Any], title: Mapping
                      and event["grade"] >= trigger.min_grade.rank)))
 
 
-def compile_pack(pack: RulePack) -> list[RuleSpec]:
-    """Compile a pack into durable-rules rule specs."""
+def compile_scope(scope: Scope) -> list[RuleSpec]:
+    """Compile a scope's rules into durable-rules rule specs."""
     specs: list[RuleSpec] = []
-    for index, trigger in enumerate(pack.revocation):
+    for index, trigger in enumerate(scope.revocation):
         # Two rules, not one $or: durable-rules ignores constant branches of an $or that
         # also holds a cross-fact reference (see the adapter).
-        for scope, target in (("all", {"target": -1}), ("one", {"target": {"held": "n"}})):
+        for reach, target in (("all", {"target": -1}), ("one", {"target": {"held": "n"}})):
             specs.append(RuleSpec(
-                f"revoke|{index}|{scope}",
+                f"revoke|{index}|{reach}",
                 (("held", {"kind": "title"}), ("event", _event_pattern(trigger, target))),
                 _derive_revoked(index),
             ))
@@ -154,7 +151,7 @@ def compile_pack(pack: RulePack) -> list[RuleSpec]:
         "cover", (("qualifying", {"$and": [{"kind": "qualifying"}, {"$ex": {"segment": 1}}]}),),
         _derive_covered,
     ))
-    for rule in pack.rules:
+    for rule in scope.rules:
         assert rule.condition is not None, f"{rule.id}: unresolved adoption"
         for tier in rule.tiers:
             for index, check in enumerate(rule.condition.checks(tier)):
@@ -184,10 +181,10 @@ def _group(items: Sequence[tuple[str, Tier, str]]) -> dict[Tier, frozenset[str]]
     return {tier: frozenset(ids) for tier, ids in grouped.items()}
 
 
-def evaluate_durable(adapter: DurableAdapter, pack: RulePack, facts: CaseFacts) -> Derivation:
-    """Evaluate with the durable-rules ruleset of ``pack`` (registered on first use)."""
-    if not adapter.is_registered(pack.ruleset_name):
-        adapter.register(pack.ruleset_name, compile_pack(pack))
+def evaluate_durable(adapter: DurableAdapter, scope: Scope, facts: CaseFacts) -> Derivation:
+    """Evaluate with the durable-rules ruleset of ``scope`` (registered on first use)."""
+    if not adapter.is_registered(scope.ruleset_name):
+        adapter.register(scope.ruleset_name, compile_scope(scope))
 
     def driver(session: Session) -> Derivation:
         session.assert_facts(facts.input_facts())
@@ -222,14 +219,14 @@ def evaluate_durable(adapter: DurableAdapter, pack: RulePack, facts: CaseFacts) 
             holdings=holdings,
         )
 
-    return adapter.evaluate(pack.ruleset_name, driver)
+    return adapter.evaluate(scope.ruleset_name, driver)
 
 
 # --- plain Python -----------------------------------------------------------------------
 
 
-def evaluate_reference(pack: RulePack, facts: CaseFacts) -> Derivation:
-    """Evaluate the same pack directly in Python (the reference the engine is tested on)."""
+def evaluate_reference(scope: Scope, facts: CaseFacts) -> Derivation:
+    """Evaluate the same scope directly in Python (the reference the engine is tested on)."""
     qualifying: set[tuple[int, Tier]] = set()
     tallies: dict[Tier, Tally] | None = None
     if facts.claims is not None:
@@ -242,7 +239,7 @@ def evaluate_reference(pack: RulePack, facts: CaseFacts) -> Derivation:
     holdings = None
     if facts.titles is not None:
         for title in facts.titles:
-            ids = frozenset(k for k, trigger in enumerate(pack.revocation)
+            ids = frozenset(k for k, trigger in enumerate(scope.revocation)
                             for event in facts.events if revokes(trigger, event, title))
             if ids:
                 revoked[int(title["n"])] = ids
@@ -253,7 +250,7 @@ def evaluate_reference(pack: RulePack, facts: CaseFacts) -> Derivation:
     refused: dict[Tier, set[str]] = {}
     undetermined: dict[Tier, set[str]] = {}
     shortfalls: dict[Tier, set[str]] = {}
-    for rule in pack.rules:
+    for rule in scope.rules:
         assert rule.condition is not None, f"{rule.id}: unresolved adoption"
         for tier in rule.tiers:
             outcome = rule.condition.evaluate(ctx, tier)

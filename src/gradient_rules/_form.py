@@ -8,8 +8,8 @@ from pathlib import Path
 
 from ._application import ScenarioClaim
 from ._batch import BatchAssessment, BatchRow
+from ._calls import FormSpec
 from ._errors import ApplicationError
-from ._rulepack import FormSpec
 
 __all__ = ["FormLine", "form_lines", "scenario_instance", "write_form"]
 

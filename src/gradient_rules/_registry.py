@@ -6,16 +6,21 @@ A broken plugin is reported as a :class:`PluginError` naming it, and the others 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pluggy
 
 from . import _hookspecs
+from ._calls import Call
 from ._conditions import Condition
+from ._datafiles import load_jurisdiction
 from ._errors import GradientRulesError, PluginError
 from ._hookspecs import JurisdictionSource
-from ._rulepack import ConditionKinds, JurisdictionInfo, Rule, RulePack, load_jurisdiction
+from ._kinds import ConditionKinds
+from ._rulepack import JurisdictionInfo, RulePack
+from ._rules import Rule
+from ._scope import Scope, build_scope
 from ._vocabulary import Relation
 
 __all__ = ["Registry", "build_registry"]
@@ -29,7 +34,18 @@ class Registered:
 
     info: JurisdictionInfo
     packs: tuple[RulePack, ...]
+    """Its own conditions, one pack per edition (adoptions resolved)."""
     plugin: str
+    calls: tuple[Call, ...] = ()
+    """Its calls that load and fit their conditions."""
+    conditions: tuple[RulePack, ...] = ()
+    """The conditions it applies: its own packs, or its base's when it has none."""
+    pack_scopes: dict[str, Scope] = field(default_factory=dict)
+    """Conditions version -> the scope of a self-assessment."""
+    call_scopes: dict[str, Scope] = field(default_factory=dict)
+    """Call id -> the scope of an application for that call."""
+    broken_calls: dict[str, PluginError] = field(default_factory=dict)
+    """Call id -> why it cannot be used."""
 
 
 @dataclass
@@ -131,8 +147,14 @@ def _resolve_relations(reg: Registry) -> None:
                                 f"{name!r}, declared neither here nor by {base_code!r}",
                                 plugin=item.plugin)
                         texts[name] = base_texts[name]
-                resolved.append(pack.model_copy(update={"rules": tuple(rules),
-                                                        "attestations": texts}))
+                update: dict[str, object] = {"rules": tuple(rules), "attestations": texts}
+                source_pack = _base_pack(base, pack)
+                if "kpis" in pack.inherits:
+                    update["kpis"] = source_pack.kpis
+                if "guide_segments" in pack.inherits:
+                    update["guide_segments"] = source_pack.guide_segments
+                    update["guide_segments_unmapped"] = source_pack.guide_segments_unmapped
+                resolved.append(pack.model_copy(update=update))
         except PluginError as error:
             reg.problems.append(error)
             reg.broken[code] = error
@@ -198,11 +220,12 @@ def build_registry(plugins: Sequence[object] | None, *, entry_points: bool) -> R
                 continue
             owners[source.code] = impl.plugin_name
             try:
-                info, packs = load_jurisdiction(source.data, reg.kinds, plugin=impl.plugin_name)
+                loaded = load_jurisdiction(source.data, reg.kinds, plugin=impl.plugin_name)
             except PluginError as error:
                 reg.problems.append(error)
                 reg.broken[source.code] = error
                 continue
+            info = loaded.info
             if info.code != source.code:
                 mismatch = PluginError(
                     f"declares jurisdiction {source.code!r} but its jurisdiction.toml says "
@@ -210,10 +233,12 @@ def build_registry(plugins: Sequence[object] | None, *, entry_points: bool) -> R
                 reg.problems.append(mismatch)
                 reg.broken[source.code] = mismatch
                 continue
-            reg.jurisdictions[info.code] = Registered(info, packs, impl.plugin_name)
+            reg.jurisdictions[info.code] = Registered(info, loaded.packs, impl.plugin_name,
+                                                      calls=loaded.calls)
 
     _check_rule_ids(reg)
     _resolve_relations(reg)
+    _build_scopes(reg)
     return reg
 
 
@@ -221,6 +246,7 @@ def _check_rule_ids(reg: Registry) -> None:
     seen: dict[str, str] = {}
     for code, item in sorted(reg.jurisdictions.items()):
         ids = {rule_id for pack in item.packs for rule_id in pack.rule_ids()}
+        ids |= {rule_id for call in item.calls for rule_id in call.rule_ids()}
         for rule_id in sorted(ids):
             other = seen.setdefault(rule_id, code)
             if other != code:
@@ -229,6 +255,71 @@ def _check_rule_ids(reg: Registry) -> None:
                     f"({reg.jurisdictions[other].plugin}) and {code!r} ({item.plugin}); "
                     "rule ids are never shared: give the provincial rule its own id and "
                     "declare `relates_to`", plugin=item.plugin))
+
+
+def _call_chain(reg: Registry, call: Call) -> list[Call]:
+    chain = [call]
+    while chain[-1].transposes is not None:
+        code, _, call_id = chain[-1].transposes.partition("/")
+        owner = reg.jurisdictions.get(code)
+        found = next((c for c in owner.calls if c.id == call_id), None) if owner else None
+        if found is None:
+            raise ValueError(f"transposes {chain[-1].transposes!r}, which no installed plugin "
+                             "provides")
+        if found in chain:
+            raise ValueError("transposes itself through " + " -> ".join(c.key for c in chain))
+        chain.append(found)
+    return chain
+
+
+def _build_scopes(reg: Registry) -> None:
+    """Every self-assessment and call scope, built now so a clash is reported at load time."""
+    for item in reg.jurisdictions.values():
+        base = reg.jurisdictions.get(item.info.base) if item.info.base else None
+        item.conditions = item.packs or (base.packs if base else ())
+    for code, item in sorted(reg.jurisdictions.items()):
+        for pack in item.conditions:
+            try:
+                item.pack_scopes[pack.version] = build_scope(item.info, pack)
+            except ValueError as error:
+                problem = PluginError(f"{code}/{pack.version}: {error}", plugin=item.plugin)
+                reg.problems.append(problem)
+                reg.broken[code] = problem
+        usable: list[Call] = []
+        for call in item.calls:
+            where = f"{code}/calls/{call.id}.toml"
+            try:
+                applied = next((p for p in item.conditions if p.version == call.conditions),
+                               None)
+                if applied is None:
+                    known = ", ".join(p.version for p in item.conditions) or "none"
+                    raise ValueError(f"applies conditions {call.conditions!r}, which "
+                                     f"{code!r} does not have (editions: {known})")
+                item.call_scopes[call.id] = build_scope(item.info, applied,
+                                                        _call_chain(reg, call))
+                usable.append(call)
+            except ValueError as error:
+                problem = PluginError(f"{where}: {error}", plugin=item.plugin)
+                reg.problems.append(problem)
+                item.broken_calls[call.id] = problem
+        item.calls = tuple(usable)
+    for code in list(reg.broken):
+        reg.jurisdictions.pop(code, None)
+    _share_vocabulary(reg)
+
+
+def _share_vocabulary(reg: Registry) -> None:
+    """Tell every scope which attestation and material names the others declare."""
+    scopes = [(item, kind, key, scope) for item in reg.jurisdictions.values()
+              for kind, table in (("pack", item.pack_scopes), ("call", item.call_scopes))
+              for key, scope in table.items()]
+    attestations = frozenset(n for *_, scope in scopes for n in scope.attestations)
+    materials = frozenset(m.id for *_, scope in scopes for m in scope.materials)
+    for item, kind, key, scope in scopes:
+        table = item.pack_scopes if kind == "pack" else item.call_scopes
+        table[key] = replace(
+            scope, foreign_attestations=attestations - frozenset(scope.attestations),
+            foreign_materials=materials - frozenset(m.id for m in scope.materials))
 
 
 def _load_entry_points(pm: pluggy.PluginManager, reg: Registry) -> None:

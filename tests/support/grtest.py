@@ -5,14 +5,14 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from gradient_rules import Engine, Outcome, Provision, Rule, RulePack, Strength, Verdict
+from gradient_rules import Document, Engine, Outcome, Provision, Rule, Strength, Verdict
 
 SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
 
@@ -65,16 +65,20 @@ def patched(base: dict[str, Any], **changes: Any) -> dict[str, Any]:
     return data
 
 
-def assert_citations_in_seeds(pack: RulePack) -> None:
-    """Every quoted clause of ``pack`` appears in its seed text (white space aside;
-    "……" marks an omission, "1．" an enumerator joining several items)."""
+def assert_citations_in_seeds(pack: Any) -> None:
+    """Every quoted clause of a pack, call or scope appears in its seed text (white space
+    aside; "……" marks an omission, "1．" an enumerator joining several items)."""
     if not SEEDS.is_dir():
         pytest.skip("shared/seeds is not beside the repository")
-    texts = {doc.id: (SEEDS / doc.seed).read_text(encoding="utf-8") for doc in pack.documents
+    documents: Iterable[Document] = (pack.documents.values() if isinstance(pack.documents, Mapping)
+                                     else pack.documents)
+    texts = {doc.id: (SEEDS / doc.seed).read_text(encoding="utf-8") for doc in documents
              if doc.seed}
     squash = str.maketrans("", "", " \n\t")
     items: list[Rule | Provision] = [*pack.rules, *pack.provisions]
     for item in items:
+        if item.citation.document not in texts:
+            continue  # a document not in the seeds (e.g. the national notice itself)
         source = texts[item.citation.document].translate(squash)
         for part in item.citation.text_zh.split("……"):
             for piece in re.split(r"\d[．.]", part.translate(squash).strip("。.")):
@@ -92,6 +96,8 @@ class RuleCase:
     changes: dict[str, Any] = field(default_factory=dict)
     alone: bool = True
     """Only this rule fails, so it alone decides the verdict."""
+    call: str | None = None
+    """Assess for this call of the jurisdiction (a call rule), or against the conditions."""
 
 
 def check_rule_case(case: RuleCase, engines: Sequence[Engine], base: dict[str, Any],
@@ -99,8 +105,8 @@ def check_rule_case(case: RuleCase, engines: Sequence[Engine], base: dict[str, A
     """Assess ``base`` changed by ``case`` on every engine and check the rule's finding."""
     for engine in engines:
         app = patched(base, **case.changes)
-        tier = engine.assess(app, jurisdiction=jurisdiction, on=on, tier=case.tier).tier(
-            case.tier)
+        tier = engine.assess(app, jurisdiction=jurisdiction, on=on, tier=case.tier,
+                             call=case.call).tier(case.tier)
         finding = tier.finding(case.rule)
         assert finding.outcome is case.outcome, (engine.backend, finding.message_en)
         assert finding.citation.clause and finding.citation.text_zh
@@ -114,13 +120,19 @@ def check_rule_case(case: RuleCase, engines: Sequence[Engine], base: dict[str, A
             assert finding in tier.gaps
 
 
-def assert_cases_cover(pack: RulePack, cases: Sequence[RuleCase]) -> None:
-    """Every rule of ``pack`` has a met and a not-met case, and every case names a rule."""
+def assert_cases_cover(rules: Iterable[Rule], cases: Sequence[RuleCase]) -> None:
+    """Every rule has a met and a not-met case, and every case names one of the rules."""
     covered: dict[str, set[Outcome]] = {}
     for case in cases:
         covered.setdefault(case.rule, set()).add(case.outcome)
-    ids = {rule.id for rule in pack.rules}
+    ids = {rule.id for rule in rules}
     for rule_id in ids:
         assert {Outcome.MET, Outcome.NOT_MET} <= covered.get(rule_id, set()), (
             f"{rule_id} lacks a met or a not-met case")
     assert set(covered) <= ids, f"cases for unknown rules: {set(covered) - ids}"
+
+
+def call_rules(engine: Engine, jurisdiction: str, call: str) -> list[Rule]:
+    """The rules a call adds to the conditions (its own and those it transposes)."""
+    scope = engine.scope(jurisdiction, call=call)
+    return [rule for rule in scope.rules if scope.parts[rule.id] == "call"]

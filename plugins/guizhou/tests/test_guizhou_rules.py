@@ -119,7 +119,8 @@ CASES = [
     Case("GZ-SCN-B-1", "basic", NOT, "4 qualifying scenarios",
          {"scenarios": claims(BASIC_ANY[:4], "basic")}),
     Case("GZ-SCN-B-1", "basic", UNK, "scenarios not stated", {"scenarios": DELETE}),
-    Case("GZ-SCN-B-1", "basic", NOT, "a scenario with no basic cell does not count at basic",
+    Case("GZ-SCN-B-1", "basic", MET, "a scenario claimed above a basic '/' cell counts at "
+         "basic: the tiers are a ladder (D30)",
          {"scenarios": claims(BASIC_ANY[:4], "basic") + claims([3], "advanced")}),
     Case("GZ-SCN-B-2", "basic", MET, "production operations covered"),
     Case("GZ-SCN-B-2", "basic", NOT, "five scenarios, none in production operations",
@@ -163,7 +164,7 @@ def test_rule_outcome(case: Case, engines: tuple[Engine, Engine]) -> None:
 
 def test_every_rule_has_a_met_and_a_not_met_case(engines: tuple[Engine, Engine]) -> None:
     pack = engines[0].pack("guizhou", on=ON)
-    assert_cases_cover(pack, CASES)
+    assert_cases_cover(pack.rules, CASES)
     assert {p.id for p in pack.provisions} == set(PROVISION_TESTS)
     # Each inventory id is encoded (GZ-SCN-x as GZ-SCN-x-1 and -2, decision D17).
     inventory = ["GZ-BASE-1", "GZ-BASE-2", "GZ-BASE-3", "GZ-BASE-4", "GZ-BASE-5", "GZ-SCN-B",
@@ -195,7 +196,7 @@ def test_relations_to_national_rules_are_declared_and_adopted_conditions_copied(
 # --- counting: D16 ------------------------------------------------------------------------
 
 
-def test_a_scenario_counts_at_its_tier_and_below_where_a_cell_exists(
+def test_a_scenario_counts_at_its_tier_and_every_lower_one(
         engines: tuple[Engine, Engine]) -> None:
     app = patched(guizhou_application(), scenarios=claims([3], "excellent") +
                   claims([11], "advanced"))
@@ -203,8 +204,26 @@ def test_a_scenario_counts_at_its_tier_and_below_where_a_cell_exists(
         result = engine.assess(app, jurisdiction="guizhou", on=ON)
         counts = {t.tier: t.finding(f"GZ-SCN-{t.tier.value[0].upper()}-1").observed
                   for t in result.tiers}
-        # GZ-03 has no basic cell ("/"): it counts at advanced and excellent, not basic.
-        assert counts == {Tier.BASIC: 1, Tier.ADVANCED: 2, Tier.EXCELLENT: 1, Tier.LEADING: 0}
+        # GZ-03 has no basic cell ("/"); reaching excellent, it counts at basic too (D30).
+        assert counts == {Tier.BASIC: 2, Tier.ADVANCED: 2, Tier.EXCELLENT: 1, Tier.LEADING: 0}
+
+
+# Ten scenarios reached at advanced, seven of them in rows whose basic cell is "/" (four of
+# those in production operations), and three with a basic cell (two PM, one OM).
+LADDER_ROWS = claims([3, 5, 7, 8, 9, 10, 12, 18, 19, 30], "advanced")
+
+
+def test_the_ladder_makes_a_factory_eligible_for_advanced_eligible_for_basic_too(
+        engines: tuple[Engine, Engine]) -> None:
+    app = patched(guizhou_application(), scenarios=LADDER_ROWS)
+    for engine in engines:
+        result = engine.assess(app, jurisdiction="guizhou", on=ON)
+        assert result.tier("advanced").verdict is Verdict.ELIGIBLE
+        assert result.tier("basic").verdict is Verdict.ELIGIBLE
+        basic = result.tier("basic")
+        assert basic.finding("GZ-SCN-B-1").observed == 10
+        coverage = basic.finding("GZ-SCN-B-2")
+        assert coverage.outcome is MET and "生产作业" in coverage.message_zh
 
 
 class CopiedPlugin:
@@ -226,12 +245,20 @@ def test_the_counting_policy_is_switched_in_data_without_code(tmp_path: Path,
     shutil.copytree(str(files("gradient_rules_guizhou") / "data"), data)
     catalog = data / "2025" / "catalog.toml"
     text = catalog.read_text(encoding="utf-8")
-    catalog.write_text(text.replace('counting = "at_or_above"',
-                                    'counting = "at_or_above_any_cell"'), encoding="utf-8")
+    assert 'counting = "ladder"' in text
+    catalog.write_text(text.replace('counting = "ladder"', 'counting = "described_only"'),
+                       encoding="utf-8")
     engine = Engine(plugins=[national, CopiedPlugin(data)])
     app = patched(guizhou_application(), scenarios=claims([3], "excellent"))
     result = engine.assess(app, jurisdiction="guizhou", on=ON, tier="basic")
-    assert result.tier("basic").finding("GZ-SCN-B-1").observed == 1
+    assert result.tier("basic").finding("GZ-SCN-B-1").observed == 0
+    # D16's reading, switched back on: the issue's example is then eligible for advanced but
+    # not for basic, and told it lacks production operations despite four such scenarios.
+    result = engine.assess(patched(guizhou_application(), scenarios=LADDER_ROWS),
+                           jurisdiction="guizhou", on=ON)
+    assert result.tier("advanced").verdict is Verdict.ELIGIBLE
+    assert result.tier("basic").verdict is Verdict.NOT_ELIGIBLE
+    assert result.tier("basic").finding("GZ-SCN-B-2").outcome is NOT
 
 
 # --- bad input ------------------------------------------------------------------------------

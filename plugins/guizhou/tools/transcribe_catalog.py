@@ -39,9 +39,9 @@ HEADER = '''# 贵州省智能工厂梯度建设场景评价参考 (附件2 of th
 
 title_zh = "贵州省智能工厂梯度建设场景评价参考"
 complete = false
-# Decision D16: a claim counts toward its tier and every lower tier whose cell is not "/".
-# Switch to "at_or_above_any_cell" to count it toward "/" tiers below as well.
-counting = "at_or_above"
+# Decision D30: a claim counts toward its tier and every lower tier, "/" cells included
+# (the tiers are a ladder); "described_only" counts it only where the cell is not "/".
+counting = "ladder"
 counting_rule = "GZ-CATALOG"
 '''
 

@@ -15,6 +15,7 @@ from grtest import (
     RuleCase,
     assert_cases_cover,
     assert_citations_in_seeds,
+    call_rules,
     check_rule_case,
     leading_application,
     patched,
@@ -135,20 +136,30 @@ CASES = [
     Case("NAT-KPI", "basic", MET, "one KPI of the reference reported"),
     Case("NAT-KPI", "basic", NOT, "an empty KPI table (in principle)", {"kpis": {}}),
     Case("NAT-KPI", "excellent", UNK, "KPIs not stated", {"kpis": DELETE}),
-    # the 2024 call
+]
+
+NATIONAL_CALL, MUNICIPAL_CALL = "2024-excellent", "2024-excellent-municipal"
+CALL_CASES = [
+    # the national 2024 excellent-tier call (and, transposed, the municipality's)
     Case("NAT-2024-E-MAT", "excellent", MET, "construction completed at maturity 3",
-         {"self_assessment__maturity_level": 3}),
+         {"self_assessment__maturity_level": 3}, call=NATIONAL_CALL),
     Case("NAT-2024-E-MAT", "excellent", NOT, "construction not completed",
-         {"construction_completed": False}),
+         {"construction_completed": False}, call=NATIONAL_CALL),
     Case("NAT-2024-E-MAT", "excellent", UNK, "completion not stated",
-         {"construction_completed": DELETE}),
+         {"construction_completed": DELETE}, call=NATIONAL_CALL),
+    Case("NAT-2024-E-MAT", "excellent", NOT, "construction not completed (municipal call)",
+         {"construction_completed": False}, call=MUNICIPAL_CALL),
+    # the municipality's own dates
     Case("NAT-2024-DATES", "excellent", MET, "filed online on the last day, 2024-11-20",
-         {"filing__online_filed_on": "2024-11-20", "filing__paper_submitted_on": "2024-11-22"}),
+         {"filing__online_filed_on": "2024-11-20", "filing__paper_submitted_on": "2024-11-22"},
+         call=MUNICIPAL_CALL),
     Case("NAT-2024-DATES", "excellent", NOT, "filed online a day late, 2024-11-21",
-         {"filing__online_filed_on": "2024-11-21"}),
+         {"filing__online_filed_on": "2024-11-21"}, call=MUNICIPAL_CALL),
     Case("NAT-2024-DATES", "excellent", NOT, "paper copies a day late, 2024-11-23",
-         {"dated": "2024-11-23", "filing__paper_submitted_on": "2024-11-23"}),
-    Case("NAT-2024-DATES", "excellent", UNK, "filing dates not stated", {"filing": DELETE}),
+         {"dated": "2024-11-23", "filing__paper_submitted_on": "2024-11-23"},
+         call=MUNICIPAL_CALL),
+    Case("NAT-2024-DATES", "excellent", UNK, "filing dates not stated", {"filing": DELETE},
+         call=MUNICIPAL_CALL),
 ]
 
 
@@ -157,14 +168,16 @@ def _assess(engine: Engine, case: Case) -> Any:
     return engine.assess(app, jurisdiction="national", tier=case.tier)
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.rule}-{c.tier}-{c.why}")
+@pytest.mark.parametrize("case", CASES + CALL_CASES,
+                         ids=lambda c: f"{c.rule}-{c.tier}-{c.why}")
 def test_rule_outcome(case: Case, engine: Engine, reference_engine: Engine) -> None:
     check_rule_case(case, (engine, reference_engine), leading_application(), "national")
 
 
 def test_every_rule_has_a_met_and_a_not_met_case(engine: Engine) -> None:
     pack = engine.pack("national", on=ON)
-    assert_cases_cover(pack, CASES)
+    assert_cases_cover(pack.rules, CASES)
+    assert_cases_cover(call_rules(engine, "national", MUNICIPAL_CALL), CALL_CASES)
     provisions = {p.id for p in pack.provisions}
     assert provisions == set(PROVISION_TESTS), "every provision needs an applied/not-applied test"
 
@@ -268,3 +281,4 @@ def test_segment_map_covers_the_fourteen_guide_segments(engine: Engine) -> None:
 
 def test_every_citation_quotes_text_found_in_its_seed(engine: Engine) -> None:
     assert_citations_in_seeds(engine.pack("national", on=ON))
+    assert_citations_in_seeds(engine.scope("national", call=MUNICIPAL_CALL))

@@ -86,7 +86,14 @@ CASES = [
          {**BRANCH, "enterprise__industry": "tobacco"}),
     Case("SD-BASE-1", "advanced", MET, "an automotive branch with a credit code",
          {**BRANCH, "enterprise__industry": "automotive"}),
-    Case("SD-BASE-1", "advanced", NOT, "a machinery branch", BRANCH),
+    Case("SD-BASE-1", "advanced", UNK, "a machinery branch, its industry's special "
+         "circumstances not attested (等 is illustrative)",
+         {**BRANCH, "attestations__industry_special_circumstances": DELETE}),
+    Case("SD-BASE-1", "advanced", MET, "a chemicals branch attesting special circumstances",
+         {**BRANCH, "enterprise__industry": "chemicals",
+          "attestations__industry_special_circumstances": True}),
+    Case("SD-BASE-1", "advanced", NOT, "a machinery branch attesting no special circumstances",
+         {**BRANCH, "attestations__industry_special_circumstances": False}),
     Case("SD-BASE-1", "excellent", UNK, "a petrochemical branch without a credit code",
          {**BRANCH, "enterprise__industry": "petrochemical", "enterprise__credit_code": DELETE}),
     Case("SD-BASE-1", "excellent", NOT, "neither a legal person nor a branch",
@@ -185,7 +192,7 @@ def provision(rule_id: str, kind: str) -> Callable[[F], F]:
 
 def test_every_rule_and_provision_has_both_cases() -> None:
     pack = DURABLE.pack("shandong", on=ON)
-    assert_cases_cover(pack, CASES)
+    assert_cases_cover(pack.rules, CASES)
     for prov in pack.provisions:
         assert all(PROVISION_TESTS.get(prov.id, ("", ""))), f"{prov.id} lacks a test"
 
@@ -334,12 +341,14 @@ def test_holding_more_titles_never_turns_eligible_into_not_eligible(
 
 
 def test_the_branch_route_agrees_on_every_combination_of_inputs() -> None:
-    # Exhaustive over legal person x branch x industry x credit code (stated or not).
+    # Exhaustive over legal person x branch x industry x credit code x the special-
+    # circumstances attestation (stated or not): 162 applications, both backends.
     options = {
         "enterprise__independent_legal_person": [True, False, DELETE],
         "enterprise__is_branch": [True, False, DELETE],
         "enterprise__industry": ["tobacco", "machinery", DELETE],
         "enterprise__credit_code": [CODE, DELETE],
+        "attestations__industry_special_circumstances": [True, False, DELETE],
     }
     seen = set()
     for combo in itertools.product(*options.values()):
@@ -347,15 +356,27 @@ def test_the_branch_route_agrees_on_every_combination_of_inputs() -> None:
         outcomes = [assess(app, engine, tier="basic").tier("basic").finding("SD-BASE-1").outcome
                     for engine in (DURABLE, REFERENCE)]
         assert outcomes[0] is outcomes[1], combo
-        person, branch, industry, code = combo
-        if person is True or (branch is True and industry == "tobacco" and code == CODE):
+        person, branch, industry, code, special = combo
+        eligible = industry == "tobacco" or (industry == "machinery" and special is True)
+        refused = industry == "machinery" and special is False
+        if person is True or (branch is True and eligible and code == CODE):
             assert outcomes[0] is MET, combo
-        elif person is False and (branch is False or industry == "machinery"):
+        elif person is False and (branch is False or refused):
             assert outcomes[0] is NOT, combo
         else:
             assert outcomes[0] is UNK, combo
         seen.add(outcomes[0])
     assert seen == {MET, NOT, UNK}
+
+
+def test_a_chemicals_branch_is_unknown_and_told_what_to_attest() -> None:
+    app = patched(shandong_application(), enterprise__independent_legal_person=False,
+                  enterprise__is_branch=True, enterprise__industry="化工",
+                  attestations__industry_special_circumstances=DELETE)
+    finding = assess(app, tier="advanced").tier("advanced").finding("SD-BASE-1")
+    assert finding.outcome is UNK
+    assert "化工不在列举行业中，行业特殊情况：未填写" in finding.message_zh
+    assert "industry_special_circumstances" in finding.action_en
 
 
 # --- provisions, validity, routes ----------------------------------------------------------

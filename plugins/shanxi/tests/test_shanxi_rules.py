@@ -1,4 +1,8 @@
-"""Shanxi's 2024 excellent-tier call: every rule, the batch rules, the summary form."""
+"""Shanxi's 2024 excellent-tier call: every rule, the batch rules, the summary form.
+
+The call applies the national 2024 conditions (Shanxi has none of its own) and transposes
+the national call; its own rules are the SX-* ones (decision D29).
+"""
 
 from __future__ import annotations
 
@@ -30,6 +34,7 @@ from gradient_rules._form import write_form
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLE = ROOT / "examples" / "shanxi" / "taiyuan-batch.yaml"
 ON = dt.date(2024, 11, 21)
+CALL = "2024-excellent"
 DURABLE = Engine(plugins=[gradient_rules_national, gradient_rules_shanxi])
 REFERENCE = Engine(plugins=[gradient_rules_national, gradient_rules_shanxi], backend="reference")
 
@@ -46,34 +51,22 @@ def good_application() -> dict[str, Any]:
 
 
 def assess(app: dict[str, Any], engine: Engine = DURABLE) -> Any:
-    return engine.assess(app, jurisdiction="shanxi", on=ON).tier("excellent")
+    return engine.assess(app, jurisdiction="shanxi", on=ON, call=CALL).tier("excellent")
 
 
 MET, NOT, UNK = Outcome.MET, Outcome.NOT_MET, Outcome.UNKNOWN
 _CASES: list[tuple[str, Outcome, str, dict[str, Any]]] = [
     ("SX-E-1", MET, "registered in Shanxi, a legal person", {}),
     ("SX-E-1", NOT, "registered in Hebei", {"enterprise__province": "hebei"}),
+    ("SX-E-1", MET, "registered in 山西 (short name)", {"enterprise__province": "山西"}),
+    ("SX-E-1", MET, "registered in SHANXI (English, upper case)",
+     {"enterprise__province": "SHANXI"}),
+    ("SX-E-1", NOT, "registered in Shaanxi (陕西, not 山西)", {"enterprise__province": "Shaanxi"}),
     ("SX-E-1", NOT, "not an independent legal person",
      {"enterprise__independent_legal_person": False}),
-    ("SX-E-1-BASE-1", MET, "above designated size", {}),
-    ("SX-E-1-BASE-1", NOT, "below designated size", {"enterprise__above_designated_size": False}),
-    ("SX-E-1-BASE-2", MET, "no accidents", {}),
-    ("SX-E-1-BASE-2", NOT, "a larger safety accident",
-     {"incidents": [{"kind": "safety", "grade": "larger", "occurred_on": "2024-01-01"}]}),
-    ("SX-E-1-BASE-3", MET, "secure", {}),
-    ("SX-E-1-BASE-3", NOT, "not secure", {"attestations__secure_and_controllable": False}),
-    ("SX-E-1-BASE-4", MET, "organised", {}),
-    ("SX-E-1-BASE-4", NOT, "no organisation", {"attestations__organisation_and_talent": False}),
-    ("SX-E-1-BASE-5", MET, "maturity 3", {}),
-    ("SX-E-1-BASE-5", NOT, "maturity 2", {"self_assessment__maturity_level": 2}),
     ("SX-E-2", MET, "built and nationally leading", {}),
     ("SX-E-2", NOT, "construction not completed", {"construction_completed": False}),
     ("SX-E-2", UNK, "national lead not attested", {"attestations__nationally_leading": DELETE}),
-    ("SX-E-2-COV", MET, "all five segments", {}),
-    ("SX-E-2-COV", NOT, "no operations management (in principle)",
-     {"scenarios": [{"guide_segment": "工厂建设", "tier": "excellent", "name": "a"}]}),
-    ("SX-E-2-OUT", MET, "national outcomes", {}),
-    ("SX-E-2-OUT", NOT, "no talent system", {"attestations__talent_training_system": False}),
     ("SX-E-3", MET, "supports on-site checks", {}),
     ("SX-E-3", NOT, "refuses on-site checks", {"attestations__supports_onsite_checks": False}),
     ("SX-FILE", MET, "filed online on 2024-11-22 with all four materials",
@@ -85,7 +78,7 @@ _CASES: list[tuple[str, Outcome, str, dict[str, Any]]] = [
 ]
 
 
-CASES = [RuleCase(rule, "excellent", outcome, why, changes)
+CASES = [RuleCase(rule, "excellent", outcome, why, changes, call=CALL)
          for rule, outcome, why, changes in _CASES]
 
 
@@ -97,8 +90,8 @@ def test_rule_outcome(case: RuleCase) -> None:
 @pytest.mark.parametrize("filed, outcome", [("2024-11-22", MET), ("2024-11-23", NOT)])
 def test_online_filing_deadline_at_its_boundary(filed: str, outcome: Outcome) -> None:
     app = patched(good_application(), filing__online_filed_on=filed)
-    finding = DURABLE.assess(app, jurisdiction="shanxi", on=dt.date(2024, 11, 30)).tier(
-        "excellent").finding("SX-FILE")
+    finding = DURABLE.assess(app, jurisdiction="shanxi", on=dt.date(2024, 11, 30),
+                             call=CALL).tier("excellent").finding("SX-FILE")
     assert finding.outcome is outcome
 
 
@@ -115,20 +108,47 @@ def test_unknown_material_ids_are_bad_input() -> None:
 
 
 def test_the_call_covers_the_excellent_tier_only() -> None:
-    result = DURABLE.assess(good_application(), jurisdiction="shanxi", on=ON)
+    result = DURABLE.assess(good_application(), jurisdiction="shanxi", on=ON, call=CALL)
     assert [t.tier.value for t in result.tiers] == ["excellent"]
+    assert result.call is not None and result.call.issuer_zh == "山西省工业和信息化厅"
     with pytest.raises(ApplicationError, match="covers excellent only, not basic"):
-        DURABLE.assess(good_application(), jurisdiction="shanxi", on=ON, tier="basic")
+        DURABLE.assess(good_application(), jurisdiction="shanxi", on=ON, tier="basic", call=CALL)
+
+
+def test_the_call_applies_the_national_conditions_and_the_national_calls_rule() -> None:
+    tier = assess(good_application())
+    parts = {f.rule_id: f.part for f in tier.findings}
+    assert parts["NAT-BASE-1"] == parts["NAT-COV-E"] == parts["NAT-OUT-E"] == "conditions"
+    assert parts["SX-E-1"] == parts["SX-FILE"] == "call"
+    assert parts["NAT-2024-E-MAT"] == "call"  # transposed from the national call
+    assert "NAT-2024-DATES" not in parts  # the unnamed municipality's dates bind nobody here
+    refused = assess(patched(good_application(), self_assessment__maturity_level=2))
+    assert refused.finding("NAT-BASE-5").outcome is NOT  # the conditions, not a copy of them
+
+
+def test_a_self_assessment_in_shanxi_uses_the_national_conditions() -> None:
+    result = DURABLE.assess(good_application(), jurisdiction="shanxi", on=ON)
+    assert [t.tier.value for t in result.tiers] == ["basic", "advanced", "excellent", "leading"]
+    assert result.conditions_jurisdiction == "national" and result.call is None
+    assert not [f for t in result.tiers for f in t.findings if f.rule_id.startswith("SX-")]
+    assert "base_conditions" in [w.code for w in result.warnings]
+
+
+def test_kpis_of_the_reference_the_notice_prints_are_accepted() -> None:
+    app = patched(good_application(), kpis={"KPI-01": 12.5, "KPI-20": 3})
+    assert assess(app).finding("NAT-KPI").outcome is MET
+    with pytest.raises(ApplicationError, match=r"kpis\.KPI-99"):
+        assess(patched(good_application(), kpis={"KPI-99": 1}))
 
 
 def test_every_rule_and_provision_has_both_cases() -> None:
-    pack = DURABLE.pack("shanxi", on=ON)
-    assert_cases_cover(pack, CASES)
-    assert {p.id for p in pack.provisions} == set(PROVISION_TESTS)
+    call = DURABLE.call("shanxi", CALL)
+    assert_cases_cover(call.rules, CASES)
+    assert {p.id for p in call.provisions} == set(PROVISION_TESTS)
 
 
 def test_every_citation_quotes_text_found_in_its_seed() -> None:
-    assert_citations_in_seeds(DURABLE.pack("shanxi", on=ON))
+    assert_citations_in_seeds(DURABLE.scope("shanxi", call=CALL))
 
 
 # --- the batch -----------------------------------------------------------------------------
@@ -139,7 +159,7 @@ def batch(**changes: Any) -> dict[str, Any]:
 
 
 def run(data: dict[str, Any], engine: Engine = DURABLE, **kw: Any) -> BatchAssessment:
-    return engine.assess_batch(data, jurisdiction="shanxi", **kw)
+    return engine.assess_batch(data, jurisdiction="shanxi", call=CALL, **kw)
 
 
 def test_the_example_batch() -> None:
@@ -178,22 +198,25 @@ def test_an_unstated_submission_date_leaves_the_batch_undetermined() -> None:
     assert result.findings[0].rule_id == "SX-SUBMIT"
 
 
-def test_duplicate_ranks_are_named_and_refused() -> None:
+def test_duplicate_ranks_are_named_once_per_rank_and_refused() -> None:
     data = example()
     data["entries"][2]["rank"] = 1
     result = run(data)
     for number in (1, 3):
         row = result.row(number)
         assert row.recommended == "no"
-        assert "推荐次序1被第1行和第3行重复使用" in row.refusals[0].message_zh
+        assert "推荐次序1被2行重复使用" in row.refusals[0].message_zh
+    (finding,) = [f for f in result.findings if f.rule_id == "SX-QUOTA"]
+    assert finding.message_zh == "推荐次序1被第1、3行重复使用"
 
 
 def test_an_application_from_another_province_is_named_and_not_recommended() -> None:
     data = example()
-    data["entries"][0]["application"]["enterprise"]["province"] = "hebei"
+    data["entries"][0]["application"]["enterprise"]["province"] = "河北省"
     row = run(data).row(1)
-    assert row.problems == ("enterprise.province: registered in hebei; a shanxi batch takes "
-                            "only applications registered in shanxi",)
+    (finding,) = [f for f in row.findings if f.rule_id == "SX-E-1"]
+    assert finding.outcome is NOT and finding.citation.clause == "一（一）"
+    assert "注册地：河北省；须在山西省境内注册" in finding.message_zh
     assert row.recommended == "no" and row.verdict is Verdict.NOT_ELIGIBLE
 
 
@@ -230,7 +253,7 @@ def test_a_batch_file_with_application_files_relative_to_it(tmp_path: Path) -> N
                        {"rank": 2, "file": "missing.yaml"}]
     path = tmp_path / "batch.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    result = DURABLE.assess_batch(path, jurisdiction="shanxi")
+    result = DURABLE.assess_batch(path, jurisdiction="shanxi")  # the one call with a batch
     assert result.row(1).recommended == "yes"
     assert result.row(2).errors == ("application: file not found",)
 
@@ -270,7 +293,7 @@ HEADINGS = ("序号", "申报单位名称", "卓越级智能工厂项目名称",
 
 def test_the_form_is_written_and_read_back(tmp_path: Path) -> None:
     result = run(example())
-    spec = DURABLE.pack("shanxi", on=ON).form
+    spec = DURABLE.call("shanxi", CALL).form
     assert spec is not None
     target = tmp_path / "summary.xlsx"
     lines = write_form(result, spec, target)
@@ -292,7 +315,7 @@ def test_the_form_is_written_and_read_back(tmp_path: Path) -> None:
 
 def test_the_form_as_csv(tmp_path: Path) -> None:
     result = run(example())
-    spec = DURABLE.pack("shanxi", on=ON).form
+    spec = DURABLE.call("shanxi", CALL).form
     assert spec is not None
     target = tmp_path / "summary.csv"
     write_form(result, spec, target)
@@ -348,19 +371,19 @@ def test_submit_provision_admits_a_timely_batch() -> None:
 
 
 def test_form_provision_headings_are_as_printed() -> None:
-    spec = DURABLE.pack("shanxi", on=ON).form
+    spec = DURABLE.call("shanxi", CALL).form
     assert spec is not None and spec.columns == HEADINGS and spec.rule == "SX-FORM"
 
 
 def test_form_provision_leaves_out_rows_beyond_the_quota(tmp_path: Path) -> None:
-    spec = DURABLE.pack("shanxi", on=ON).form
+    spec = DURABLE.call("shanxi", CALL).form
     assert spec is not None
     lines = write_form(run(example()), spec, tmp_path / "f.csv")
     assert [line.row.rank for line in lines] == [1, 2, 3]
 
 
 def test_materials_provision_lists_the_four_items() -> None:
-    materials = DURABLE.pack("shanxi", on=ON).materials
+    materials = DURABLE.call("shanxi", CALL).materials
     assert [m.name_zh for m in materials] == ["申报单位基本信息", "智能工厂基本情况",
                                               "智能工厂场景建设情况", "智能工厂建设成效"]
 

@@ -1,0 +1,227 @@
+"""Explain a derivation: findings with their clauses, warnings, titles, the whole assessment.
+
+Both backends derive the same :class:`~gradient_rules._evaluation.Derivation`; this module
+turns it into the :class:`~gradient_rules.Assessment` callers read.  Every finding carries
+the clause it rests on, what the application states and what the rule requires.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Literal
+
+from ._application import Application
+from ._assessment import (
+    Assessment,
+    CallSummary,
+    CitedClause,
+    Finding,
+    Notice,
+    Revocation,
+    Route,
+    TierAssessment,
+    TitleStanding,
+)
+from ._conditions import EvaluationContext
+from ._evaluation import Derivation, revokes
+from ._facts import CaseFacts
+from ._resolve import Resolution
+from ._rules import Rule
+from ._scope import Scope
+from ._vocabulary import DocumentStatus, Outcome, Strength, Tier, TitleStatus, Verdict
+
+__all__ = ["assemble", "standings"]
+
+Backend = Literal["durable", "reference"]
+
+
+def _cite(scope: Scope, rule: Rule) -> CitedClause:
+    doc = scope.document(rule.citation.document)
+    return CitedClause(document=doc.id, document_title_zh=doc.title_zh,
+                       document_status=doc.status, clause=rule.citation.clause,
+                       text_zh=rule.citation.text_zh)
+
+
+def standings(scope: Scope, app: Application, facts: CaseFacts,
+              derivation: Derivation) -> tuple[TitleStanding, ...]:
+    """Each title held and whether it still stands, with the revocations and their events."""
+    out = []
+    for index, title in enumerate(app.titles or ()):
+        found: list[Revocation] = []
+        assert facts.titles is not None
+        for trigger_index in sorted(derivation.revoked.get(index, ())):
+            trigger = scope.revocation[trigger_index]
+            for event in facts.events:  # which events the revocation rests on, for the record
+                if revokes(trigger, event, facts.titles[index]):
+                    number = int(event["event"])
+                    found.append(Revocation(
+                        rule_id=trigger.rule, clause=trigger.clause, text_zh=trigger.text_zh,
+                        event=trigger.event, occurred_on=dt.date.fromordinal(int(event["day"])),
+                        event_index=number if number >= 0 else None))
+        out.append(TitleStanding(
+            index=index, tier=title.tier, issuing_level=title.issuing_level, year=title.year,
+            stated_status=title.status, revocations=tuple(found),
+            standing=title.status is TitleStatus.VALID and not found))
+    return tuple(out)
+
+
+def _tier(scope: Scope, ctx: EvaluationContext, derivation: Derivation,
+          tier: Tier) -> TierAssessment:
+    findings: list[Finding] = []
+    warnings: list[Notice] = []
+    for rule in scope.rules:
+        if tier not in rule.tiers:
+            continue
+        assert rule.condition is not None
+        outcome = derivation.outcome(rule.id, tier)
+        why = rule.condition.explain(ctx, tier, outcome)
+        findings.append(Finding(
+            rule_id=rule.id, tier=tier, outcome=outcome, strength=rule.strength,
+            title_en=rule.title_en, title_zh=rule.title_zh, citation=_cite(scope, rule),
+            observed=why.observed, required=why.required,
+            message_zh=why.message_zh, message_en=why.message_en,
+            action_zh=why.action_zh if outcome is not Outcome.MET else "",
+            action_en=why.action_en if outcome is not Outcome.MET else "",
+            relation=rule.relation, relates_to=rule.relates_to, part=scope.parts[rule.id],
+        ))
+        if rule.strength is Strength.IN_PRINCIPLE and outcome is not Outcome.MET:
+            unknown = outcome is Outcome.UNKNOWN
+            warnings.append(Notice(
+                code="in_principle_unknown" if unknown else "in_principle_shortfall",
+                rule_id=rule.id,
+                message_zh=f"{rule.id}（原则上）{'无法判断' if unknown else '未满足'}："
+                           f"{why.message_zh}；供评审专家研判，不自动否决",
+                message_en=f"{rule.id} (in principle) "
+                           f"{'cannot be judged' if unknown else 'not met'}: "
+                           f"{why.message_en}; for the reviewers, not an automatic refusal",
+            ))
+    warnings.extend(Notice(code="tier_notice", rule_id=n.rule, message_zh=n.zh, message_en=n.en)
+                    for n in scope.tier_notices if tier in n.tiers)
+    route = scope.recognition.get(tier)
+    return TierAssessment(
+        tier=tier, label_zh=scope.label(tier), verdict=derivation.verdict(tier),
+        findings=tuple(findings), warnings=tuple(warnings),
+        route=None if route is None else Route(authority_zh=route.authority_zh,
+                                               authority_en=route.authority_en,
+                                               rule_id=route.rule),
+    )
+
+
+def assemble(scope: Scope, app: Application, resolution: Resolution, derivation: Derivation,
+             wanted: tuple[Tier, ...], backend: Backend) -> Assessment:
+    """The assessment of ``app``: one :class:`TierAssessment` per tier in ``wanted``."""
+    facts = resolution.facts
+    ctx = EvaluationContext(
+        facts=facts, tallies=derivation.tallies,
+        attestation_texts={name: (t.zh, t.en) for name, t in scope.attestations.items()},
+        holdings=derivation.holdings,
+        revocations={title: tuple(scope.revocation[k].clause for k in sorted(ids))
+                     for title, ids in derivation.revoked.items()},
+    )
+    tiers = [_tier(scope, ctx, derivation, tier) for tier in wanted]
+    notices = _notices(scope, facts.on, resolution)
+    notices.extend(_next_tier(scope, tiers))
+    call = scope.call
+    return Assessment(
+        jurisdiction=scope.jurisdiction.code, jurisdiction_name_zh=scope.jurisdiction.name_zh,
+        pack_version=scope.version, pack_status=scope.status,
+        conditions_jurisdiction=scope.conditions.jurisdiction.code,
+        call=None if call is None else CallSummary(
+            id=call.id, jurisdiction=call.jurisdiction, title_zh=call.title_zh,
+            issuer_zh=call.issuer_zh, issuer_named=call.issuer_named, level=call.level,
+            year=call.year, issued=call.issued),
+        on=facts.on, enterprise=app.enterprise.name, project_name=app.project_name,
+        backend=backend, tiers=tuple(tiers), warnings=tuple(notices),
+        titles=standings(scope, app, facts, derivation),
+    )
+
+
+def _notices(scope: Scope, on: dt.date, resolution: Resolution) -> list[Notice]:
+    notices: list[Notice] = []
+    own, conditions = scope.jurisdiction, scope.conditions.jurisdiction
+    if own.code != conditions.code:
+        notices.append(Notice(
+            code="base_conditions",
+            message_zh=f"{own.name_zh}未制定本地的要素条件，适用{conditions.name_zh}的"
+                       f"《{scope.conditions.documents[0].title_zh}》（{scope.version}）",
+            message_en=f"{own.name_en} has no conditions of its own; the {conditions.name_en} "
+                       f"conditions ({scope.version}) apply"))
+    call = scope.call
+    if call is not None and not call.issuer_named:
+        notices.append(Notice(
+            code="unnamed_issuer",
+            message_zh=f"《{call.title_zh}》的发文单位在收到的文本中未署名；其截止日期等只约束"
+                       "该单位辖区内的申报，请核对本地通知",
+            message_en=f"the issuing body of {call.title_en!r} is not named in the text as "
+                       "received; its dates bind only applicants in its own area, so check "
+                       "your local notice"))
+    doc = scope.conditions.documents[0]
+    if doc.status is not DocumentStatus.IN_FORCE:
+        notices.append(Notice(
+            code="draft_document",
+            message_zh=f"依据文件《{doc.title_zh}》为{doc.status.label_zh}，正式文件可能不同",
+            message_en=f"the rules come from a {doc.status.value.replace('_', ' ')} "
+                       f"({doc.title_en}); the final text may differ",
+        ))
+    later = scope.later_edition
+    if later is not None and on >= later.warn_from:
+        notices.append(Notice(code="superseded_edition", message_zh=later.note_zh,
+                              message_en=later.note_en))
+    catalog = scope.catalog
+    if catalog is not None and not catalog.complete:
+        notices.append(Notice(
+            code="incomplete_catalog", rule_id=catalog.counting_rule,
+            message_zh=f"《{catalog.title_zh}》收到的文本不完整，部分行或单元格缺失",
+            message_en="the scenario catalog as received is incomplete (rows or cells missing)",
+        ))
+    if resolution.inferred_rows:
+        rows = ", ".join(resolution.inferred_rows)
+        notices.append(Notice(
+            code="inferred_data",
+            message_zh=f"部分申报场景属于推断得出的目录行（{rows}，source = inferred），"
+                       "尚未与官方文本核对",
+            message_en=f"some claimed scenarios rely on catalog rows marked inferred ({rows}), "
+                       "not yet checked against the official text",
+        ))
+    for claim in sorted(resolution.cut_off, key=lambda c: c.scenario):
+        notices.append(Notice(
+            code="cut_off_cell", rule_id=catalog.counting_rule if catalog else None,
+            message_zh=f"场景{claim.scenario}（{claim.name_zh}）按{claim.tier.label_zh}申报，"
+                       "但收到的评价参考中该栏文字被截断，无法与官方描述核对",
+            message_en=f"scenario {claim.scenario} ({claim.name_zh}) is claimed at "
+                       f"{claim.tier.value}, whose description is cut off in the table as "
+                       "received; it cannot be checked against the official text",
+        ))
+    if resolution.unused:
+        names = ", ".join(resolution.unused)
+        why_zh, why_en = (("截止日期、申报材料等属于年度申报通知，自评估只依据要素条件",
+                           "filing dates, materials and a call's attestations belong to calls; "
+                           "a self-assessment reads the conditions only")
+                          if scope.call is None else
+                          ("这些项属于其他已安装的规则或申报通知",
+                           "they belong to other installed rules or calls"))
+        notices.append(Notice(
+            code="unused_input",
+            message_zh=f"以下填报项未用于本次评估：{names}（{why_zh}）",
+            message_en=f"not read by this assessment: {names} ({why_en})",
+        ))
+    return notices
+
+
+def _next_tier(scope: Scope, tiers: Sequence[TierAssessment]) -> list[Notice]:
+    ladder = next((p for p in scope.provisions if p.applies_as == "tier_ladder"), None)
+    if ladder is None or len(tiers) < len(Tier):
+        return []
+    eligible = [t.tier for t in tiers if t.verdict is Verdict.ELIGIBLE]
+    if not eligible:
+        return []
+    top = max(eligible, key=lambda t: t.rank)
+    if top is Tier.LEADING:
+        return []
+    nxt = Tier.from_rank(top.rank + 1)
+    return [Notice(
+        code="next_tier", rule_id=ladder.id,
+        message_zh=f"已符合{scope.label(top)}条件；鼓励向{scope.label(nxt)}升级",
+        message_en=f"eligible for {top.value}; the programme encourages upgrading to {nxt.value}",
+    )]

@@ -1,0 +1,228 @@
+"""What one assessment is evaluated against: a jurisdiction's conditions, and perhaps a call.
+
+A self-assessment's scope is the conditions (要素条件) in force on the evaluation date.  An
+application *for a call* is assessed against the conditions edition the call applies plus
+the call's own rules, and those of every call it transposes (a municipal notice forwarding
+a national call).  Conditions and calls stay apart as data; only here are they put side by
+side, once per (conditions edition, call), and checked for clashes when the registry is
+built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from ._calls import BatchRules, Call, FormSpec, Material
+from ._catalog import Kpi, ScenarioCatalog
+from ._conditions import AllOf, Condition
+from ._kinds import MaterialsPresent
+from ._rulepack import (
+    JurisdictionInfo,
+    LaterEdition,
+    RecognitionRoute,
+    RevocationTrigger,
+    RulePack,
+    TierNotice,
+)
+from ._rules import AttestationText, Document, Provision, Rule
+from ._vocabulary import DocumentStatus, Segment, Tier
+
+__all__ = ["Part", "Scope", "build_scope"]
+
+Part = Literal["conditions", "call"]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The rules, documents and data one assessment is evaluated against."""
+
+    jurisdiction: JurisdictionInfo
+    """The jurisdiction asked for (``shanxi``, even where its conditions are the base's)."""
+    conditions: RulePack
+    """The conditions applied: the jurisdiction's own, or its base's when it has none."""
+    calls: tuple[Call, ...]
+    """The call applied for, then each call it transposes; empty for a self-assessment."""
+    rules: tuple[Rule, ...]
+    """The conditions' rules for the scope's tiers, then the calls' (transposed first)."""
+    parts: Mapping[str, Part]
+    """Rule id -> whether the rule comes from the conditions or from a call."""
+    tiers: tuple[Tier, ...]
+    """Tiers assessed: the call's, or every tier of the conditions."""
+    documents: Mapping[str, Document]
+    """Every document a rule of the scope cites, by id."""
+    attestations: Mapping[str, AttestationText]
+    """Attestations the application may state."""
+    provisions: tuple[Provision, ...]
+    """Provisions of the conditions and of the calls."""
+    recognition: Mapping[Tier, RecognitionRoute]
+    """Who recognises each tier (a call's route replaces the conditions')."""
+    ruleset_name: str
+    """Name of the compiled durable-rules ruleset."""
+    foreign_attestations: frozenset[str] = frozenset()
+    """Attestations other installed conditions or calls declare but this scope does not read:
+    accepted in an application (one file may go to several calls) and reported as unused;
+    a name declared nowhere is a typo and refused."""
+    foreign_materials: frozenset[str] = frozenset()
+    """Material ids of other calls' checklists, likewise."""
+
+    @property
+    def call(self) -> Call | None:
+        """The call applied for, if any."""
+        return self.calls[0] if self.calls else None
+
+    def _from_calls(self, name: Literal["materials", "batch", "form"]) -> object:
+        for call in self.calls:  # the most specific call that states it
+            value = getattr(call, name)
+            if value:
+                return value
+        return None
+
+    @property
+    def materials(self) -> tuple[Material, ...]:
+        """The call's materials checklist (empty for a self-assessment)."""
+        found = self._from_calls("materials")
+        return found if isinstance(found, tuple) else ()
+
+    @property
+    def batch(self) -> BatchRules | None:
+        """The call's batch rules."""
+        found = self._from_calls("batch")
+        return found if isinstance(found, BatchRules) else None
+
+    @property
+    def form(self) -> FormSpec | None:
+        """The call's summary form."""
+        found = self._from_calls("form")
+        return found if isinstance(found, FormSpec) else None
+
+    @property
+    def version(self) -> str:
+        """Version of the conditions applied."""
+        return self.conditions.version
+
+    @property
+    def status(self) -> DocumentStatus:
+        """Status of the conditions' primary document."""
+        return self.conditions.status
+
+    @property
+    def catalog(self) -> ScenarioCatalog | None:
+        """The conditions' scenario catalog."""
+        return self.conditions.catalog
+
+    @property
+    def kpis(self) -> tuple[Kpi, ...]:
+        """The conditions' KPI reference."""
+        return self.conditions.kpis
+
+    @property
+    def guide_segments(self) -> Mapping[str, Segment]:
+        """The scenario guide's 环节 -> segment map."""
+        return self.conditions.guide_segments
+
+    @property
+    def guide_segments_unmapped(self) -> tuple[str, ...]:
+        """Guide 环节 that count toward no segment."""
+        return self.conditions.guide_segments_unmapped
+
+    @property
+    def revocation(self) -> tuple[RevocationTrigger, ...]:
+        """Events that revoke titles."""
+        return self.conditions.revocation
+
+    @property
+    def tier_notices(self) -> tuple[TierNotice, ...]:
+        """Remarks shown with some tiers."""
+        return self.conditions.tier_notices
+
+    @property
+    def later_edition(self) -> LaterEdition | None:
+        """A newer edition of the conditions known but not encoded."""
+        return self.conditions.later_edition
+
+    def label(self, tier: Tier) -> str:
+        """The conditions' Chinese name for ``tier``."""
+        return self.conditions.label(tier)
+
+    def document(self, doc_id: str) -> Document:
+        """A document by id."""
+        return self.documents[doc_id]
+
+
+def _materials_read(condition: Condition | None) -> set[str]:
+    if isinstance(condition, MaterialsPresent):
+        return set(condition.items)
+    if isinstance(condition, AllOf):
+        return {m for part in condition.conditions for m in _materials_read(part)}
+    return set()
+
+
+def build_scope(jurisdiction: JurisdictionInfo, conditions: RulePack,
+                calls: Sequence[Call] = ()) -> Scope:
+    """Put conditions and calls side by side; ``ValueError`` names every clash."""
+    problems: list[str] = []
+    call = calls[0] if calls else None
+    tiers = call.tiers if call else conditions.tiers
+    for item in calls:
+        outside = [t.value for t in item.tiers if t not in conditions.tiers]
+        if outside:
+            problems.append(f"call {item.key} covers {', '.join(outside)}, which the "
+                            f"conditions {conditions.ruleset_name} do not define")
+    rules: list[Rule] = []
+    parts: dict[str, Part] = {}
+    for rule in conditions.rules:
+        kept = tuple(t for t in rule.tiers if t in tiers)
+        if kept:
+            rules.append(rule if kept == rule.tiers else rule.model_copy(update={"tiers": kept}))
+            parts[rule.id] = "conditions"
+    provisions = list(conditions.provisions)
+    documents = {d.id: d for d in conditions.documents}
+    attestations = dict(conditions.attestations)
+    recognition = {r.tier: r for r in conditions.recognition if r.tier in tiers}
+    entries: list[Rule | Provision] = [*conditions.rules, *provisions]
+    seen = {entry.id: conditions.ruleset_name for entry in entries}
+    for item in reversed(calls):  # transposed calls first, the call applied for last
+        for doc in item.documents:
+            if documents.setdefault(doc.id, doc) != doc:
+                problems.append(f"call {item.key}: document id {doc.id!r} names another "
+                                "document already in scope")
+        for name, text in item.attestations.items():
+            if attestations.setdefault(name, text) != text:
+                problems.append(f"call {item.key}: attestation {name!r} is worded differently "
+                                "from the one already in scope; use another name")
+        own: list[Rule | Provision] = [*item.rules, *item.provisions]
+        for entry in own:
+            if entry.id in seen:
+                problems.append(f"call {item.key}: rule id {entry.id!r} is already used by "
+                                f"{seen[entry.id]}")
+            seen[entry.id] = item.key
+        rules.extend(item.rules)
+        parts.update(dict.fromkeys((r.id for r in item.rules), "call"))
+        provisions.extend(item.provisions)
+        recognition.update({r.tier: r for r in item.recognition if r.tier in tiers})
+    scope = Scope(
+        jurisdiction=jurisdiction, conditions=conditions, calls=tuple(calls),
+        rules=tuple(rules), parts=parts, tiers=tiers, documents=documents,
+        attestations=attestations, provisions=tuple(provisions), recognition=recognition,
+        ruleset_name=conditions.ruleset_name + (f"+{call.key}" if call else ""),
+    )
+    cited: list[Rule | Provision] = [*(r for r in rules if parts[r.id] == "call"),
+                                     *(p for c in calls for p in c.provisions)]
+    for entry in cited:
+        if entry.citation.document not in documents:
+            problems.append(f"{entry.id} cites unknown document {entry.citation.document!r}; "
+                            f"documents: {', '.join(sorted(documents))}")
+    material_ids = {m.id for m in scope.materials}
+    for rule in rules:
+        if rule.condition is None:
+            continue
+        for name in sorted(rule.condition.attestation_names() - set(attestations)):
+            problems.append(f"{rule.id} reads attestation {name!r}, declared nowhere in scope")
+        for material in sorted(_materials_read(rule.condition) - material_ids):
+            problems.append(f"{rule.id} reads material {material!r}, which is not in the "
+                            "call's materials checklist")
+    if problems:
+        raise ValueError("; ".join(problems))
+    return scope
