@@ -20,6 +20,12 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "national" / "excellent-candidate.yaml"
 
 
+@pytest.fixture(autouse=True)
+def english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests read English output unless they ask for --lang zh (the default is zh)."""
+    monkeypatch.setenv("GRADIENT_RULES_LANG", "en")
+
+
 def run(*args: str) -> Result:
     result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
     assert "Traceback" not in result.output
@@ -32,12 +38,43 @@ def write(tmp_path: Path, data: dict[str, Any], name: str = "app.yaml") -> str:
     return str(path)
 
 
-def test_assess_prints_every_tier_with_its_findings_and_clauses() -> None:
-    result = run("assess", str(EXAMPLE))
+def test_assess_prints_the_conclusion_first_then_what_to_do_then_the_findings() -> None:
+    result = run("assess", str(EXAMPLE), "--lang", "zh")
     assert result.exit_code == 0, result.output
-    for label in ("基础级 basic", "先进级 advanced", "卓越级 excellent", "领航级 leading"):
-        assert label in result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "申报单位: 华东精密机械有限公司"
+    assert lines[3] == "最高符合层级: 卓越级"
+    assert lines[4:8] == ["  基础级  符合条件", "  先进级  符合条件",
+                          "  卓越级  符合条件（原则上未满足1项）",
+                          "  领航级  不符合条件（不符合2项，未知1项）"]
+    assert lines.index("达到领航级尚需:") < lines.index("逐条依据:")
     assert "NAT-COV-E" in result.output and "《智能工厂梯度培育要素条件》四（一）" in result.output
+
+
+def test_rules_alike_across_tiers_are_shown_once_with_their_tiers() -> None:
+    output = run("assess", str(EXAMPLE), "--lang", "zh").output
+    assert output.count("NAT-BASE-1  符合") == 1 and "NAT-BASE-1  符合  [全部层级]" in output
+    assert "NAT-BASE-5  符合  [基础级、先进级]" in output
+    full = run("assess", str(EXAMPLE), "--lang", "zh", "--full").output
+    assert full.count("NAT-BASE-1  符合") == 4
+
+
+@pytest.mark.parametrize("columns", ["40", "60", "80", "100"])
+def test_the_report_breaks_chinese_lines_properly_and_leaves_no_trailing_spaces(
+        columns: str) -> None:
+    result = CliRunner(env={"COLUMNS": columns}).invoke(
+        cli, ["assess", str(EXAMPLE), "--lang", "zh", "--full"])
+    for line in result.output.splitlines():
+        assert line == line.rstrip(), repr(line)
+        assert not line.strip() or line.strip()[0] not in "，。、；：）」』】》”", repr(line)
+        assert len(line) <= int(columns)  # at least: never more characters than columns
+
+
+def test_coverage_lines_say_at_which_tiers_level_they_count() -> None:
+    output = run("assess", str(EXAMPLE), "--lang", "zh").output
+    assert "达到先进级及以上描述的场景覆盖环节：" in output
+    english = run("assess", str(EXAMPLE), "--lang", "en").output
+    assert "segments covered by scenarios at advanced or above:" in english
 
 
 def test_assess_json_has_a_stable_shape() -> None:
@@ -60,8 +97,52 @@ def test_assess_json_has_a_stable_shape() -> None:
 def test_assess_markdown_and_english() -> None:
     result = run("assess", str(EXAMPLE), "--format", "markdown", "--lang", "en")
     assert result.output.startswith("# 华东精密机械有限公司")
-    assert "| NAT-BASE-5 | met |" in result.output
-    assert "## 领航级 leading: not eligible" in result.output
+    assert "**Highest eligible tier:** excellent" in result.output
+    assert "| leading | not eligible (2 not met, 1 unknown) |" in result.output
+    assert "| NAT-BASE-5 | basic, advanced | met |" in result.output
+    full = run("assess", str(EXAMPLE), "--format", "markdown", "--lang", "en", "--full").output
+    assert "### 领航级 leading: not eligible" in full and "| NAT-BASE-5 | met |" in full
+
+
+def test_lang_zh_gives_errors_in_chinese_with_the_field_path_unchanged(tmp_path: Path) -> None:
+    bad = write(tmp_path, patched(leading_application(), self_assessment__maturity_level=7))
+    result = CliRunner().invoke(cli, ["assess", bad, "--lang", "zh"])
+    assert result.exit_code == 2
+    assert "self_assessment.maturity_level: 应不大于5（收到 7）" in result.output
+    by_env = CliRunner(env={"GRADIENT_RULES_LANG": "zh"}).invoke(cli, ["assess", bad])
+    assert "应不大于5" in by_env.output
+    unknown = CliRunner().invoke(cli, ["assess", str(EXAMPLE), "-j", "guizou", "--lang", "zh"])
+    assert "未安装地区 'guizou'" in unknown.output
+
+
+def test_help_stays_english() -> None:
+    assert "Assess the application in FILE" in CliRunner(
+        env={"GRADIENT_RULES_LANG": "zh"}).invoke(cli, ["assess", "--help"]).output
+
+
+def test_every_subcommand_that_prints_for_people_takes_format_and_lang() -> None:
+    for name, command in cli.commands.items():
+        options = {p.name for p in command.params}
+        assert {"fmt", "lang"} <= options, name
+
+
+def test_a_jurisdictions_schema_enumerates_its_names() -> None:
+    schema = json.loads(run("schema", "application", "-j", "guizhou").output)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert schema["$id"] == "urn:gradient-rules:application:guizhou"
+    assert "competitive" in schema["properties"]["attestations"]["properties"]
+    assert schema["properties"]["attestations"]["additionalProperties"] is False
+    claim_id = schema["$defs"]["ScenarioClaim"]["properties"]["id"]["anyOf"][0]
+    assert claim_id["enum"][0] == "GZ-01" and len(claim_id["enum"]) == 40
+    province = schema["$defs"]["Enterprise"]["properties"]["province"]["anyOf"][0]["enum"]
+    assert {"guizhou", "贵州省", "贵州", "Guizhou"} <= set(province)
+    shanxi = json.loads(run("schema", "application", "-j", "shanxi", "--call",
+                            "2024-excellent").output)
+    assert shanxi["$id"] == "urn:gradient-rules:application:shanxi:2024-excellent"
+    assert "KPI-20" in shanxi["properties"]["kpis"]["anyOf"][0]["properties"]
+    assert shanxi["properties"]["materials"]["anyOf"][0]["items"]["enum"] == [
+        "basic_info", "factory_overview", "scenario_build", "outcomes"]
+    assert "supports_onsite_checks" in shanxi["properties"]["attestations"]["properties"]
 
 
 def test_exit_code_1_when_the_requested_tier_is_not_eligible() -> None:
@@ -113,7 +194,7 @@ def test_validate_accepts_a_good_file() -> None:
     result = run("validate", str(EXAMPLE), "--format", "json")
     assert result.exit_code == 0
     assert json.loads(result.output) == {"valid": True, "file": str(EXAMPLE),
-                                         "jurisdiction": "national",
+                                         "jurisdiction": "national", "call": None,
                                          "enterprise": "华东精密机械有限公司"}
 
 

@@ -11,7 +11,7 @@ from ._batch import BatchAssessment, BatchRow
 from ._calls import FormSpec
 from ._errors import ApplicationError
 
-__all__ = ["FormLine", "form_lines", "scenario_instance", "write_form"]
+__all__ = ["FormLine", "form_lines", "form_refusals", "scenario_instance", "write_form"]
 
 
 def scenario_instance(claim: ScenarioClaim) -> str:
@@ -50,14 +50,43 @@ def form_lines(batch: BatchAssessment) -> list[FormLine]:
             and not row.refusals]
 
 
+def form_refusals(batch: BatchAssessment) -> list[tuple[str, str, str]]:
+    """Why the form cannot be written: ranks used twice, or no line at all."""
+    problems: list[tuple[str, str, str]] = []
+    by_rank: dict[int, list[int]] = {}
+    for row in batch.rows:
+        if row.rank is not None:
+            by_rank.setdefault(row.rank, []).append(row.row)
+    for rank, rows in sorted(by_rank.items()):
+        if len(rows) > 1:
+            en = " and ".join([", ".join(map(str, rows[:-1])), str(rows[-1])])
+            zh = "、".join(map(str, rows))
+            problems.append(("rank", f"rank {rank} is used by rows {en}; the form lists "
+                             "projects in a strict order of priority, so ranks must be unique",
+                             f"推荐次序{rank}被第{zh}行重复使用；汇总表须按优先次序唯一排名"))
+    return problems
+
+
 def write_form(batch: BatchAssessment, spec: FormSpec, path: str | Path) -> list[FormLine]:
-    """Write the form; ``.xlsx`` or ``.csv`` by the file name.  Returns the lines written."""
+    """Write the form; ``.xlsx`` or ``.csv`` by the file name.  Returns the lines written.
+
+    Refuses (:class:`ApplicationError`, nothing written) a batch whose ranks are not unique,
+    since the form is a strict order of priority, and a batch with no line to list.
+    """
     target = Path(path)
     suffix = target.suffix.lower()
     if suffix not in (".xlsx", ".csv"):
         raise ApplicationError([("--out", f"unsupported form file type {target.suffix!r}; "
-                                 "use .xlsx or .csv")])
+                                 "use .xlsx or .csv",
+                                 f"不支持的文件类型 {target.suffix!r}；请用 .xlsx 或 .csv")])
+    problems = form_refusals(batch)
+    if problems:
+        raise ApplicationError(problems)
     lines = form_lines(batch)
+    if not lines:
+        raise ApplicationError([("", "no row of the batch can go on the form (each is "
+                                 "unreadable, beyond the quota or refused)",
+                                 "批次中没有可列入汇总表的行（均无法读取、超出名额或被拒）")])
     table = [[line.cell(field) for field in spec.fields] for line in lines]
     head = f"{spec.recommender_label_zh}{batch.recommender}"
     if suffix == ".csv":

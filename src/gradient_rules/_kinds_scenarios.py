@@ -71,9 +71,10 @@ class SegmentsCovered(Condition):
             )
         covered = ctx.tallies[tier].covered()
         missing = [s for s in self.segments if s not in covered]
-        text_zh = (f"已覆盖环节：{_segment_list(covered, 'zh')}；"
+        text_zh = (f"达到{tier.label_zh}及以上描述的场景覆盖环节：{_segment_list(covered, 'zh')}；"
                    f"要求覆盖{_segment_list(self.segments, 'zh')}")
-        text_en = (f"segments covered: {_segment_list(covered, 'en')}; must cover "
+        text_en = (f"segments covered by scenarios at {tier.value} or above: "
+                   f"{_segment_list(covered, 'en')}; must cover "
                    f"{_segment_list(self.segments, 'en')}")
         act_zh = act_en = ""
         if missing:
@@ -119,8 +120,8 @@ class ScenarioCount(Condition):
                                "填写申报的场景（scenarios）", "state the scenarios claimed")
         tally = ctx.tallies[tier]
         n = tally.qualifying
-        zh = f"符合条件的场景{n}个，要求不少于{minimum}个"
-        en = f"{n} qualifying scenarios, at least {minimum} required"
+        zh = f"达到{tier.label_zh}及以上描述的场景{n}个，要求不少于{minimum}个"
+        en = f"{n} scenarios at {tier.value} or above, at least {minimum} required"
         act_zh = act_en = ""
         if n < minimum:
             zh += f"；尚缺{minimum - n}个"

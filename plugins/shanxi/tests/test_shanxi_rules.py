@@ -326,32 +326,62 @@ def test_the_form_as_csv(tmp_path: Path) -> None:
                                          "山西新材料科技有限公司"]
 
 
-def test_the_form_command_writes_the_file_and_names_rows_left_out(tmp_path: Path) -> None:
+def _cli(*args: str) -> Any:
     from click.testing import CliRunner
 
     from gradient_rules._cli import cli
 
+    return CliRunner(env={"GRADIENT_RULES_LANG": "en"}).invoke(cli, list(args))
+
+
+def test_the_form_command_writes_the_file_and_names_rows_left_out(tmp_path: Path) -> None:
     target = tmp_path / "summary.xlsx"
-    outcome = CliRunner().invoke(cli, ["form", "shanxi", str(EXAMPLE), "--out", str(target)])
+    outcome = _cli("form", "shanxi", str(EXAMPLE), "--out", str(target))
     assert outcome.exit_code == 0, outcome.output
     assert "wrote" in outcome.output and target.is_file()
-    bad = CliRunner().invoke(cli, ["form", "shanxi", str(EXAMPLE), "--out",
-                                   str(tmp_path / "x.pdf")])
+    assert "SX-FILE not met: " in outcome.output  # row 2, and why
+    assert "missing materials: outcomes" in outcome.output
+    bad = _cli("form", "shanxi", str(EXAMPLE), "--out", str(tmp_path / "x.pdf"))
     assert bad.exit_code == 2 and "use .xlsx or .csv" in bad.output
 
 
-def test_batch_command_json() -> None:
+def test_duplicate_ranks_stop_the_form_naming_the_rows(tmp_path: Path) -> None:
+    data = example()
+    data["entries"][2]["rank"] = 1
+    path = tmp_path / "batch.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    target = tmp_path / "summary.csv"
+    outcome = _cli("form", "shanxi", str(path), "--out", str(target))
+    assert outcome.exit_code == 2, outcome.output
+    assert "rank 1 is used by rows 1 and 3" in outcome.output
+    assert not target.exists()
+
+
+def test_a_batch_with_no_recommendable_row_writes_no_form_and_exits_1(tmp_path: Path) -> None:
+    data = example()
+    for entry in data["entries"]:
+        entry["application"]["materials"] = ["basic_info"]
+    path = tmp_path / "batch.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    target = tmp_path / "summary.xlsx"
+    outcome = _cli("form", "shanxi", str(path), "--out", str(target))
+    assert outcome.exit_code == 1, outcome.output
+    assert "no row of the batch can be recommended" in outcome.output
+    assert "SX-FILE not met" in outcome.output and not target.exists()
+
+
+def test_batch_command_json_carries_each_rows_reasons() -> None:
     import json
 
-    from click.testing import CliRunner
-
-    from gradient_rules._cli import cli
-
-    outcome = CliRunner().invoke(cli, ["batch", str(EXAMPLE), "-j", "shanxi", "--format",
-                                       "json"])
+    outcome = _cli("batch", str(EXAMPLE), "-j", "shanxi", "--format", "json")
     data = json.loads(outcome.output)
     assert [r["recommended"] for r in data["rows"]] == ["yes", "no", "yes", "no"]
     assert "assessment" not in data["rows"][0]
+    (finding,) = [f for f in data["rows"][1]["findings"] if f["outcome"] == "not_met"]
+    assert finding["rule_id"] == "SX-FILE" and finding["citation"]["clause"] == "二（一）"
+    assert "缺少申报材料：智能工厂建设成效" in finding["message_zh"]
+    table = _cli("batch", str(EXAMPLE), "-j", "shanxi", "--lang", "zh")
+    assert "SX-FILE 不符合: " in table.output and "缺少申报材料：智能工厂建设成效" in table.output
 
 
 def test_quota_provision_refuses_beyond_three() -> None:

@@ -1,0 +1,122 @@
+"""``gradient-rules assess``, ``validate`` and ``schema``."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ._application import Application
+from ._assessment import Assessment
+from ._cli_common import (
+    EXIT_NOT_ELIGIBLE,
+    Lang,
+    call_option,
+    cli,
+    emit_json,
+    engine,
+    fail,
+    format_option,
+    lang_option,
+    parse_date,
+    print_lines,
+)
+from ._errors import GradientRulesError
+from ._loading import load_application
+from ._render import render_markdown, report_lines
+from ._schema import application_schema
+from ._vocabulary import Verdict
+
+__all__ = ["assess", "schema", "validate"]
+
+_jurisdiction_option = click.option(
+    "--jurisdiction", "-j", default="national", show_default=True,
+    help="Jurisdiction code (see `gradient-rules plugins`).")
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@_jurisdiction_option
+@click.option("--on", "on", help="Evaluation date YYYY-MM-DD (default: the application's "
+              "`dated`).")
+@click.option("--tier", type=click.Choice(["basic", "advanced", "excellent", "leading"]),
+              help="Assess one tier; exit 1 unless it is eligible.")
+@call_option
+@click.option("--full", is_flag=True, help="Every finding of every tier, tier by tier.")
+@format_option("table", "json", "markdown")
+@lang_option
+def assess(file: str, jurisdiction: str, on: str | None, tier: str | None, call: str | None,
+           full: bool, fmt: str, lang: str) -> None:
+    """Assess the application in FILE (JSON, TOML or YAML).
+
+    Without --call, a self-assessment against the conditions (要素条件) in force; with
+    --call ID, an application to that call (see `gradient-rules calls J`).  The report
+    gives the conclusion first, then what to do, then each rule with its clause.
+    """
+    day = parse_date(on)
+    try:
+        application = load_application(file)
+        result: Assessment = engine().assess(application, jurisdiction=jurisdiction, on=day,
+                                             tier=tier, call=call)
+    except GradientRulesError as error:
+        fail(error, fmt, lang)
+    language: Lang = "zh" if lang == "zh" else "en"
+    if fmt == "json":
+        emit_json(result.model_dump(mode="json"))
+    elif fmt == "markdown":
+        click.echo(render_markdown(result, lang=language, full=full), nl=False)
+    else:
+        print_lines(report_lines(result, lang=language, full=full))
+    if tier is not None and result.tier(tier).verdict is not Verdict.ELIGIBLE:
+        sys.exit(EXIT_NOT_ELIGIBLE)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@_jurisdiction_option
+@click.option("--on", "on", help="Evaluation date YYYY-MM-DD.")
+@call_option
+@format_option("table", "json")
+@lang_option
+def validate(file: str, jurisdiction: str, on: str | None, call: str | None, fmt: str,
+             lang: str) -> None:
+    """Check FILE against the schema and the jurisdiction (and call), without assessing."""
+    day = parse_date(on)
+    try:
+        app: Application = engine().validate(load_application(file),
+                                             jurisdiction=jurisdiction, on=day, call=call)
+    except GradientRulesError as error:
+        fail(error, fmt, lang)
+    if fmt == "json":
+        emit_json({"valid": True, "file": file, "jurisdiction": jurisdiction, "call": call,
+                   "enterprise": app.enterprise.name})
+    elif lang == "zh":
+        click.echo(f"{file}：符合 {jurisdiction}{' ' + call if call else ''} 的填报要求")
+    else:
+        click.echo(f"{file}: valid for {jurisdiction!r}" + (f", call {call!r}" if call else ""))
+
+
+@cli.command()
+@click.argument("which", type=click.Choice(["application", "assessment"]))
+@click.option("--jurisdiction", "-j", help="Enumerate this jurisdiction's names (attestations, "
+              "scenario ids, KPI ids, materials, provinces).")
+@click.option("--on", "on", help="Date YYYY-MM-DD selecting the conditions (default: latest).")
+@call_option
+@format_option("json")
+@lang_option
+def schema(which: str, jurisdiction: str | None, on: str | None, call: str | None, fmt: str,
+           lang: str) -> None:
+    """Print the JSON Schema of an application (for a jurisdiction and call) or an assessment.
+
+    With -j, the application schema lists that jurisdiction's own names, so a portal can
+    validate a form before submitting it.
+    """
+    if which == "assessment":
+        emit_json(Assessment.model_json_schema())
+        return
+    try:
+        scope = None if jurisdiction is None else engine().scope(
+            jurisdiction, on=parse_date(on), call=call)
+    except GradientRulesError as error:
+        fail(error, fmt, lang)
+    emit_json(application_schema(scope))

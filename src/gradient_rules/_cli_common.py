@@ -1,0 +1,175 @@
+"""What every ``gradient-rules`` subcommand shares: the group, options, errors and output.
+
+Exit codes: 0 done; 1 assessed, and the tier asked for is not eligible (or undetermined), or
+a declared relation is contradicted, or no row of a batch can go on the form; 2 bad input
+(file, field, date, jurisdiction, option); 3 a plugin or the engine is broken.  Errors in
+JSON mode are printed as ``{"error": {...}}`` on standard output; otherwise one line per
+problem on standard error, in the language of ``--lang`` (field paths stay as written).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, Literal, NoReturn, TypeVar
+
+import click
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from ._engine import Engine
+from ._errors import (
+    ApplicationError,
+    EngineError,
+    GradientRulesError,
+    PluginError,
+    UnknownJurisdictionError,
+)
+from ._render import Line, wrap_line
+
+__all__ = ["EXIT_BAD_INPUT", "EXIT_BROKEN", "EXIT_NOT_ELIGIBLE", "Lang", "call_option", "cli",
+           "emit_json", "engine", "fail", "format_option", "lang_option", "parse_date",
+           "print_lines", "print_table"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+Lang = Literal["zh", "en"]
+
+EXIT_NOT_ELIGIBLE = 1
+EXIT_BAD_INPUT = 2
+EXIT_BROKEN = 3
+
+LANG_VARIABLE = "GRADIENT_RULES_LANG"
+
+_STYLES = {"heading": "bold", "eligible": "bold green", "not_eligible": "bold red",
+           "undetermined": "bold yellow", "met": "green", "not_met": "red",
+           "unknown": "yellow", "note": "dim", "": ""}
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="gradient-rules")
+def cli() -> None:
+    """Assess smart factories against the tiers of 智能工厂梯度培育, with citations.
+
+    Messages follow --lang, or the GRADIENT_RULES_LANG environment variable (zh or en),
+    else Chinese.
+    """
+
+
+def _default_lang() -> str:
+    value = os.environ.get(LANG_VARIABLE, "zh").strip().lower()
+    return value if value in ("zh", "en") else "zh"
+
+
+def lang_option(function: F) -> F:
+    """``--lang zh|en``, defaulting to $GRADIENT_RULES_LANG, else zh."""
+    return click.option("--lang", type=click.Choice(["zh", "en"]), default=_default_lang,
+                        show_default="zh, or $GRADIENT_RULES_LANG",
+                        help="Language of messages and errors.")(function)
+
+
+def format_option(*choices: str) -> Callable[[F], F]:
+    """``--format`` with the first choice as default."""
+    return click.option("--format", "fmt", type=click.Choice(choices), default=choices[0],
+                        show_default=True, help="Output format.")
+
+
+call_option = click.option(
+    "--call", "call", metavar="ID",
+    help="Assess for this call (年度申报通知) of the jurisdiction; see `gradient-rules calls`.")
+
+
+def engine() -> Engine:
+    """The engine of the installed plugins (broken ones are reported, not fatal)."""
+    return Engine.from_installed(strict=False)
+
+
+def parse_date(value: str | None, option: str = "--on") -> dt.date | None:
+    """A ``YYYY-MM-DD`` option value; a usage error (exit 2) otherwise."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD",
+                                 param_hint=f"'{option}'") from None
+
+
+def emit_json(payload: Any) -> None:
+    """Print ``payload`` as indented JSON (Chinese kept as is)."""
+    click.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
+
+
+def _messages(error: GradientRulesError, lang: str) -> list[tuple[str, str]]:
+    if isinstance(error, ApplicationError):
+        pairs = error.problems_zh if lang == "zh" else error.problems
+        return [(field, message) for field, message in pairs]
+    text = str(error)
+    if lang == "zh":
+        if isinstance(error, UnknownJurisdictionError):
+            known = "、".join(error.known) or "无"
+            text = f"未安装地区 {error.code!r} 的规则；已安装：{known}"
+        elif isinstance(error, PluginError):
+            text = f"插件有误：{text}"
+        elif isinstance(error, EngineError):
+            text = f"规则引擎无法运行：{text}"
+    return [("", text)]
+
+
+def fail(error: GradientRulesError, fmt: str, lang: str = "en") -> NoReturn:
+    """Report ``error`` and exit: 2 for bad input, 3 for a broken plugin or engine."""
+    bad_input = isinstance(error, ApplicationError | UnknownJurisdictionError)
+    code = EXIT_BAD_INPUT if bad_input else EXIT_BROKEN
+    messages = _messages(error, lang)
+    source = getattr(error, "source", None)
+    if fmt == "json":
+        emit_json({"error": {
+            "type": type(error).__name__, "source": source,
+            "message": "\n".join(f"{f}: {m}" if f else m for f, m in messages),
+            "problems": [{"field": f, "message": m} for f, m in messages if f or m]}})
+    else:
+        where = f"{source}: " if source else ""
+        word = "错误" if lang == "zh" else "error"
+        for field, message in messages:
+            click.echo(f"{word}: {where}{field}: {message}" if field else
+                       f"{word}: {where}{message}", err=True)
+    sys.exit(code)
+
+
+def _terminal() -> bool:
+    return sys.stdout.isatty()
+
+
+def _width() -> int:
+    if _terminal():
+        return Console().width
+    try:
+        return max(40, int(os.environ.get("COLUMNS", "100")))
+    except ValueError:
+        return 100
+
+
+def print_lines(lines: Sequence[Line]) -> None:
+    """Print report lines wrapped to the terminal (styled there, plain when piped)."""
+    width = _width()
+    if not _terminal():
+        click.echo("\n".join(text for line in lines for text in wrap_line(line, width)))
+        return
+    console = Console(highlight=False, soft_wrap=True)
+    for line in lines:
+        for text in wrap_line(line, width):
+            console.print(Text(text, style=_STYLES[line.style]))
+
+
+def print_table(table: Table) -> None:
+    """Print a rich table; piped, as plain text without trailing spaces."""
+    if _terminal():
+        Console(highlight=False).print(table)
+        return
+    console = Console(width=_width(), highlight=False, color_system=None, soft_wrap=False)
+    with console.capture() as captured:
+        console.print(table)
+    click.echo("\n".join(line.rstrip() for line in captured.get().splitlines()))
