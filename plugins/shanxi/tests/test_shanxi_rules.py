@@ -141,6 +141,18 @@ def test_kpis_of_the_reference_the_notice_prints_are_accepted() -> None:
         assess(patched(good_application(), kpis={"KPI-99": 1}))
 
 
+def test_a_batch_whose_rows_state_kpis_is_read_and_its_form_filled(tmp_path: Path) -> None:
+    data = example()
+    for entry in data["entries"]:
+        entry["application"]["kpis"] = {"KPI-01": 90.5, "KPI-07": 31}
+    result = run(data)
+    assert all(not row.errors for row in result.rows)
+    assert [row.recommended for row in result.rows] == ["yes", "no", "yes", "no"]
+    spec = DURABLE.call("shanxi", CALL).form
+    assert spec is not None
+    assert len(write_form(result, spec, tmp_path / "form.csv")) == 3
+
+
 def test_every_rule_and_provision_has_both_cases() -> None:
     call = DURABLE.call("shanxi", CALL)
     assert_cases_cover(call.rules, CASES)
