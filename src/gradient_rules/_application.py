@@ -15,6 +15,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    Strict,
     ValidationError,
     field_validator,
     model_validator,
@@ -24,6 +25,19 @@ from stdnum.exceptions import ValidationError as NumberError
 
 from ._errors import ApplicationError
 from ._i18n import InvalidValue, short_repr, zh_for_pydantic
+from ._limits import (
+    NUMBER,
+    Code,
+    Free,
+    IsoDate,
+    Label,
+    Name,
+    Number,
+    StrictBool,
+    Whole,
+    check_text,
+    walk,
+)
 from ._places import province_code
 from ._vocabulary import (
     EventKind,
@@ -48,7 +62,14 @@ __all__ = [
     "parse_application",
 ]
 
-Level = Annotated[int, Field(ge=1, le=5)]
+MAX_SCENARIOS = 200
+"""Most scenario claims in one application."""
+MAX_TITLES = 20
+"""Most titles in one application."""
+
+Level = Annotated[int, Strict(), Field(ge=1, le=5)]
+"""A self-assessed level, 1 to 5, written as a number (``true`` is not level 1)."""
+
 
 
 class _Model(BaseModel):
@@ -58,8 +79,8 @@ class _Model(BaseModel):
 class Enterprise(_Model):
     """The applicant enterprise (申报主体)."""
 
-    name: str = Field(min_length=1)
-    """Registered name of the enterprise (申报单位名称)."""
+    name: Name = Field(min_length=1)
+    """Registered name of the enterprise (申报单位名称), at most 200 characters."""
 
     credit_code: str | None = None
     """Unified social credit code (统一社会信用代码), 18 characters, GB 32100-2015."""
@@ -68,19 +89,19 @@ class Enterprise(_Model):
     """Province of registration, as people write it (贵州省, 贵州, Guizhou or ``guizhou``),
     stored as its place code; unstated if ``None``."""
 
-    independent_legal_person: bool | None = None
+    independent_legal_person: StrictBool | None = None
     """Whether the applicant is an independent legal person (具有独立法人资格)."""
 
-    is_branch: bool | None = None
+    is_branch: StrictBool | None = None
     """Whether the applicant is a branch (分支机构) of a legal person."""
 
     industry: Industry | None = None
     """Industry of the applicant, e.g. ``tobacco`` (烟草); see the glossary."""
 
-    above_designated_size: bool | None = None
+    above_designated_size: StrictBool | None = None
     """Whether the enterprise is in the statistics of 规模以上工业企业."""
 
-    main_business_revenue_cny: int | None = Field(default=None, ge=0)
+    main_business_revenue_cny: Whole | None = Field(default=None, ge=0, le=NUMBER)
     """Annual main-business revenue in yuan; used when ``above_designated_size`` is unstated."""
 
 
@@ -100,6 +121,11 @@ class Enterprise(_Model):
     def _valid_credit_code(cls, value: str | None) -> str | None:
         if value is None:
             return None
+        if len(value) > 40:
+            raise InvalidValue(f"{short_repr(value)} is not a unified social credit code "
+                               "(18 characters)",
+                               f"{short_repr(value)} 不是统一社会信用代码（18位）")
+        check_text(value)
         try:
             return str(uscc.validate(value))
         except NumberError as error:
@@ -122,19 +148,19 @@ class SelfAssessment(_Model):
 class ScenarioClaim(_Model):
     """One typical scenario (典型场景) the factory claims, with the tier it reaches there."""
 
-    id: str | None = None
+    id: Code | None = None
     """Scenario id in the jurisdiction's catalog (e.g. ``GZ-13``); ``None`` where it has none."""
 
     segment: Segment | None = None
     """The assessment segment; may be omitted when ``id`` or ``guide_segment`` implies it."""
 
-    guide_segment: str | None = None
+    guide_segment: Code | None = None
     """The 环节 of the 2024 typical-scenario guide (e.g. ``质量管控``), mapped onto a segment."""
 
-    name: str | None = None
+    name: Name | None = None
     """Scenario name (场景名)."""
 
-    instance: str | None = None
+    instance: Label | None = None
     """The applicant's own instance name (实例名)."""
 
     tier: Tier
@@ -150,16 +176,16 @@ class Title(_Model):
     issuing_level: IssuingLevel
     """Who recognised it: city, province or national."""
 
-    year: int = Field(ge=2000, le=2100)
+    year: Whole = Field(ge=2000, le=2099)
     """Year of recognition."""
 
     status: TitleStatus = TitleStatus.VALID
     """``valid`` or ``revoked``."""
 
-    issuer: str | None = None
+    issuer: Name | None = None
     """Name of the recognising authority."""
 
-    recognised_on: dt.date | None = None
+    recognised_on: IsoDate | None = None
     """Date of recognition, where known (otherwise the year stands for it)."""
 
     @model_validator(mode="after")
@@ -184,10 +210,10 @@ class Incident(_Model):
     grade: IncidentGrade
     """``general`` (一般), ``larger`` (较大), ``major`` (重大), ``especially_major`` (特别重大)."""
 
-    occurred_on: dt.date
+    occurred_on: IsoDate
     """Date of the accident."""
 
-    description: str | None = None
+    description: Free | None = None
     """Free text."""
 
 
@@ -197,7 +223,7 @@ class Event(_Model):
     kind: EventKind
     """What happened."""
 
-    occurred_on: dt.date
+    occurred_on: IsoDate
     """When."""
 
     accident_kind: IncidentKind | None = None
@@ -206,10 +232,10 @@ class Event(_Model):
     grade: IncidentGrade | None = None
     """For an accident: its grade."""
 
-    title: int | None = None
+    title: Whole | None = Field(default=None, ge=0, le=MAX_TITLES)
     """Index into ``titles`` of the title concerned; ``None`` concerns every title."""
 
-    description: str | None = None
+    description: Free | None = None
     """Free text."""
 
     @model_validator(mode="after")
@@ -227,10 +253,10 @@ class Event(_Model):
 class Filing(_Model):
     """Dates of the application's filing steps."""
 
-    online_filed_on: dt.date | None = None
+    online_filed_on: IsoDate | None = None
     """Date the online application was completed (线上申报)."""
 
-    paper_submitted_on: dt.date | None = None
+    paper_submitted_on: IsoDate | None = None
     """Date the paper copies reached the authority (纸质版报送)."""
 
 
@@ -240,41 +266,41 @@ class Application(_Model):
     enterprise: Enterprise
     """The applicant."""
 
-    project_name: str | None = None
+    project_name: Name | None = None
     """Name of the smart-factory project (智能工厂项目名称)."""
 
-    dated: dt.date | None = None
+    dated: IsoDate | None = None
     """Date of the application; the evaluation date when ``on=`` is not given."""
 
-    construction_completed: bool | None = None
+    construction_completed: StrictBool | None = None
     """Whether the smart-factory construction is completed (已完成智能工厂建设)."""
 
     self_assessment: SelfAssessment = SelfAssessment()
     """Self-assessment results."""
 
-    attestations: dict[str, bool] = {}
+    attestations: dict[str, StrictBool] = Field(default_factory=dict, max_length=100)
     """Judgement calls the applicant attests, by name; a missing name is unstated."""
 
-    scenarios: list[ScenarioClaim] | None = None
+    scenarios: list[ScenarioClaim] | None = Field(default=None, max_length=MAX_SCENARIOS)
     """Scenarios claimed; ``None`` means not stated (coverage is then unknown)."""
 
-    incidents: list[Incident] | None = None
+    incidents: list[Incident] | None = Field(default=None, max_length=100)
     """Accidents of the last years; ``[]`` states there were none, ``None`` leaves it unstated."""
 
-    titles: list[Title] | None = None
+    titles: list[Title] | None = Field(default=None, max_length=MAX_TITLES)
     """Titles already held; ``[]`` states there are none."""
 
-    events: list[Event] | None = None
+    events: list[Event] | None = Field(default=None, max_length=100)
     """Events since titles were recognised (revocation triggers); ``None`` when unstated."""
 
-    kpis: dict[str, float] | None = None
+    kpis: dict[str, Number] | None = Field(default=None, max_length=100)
     """Key performance indicators by id of the jurisdiction's KPI reference (e.g. ``KPI-01``)."""
 
     filing: Filing | None = None
     """Filing dates."""
 
-    materials: list[str] | None = None
-    """Ids of the application materials present (the jurisdiction's checklist)."""
+    materials: list[Code] | None = Field(default=None, max_length=50)
+    """Ids of the application materials present (the call's checklist)."""
 
     @field_validator("attestations")
     @classmethod
@@ -363,9 +389,11 @@ def parse_application(data: Mapping[str, Any], *, source: str | None = None) -> 
     """
     if not isinstance(data, Mapping):
         raise ApplicationError(
-            [("", f"an application must be a mapping of fields, got {type(data).__name__}")],
-            source=source,
-        )
+            [("", f"an application must be a mapping of fields, got {type(data).__name__}",
+              "申报须为字段映射（键值表）")], source=source)
+    problems = walk(data)
+    if problems:
+        raise ApplicationError(problems, source=source)
     try:
         return Application.model_validate(dict(data))
     except ValidationError as error:

@@ -28,6 +28,8 @@ from ._errors import (
 from ._evaluation import Derivation, evaluate_durable, evaluate_reference
 from ._explain import assemble, standings
 from ._facts import CaseFacts
+from ._i18n import short_repr
+from ._limits import EARLIEST, LATEST
 from ._registry import Registered, Registry, build_registry
 from ._resolve import resolve
 from ._rulepack import JurisdictionInfo, RulePack
@@ -127,9 +129,7 @@ class Engine:
         packs = self.packs(jurisdiction)
         if on is None:
             return packs[-1]
-        if not isinstance(on, dt.date) or isinstance(on, dt.datetime):
-            raise ApplicationError([("on", f"must be a date, got {on!r}",
-                                     f"须为日期，收到 {on!r}")])
+        on = _day(on)
         covering = [p for p in packs if p.covers(on)]
         if not covering:
             ranges = "; ".join(f"{p.version}: {p.validity_text()}" for p in packs)
@@ -201,7 +201,7 @@ class Engine:
                 "the application; the system clock is never used",
                 "缺少评估日期：请传入 on=（命令行 --on YYYY-MM-DD）或在申报中填写 dated；"
                 "本工具从不读取系统时钟")])
-        return day
+        return _day(day)
 
     def validate(
         self,
@@ -365,3 +365,15 @@ class Engine:
         derivation = self._derive(scope, resolution.facts)
         return TitleReview(jurisdiction=scope.jurisdiction.code, pack_version=scope.version,
                            on=on, titles=standings(scope, app, resolution.facts, derivation))
+
+
+def _day(on: object) -> dt.date:
+    """An evaluation date: a ``date`` (not a date-time) within EARLIEST..LATEST."""
+    if not isinstance(on, dt.date) or isinstance(on, dt.datetime):
+        raise ApplicationError([("on", f"must be a date, got {short_repr(on)}",
+                                 f"须为日期，收到 {short_repr(on)}")])
+    if not EARLIEST <= on <= LATEST:
+        raise ApplicationError([("on", f"{on.isoformat()} is outside {EARLIEST.isoformat()}.."
+                                 f"{LATEST.isoformat()}",
+                                 f"{on.isoformat()}超出可接受的日期范围")])
+    return on

@@ -1,8 +1,19 @@
-"""Read an application from a JSON, TOML or YAML file."""
+"""Read an application (or a batch) from a JSON, TOML or YAML file, as hostile input.
+
+Only a regular file no larger than its limit is opened (never a FIFO, a device or
+``/dev/zero``).  JSON, TOML and YAML are read strictly: a key given twice is bad input (no
+format silently keeps the last); YAML is read with the safe loader and refuses anchors,
+aliases (so no "billion laughs") and explicit tags; numbers beyond the limits, ``NaN`` and
+deeper nesting than :data:`~gradient_rules._limits.DEPTH` are bad input.  Every error names
+the file and, where the parser knows it, the line and column.
+"""
 
 from __future__ import annotations
 
 import json
+import math
+import os
+import stat
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -11,47 +22,174 @@ import yaml
 
 from ._application import Application, parse_application
 from ._errors import ApplicationError
+from ._limits import APPLICATION_BYTES, NUMBER, VALUES, walk
 
-__all__ = ["load_application", "read_mapping"]
+__all__ = ["load_application", "parse_text", "read_bytes", "read_mapping"]
 
 SUFFIXES = {".json": "JSON", ".toml": "TOML", ".yaml": "YAML", ".yml": "YAML"}
 
 
-def read_mapping(path: str | Path) -> dict[str, Any]:
-    """Parse a JSON, TOML or YAML file into a mapping; errors name the file and position."""
-    file = Path(path)
-    label = str(file)
-    kind = SUFFIXES.get(file.suffix.lower())
-    if kind is None:
-        raise ApplicationError([("", f"unsupported file type {file.suffix!r}; use "
-                                 ".json, .toml, .yaml or .yml")], source=label)
+def _bad(label: str, en: str, zh: str) -> ApplicationError:
+    return ApplicationError([("", en, zh)], source=label)
+
+
+def read_bytes(path: str | Path, *, limit: int = APPLICATION_BYTES) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes; bad input otherwise."""
+    label = str(path)[:300]
     try:
-        text = file.read_text(encoding="utf-8")
+        info = os.stat(path)
+    except ValueError:  # an embedded NUL character
+        raise _bad(label, "the path contains a NUL character", "路径中含有 NUL 字符") from None
     except FileNotFoundError:
-        raise ApplicationError([("", "file not found")], source=label) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ApplicationError([("", f"cannot read the file: {error}")], source=label) from None
+        raise _bad(label, "file not found", "文件不存在") from None
+    except OSError as error:
+        raise _bad(label, f"cannot read the file: {error.strerror or error}",
+                   f"无法读取文件：{error.strerror or error}") from None
+    if not stat.S_ISREG(info.st_mode):
+        kind = "a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+        raise _bad(label, f"{kind}; give a regular file", "不是普通文件，请指定一个文件")
+    if info.st_size > limit:
+        raise _bad(label, f"the file is {info.st_size:,} bytes; the limit is {limit:,}",
+                   f"文件大小{info.st_size:,}字节，超过上限{limit:,}字节")
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as error:
+        raise _bad(label, f"cannot read the file: {error.strerror or error}",
+                   f"无法读取文件：{error.strerror or error}") from None
+    if len(data) > limit:  # it grew while we looked
+        raise _bad(label, f"the file is larger than the limit of {limit:,} bytes",
+                   f"文件超过上限{limit:,}字节")
+    return data
+
+
+def _json_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    mapping: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in mapping:
+            raise _Duplicate(key)
+        mapping[key] = value
+    return mapping
+
+
+class _Duplicate(ValueError):
+    def __init__(self, key: str) -> None:
+        self.key = key
+        super().__init__(key)
+
+
+def _json_int(text: str) -> int:
+    if len(text.lstrip("-")) > 19:
+        raise _Limit(f"a number of {len(text)} digits")
+    return int(text)
+
+
+def _json_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value) or abs(value) > NUMBER:
+        raise _Limit(f"the number {text[:30]}")
+    return value
+
+
+def _json_constant(name: str) -> float:
+    raise _Limit(f"{name} (not a number)")
+
+
+class _Limit(ValueError):
+    pass
+
+
+class _StrictYamlLoader(yaml.SafeLoader):
+    """The safe loader without anchors, aliases or explicit tags, refusing duplicate keys."""
+
+    def fetch_alias(self) -> None:
+        raise yaml.scanner.ScannerError(None, None, "aliases (*name) are not accepted",
+                                        self.get_mark())
+
+    def fetch_anchor(self) -> None:
+        raise yaml.scanner.ScannerError(None, None, "anchors (&name) are not accepted",
+                                        self.get_mark())
+
+    def fetch_tag(self) -> None:
+        raise yaml.scanner.ScannerError(None, None, "tags (!tag) are not accepted",
+                                        self.get_mark())
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                duplicate = key in seen
+                seen.add(key)
+            except TypeError:
+                raise yaml.constructor.ConstructorError(
+                    None, None, "a key must be text", key_node.start_mark) from None
+            if duplicate:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key {str(key)[:60]!r} is given twice", key_node.start_mark)
+        mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
+        return mapping
+
+
+def parse_text(data: bytes, kind: str, label: str, *, values: int = VALUES) -> Any:
+    """Parse JSON, TOML or YAML bytes strictly and check the bounds of what they hold."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise _bad(label, f"not UTF-8 text (byte {error.start})",
+                   f"不是 UTF-8 文本（第{error.start}字节）") from None
     try:
         if kind == "JSON":
-            data: Any = json.loads(text)
+            parsed: Any = json.loads(text, object_pairs_hook=_json_pairs, parse_int=_json_int,
+                                     parse_float=_json_float, parse_constant=_json_constant)
         elif kind == "TOML":
-            data = tomllib.loads(text)
+            parsed = tomllib.loads(text)
         else:
-            data = yaml.safe_load(text)
+            parsed = yaml.load(text, Loader=_StrictYamlLoader)
+    except _Duplicate as error:
+        raise _bad(label, f"the key {error.key[:60]!r} is given twice in one mapping",
+                   f"同一映射中键 {error.key[:60]!r} 出现两次") from None
+    except _Limit as error:
+        raise _bad(label, f"{error} is beyond the accepted numbers",
+                   f"{error} 超出可接受的数字范围") from None
     except json.JSONDecodeError as error:
-        raise ApplicationError([("", f"not valid JSON: {error.msg} at line {error.lineno}, "
-                                 f"column {error.colno}")], source=label) from None
+        raise _bad(label, f"not valid JSON: {error.msg} at line {error.lineno}, column "
+                   f"{error.colno}", f"不是有效的 JSON：第{error.lineno}行第{error.colno}列 "
+                   f"{error.msg}") from None
     except tomllib.TOMLDecodeError as error:
-        raise ApplicationError([("", f"not valid TOML: {error}")], source=label) from None
+        raise _bad(label, f"not valid TOML: {error}", f"不是有效的 TOML：{error}") from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        where_zh = f"（第{mark.line + 1}行第{mark.column + 1}列）" if mark else ""
         problem = getattr(error, "problem", None) or "syntax error"
-        raise ApplicationError([("", f"not valid YAML: {problem}{where}")],
-                               source=label) from None
+        raise _bad(label, f"not valid YAML: {problem}{where}",
+                   f"不是有效的 YAML：{problem}{where_zh}") from None
+    except RecursionError:
+        raise _bad(label, "nested too deeply", "嵌套过深") from None
+    except (ValueError, OverflowError) as error:  # e.g. an integer of thousands of digits
+        raise _bad(label, f"a value cannot be read: {str(error)[:120]}",
+                   f"无法读取其中的值：{str(error)[:120]}") from None
+    problems = walk(parsed, values=values)
+    if problems:
+        raise ApplicationError(problems, source=label)
+    return parsed
+
+
+def read_mapping(path: str | Path, *, limit: int = APPLICATION_BYTES,
+                 values: int = VALUES) -> dict[str, Any]:
+    """Parse a JSON, TOML or YAML file into a mapping; errors name the file and position."""
+    file = Path(path) if not isinstance(path, Path) else path
+    label = str(file)[:300]
+    kind = SUFFIXES.get(file.suffix.lower())
+    if kind is None:
+        raise _bad(label, f"unsupported file type {file.suffix[:20]!r}; use .json, .toml, .yaml "
+                   "or .yml",
+                   f"不支持的文件类型 {file.suffix[:20]!r}；请用 .json、.toml、.yaml 或 .yml")
+    data = parse_text(read_bytes(file, limit=limit), kind, label, values=values)
     if not isinstance(data, dict):
-        raise ApplicationError([("", f"the file must hold a mapping of fields, got "
-                                 f"{type(data).__name__}")], source=label)
+        raise _bad(label, f"the file must hold a mapping of fields, got {type(data).__name__}",
+                   "文件内容须为字段映射（键值表）")
     return data
 
 
@@ -60,4 +198,4 @@ def load_application(path: str | Path) -> Application:
 
     Raises :class:`ApplicationError` naming the file and every bad field.
     """
-    return parse_application(read_mapping(path), source=str(path))
+    return parse_application(read_mapping(path), source=str(path)[:300])
