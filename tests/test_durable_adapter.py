@@ -150,7 +150,7 @@ def test_the_adapter_runs_far_more_than_1024_evaluations(adapter: DurableAdapter
 def test_no_session_survives_an_evaluation(adapter: DurableAdapter) -> None:
     adapter.evaluate("t", lambda s: s.assert_facts([{"kind": "a"}]))
     with pytest.raises(EngineError, match="309"):
-        adapter._call("t", "get_state", SID)
+        adapter._call(adapter._rulesets["t"].host, "t", "get_state", SID)
 
     def failing(session: Session) -> None:
         session.assert_facts([{"kind": "a"}])
@@ -159,7 +159,7 @@ def test_no_session_survives_an_evaluation(adapter: DurableAdapter) -> None:
     with pytest.raises(ValueError):
         adapter.evaluate("t", failing)
     with pytest.raises(EngineError, match="309"):
-        adapter._call("t", "get_state", SID)
+        adapter._call(adapter._rulesets["t"].host, "t", "get_state", SID)
 
 
 # --- sid hash collisions (notes §4, §9.3) -----------------------------------------------
@@ -226,7 +226,8 @@ def test_an_exception_inside_a_rule_becomes_a_library_error() -> None:
 
 def test_an_exception_the_engine_stored_in_the_state_is_raised(adapter: DurableAdapter) -> None:
     def driver(session: Session) -> None:
-        adapter._host.update_state("t", {"sid": SID, "exception": "stored by durable-rules"})
+        host = adapter._rulesets["t"].host
+        host.update_state("t", {"sid": SID, "exception": "stored by durable-rules"})
         session.assert_facts([{"kind": "a"}])
 
     with pytest.raises(RuleEvaluationError, match="stored by durable-rules"):

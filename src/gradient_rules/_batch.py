@@ -9,6 +9,7 @@ is data (``quota_by_recommender``).
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,15 @@ from ._batch_rules import positions, rank_uses, run_batch_rules
 from ._durable import DurableAdapter
 from ._errors import ApplicationError
 from ._i18n import InvalidValue, short_repr
+from ._limits import (
+    BATCH_BYTES,
+    BATCH_VALUES,
+    MAX_BATCH_ROWS,
+    MAX_RANK,
+    IsoDate,
+    Name,
+    walk,
+)
 from ._loading import read_mapping
 from ._rules import Provision, Rule
 from ._scope import Scope
@@ -44,7 +54,7 @@ class _Model(BaseModel):
 class Contact(_Model):
     """The applicant's contact person for the summary form."""
 
-    name: str | None = None
+    name: Name | None = None
     """联系人."""
     mobile: str | None = None
     """Mainland mobile number (联系方式（手机号）), normalised to 11 digits."""
@@ -54,7 +64,12 @@ class Contact(_Model):
     def _mainland_mobile(cls, value: Any) -> Any:
         if value is None:
             return None
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            raise InvalidValue("must be a mobile number (text or digits)", "须为手机号码")
         text = str(value).strip()
+        if len(text) > 30:
+            raise InvalidValue(f"{short_repr(text)} is not a phone number",
+                               f"{short_repr(text)} 不是电话号码")
         try:
             number = phonenumbers.parse(text, "CN")
         except phonenumbers.NumberParseException:
@@ -168,11 +183,11 @@ class BatchAssessment(_Model):
 class BatchFile(_Model):
     """The head of a batch file."""
 
-    recommender: str = Field(min_length=1)
+    recommender: Name = Field(min_length=1)
     """推荐单位 (a city bureau, or the 综改示范区)."""
-    submitted_on: dt.date | None = None
+    submitted_on: IsoDate | None = None
     """When the recommender submitted the batch."""
-    entries: list[Any] = Field(min_length=1)
+    entries: list[Any] = Field(min_length=1, max_length=MAX_BATCH_ROWS)
     """Rows: ``rank``, ``contact``, and ``application`` (inline) or ``file`` (a path)."""
 
 
@@ -182,6 +197,12 @@ def batch_rows(data: Mapping[str, Any],
 
     Rows are checked later, each on its own, so a bad row never stops the others.
     """
+    if not isinstance(data, Mapping):
+        raise ApplicationError([("", f"a batch must be a mapping, got {type(data).__name__}",
+                                 "批次须为字段映射（键值表）")], source=source)
+    problems = walk(data, values=BATCH_VALUES)
+    if problems:
+        raise ApplicationError(problems, source=source)
     try:
         head = BatchFile.model_validate(dict(data))
     except ValidationError as error:
@@ -190,24 +211,37 @@ def batch_rows(data: Mapping[str, Any],
     for index, entry in enumerate(head.entries, start=1):
         raw = entry if isinstance(entry, dict) else {"_not_a_mapping": entry}
         rank = raw.get("rank")
-        valid_rank = isinstance(rank, int) and not isinstance(rank, bool) and rank >= 1
+        valid_rank = (isinstance(rank, int) and not isinstance(rank, bool)
+                      and 1 <= rank <= MAX_RANK)
         rows.append(RawRow(row=index, rank=rank if valid_rank else None, data=raw,
                            source=source))
     return head, rows
 
 
 def read_batch(path: str | Path) -> tuple[BatchFile, list[RawRow]]:
-    """Read a batch file (JSON, TOML or YAML)."""
-    return batch_rows(read_mapping(path), source=str(path))
+    """Read a batch file (JSON, TOML or YAML) of at most BATCH_BYTES."""
+    return batch_rows(read_mapping(path, limit=BATCH_BYTES, values=BATCH_VALUES),
+                      source=str(path)[:300])
 
 
 Errors = list[tuple[str, str]]
 """(English, Chinese) lines."""
 
 
-def _row_application(raw: RawRow, base: Path | None) -> tuple[Application | None,
-                                                            Contact | None,
-                                                            Errors, list[str]]:
+def _row_application(raw: RawRow, base: Path | None,
+                     allow_outside: bool) -> tuple[Application | None, Contact | None, Errors,
+                                                   list[str]]:
+    """Read one row; every failure is the row's error, never the batch's."""
+    try:
+        return _read_row(raw, base, allow_outside)
+    except Exception as error:  # a row never loses the batch; the class names the fault
+        return None, None, [(f"the row cannot be read ({type(error).__name__})",
+                             f"该行无法读取（{type(error).__name__}）")], []
+
+
+def _read_row(raw: RawRow, base: Path | None,
+              allow_outside: bool) -> tuple[Application | None, Contact | None, Errors,
+                                            list[str]]:
     errors: Errors = []
     problems: list[str] = []
     data = raw.data
@@ -216,12 +250,13 @@ def _row_application(raw: RawRow, base: Path | None) -> tuple[Application | None
                              "每行须为包含 rank、contact 和 application 的映射")], []
     unknown = sorted(set(data) - {"rank", "contact", "application", "file"})
     if unknown:
-        errors.append((f"{unknown[0]}: unknown key; a row takes rank, contact, application or "
-                       "file", f"{unknown[0]}：未知字段；每行只接受 rank、contact、application "
-                       "或 file"))
+        errors.append((f"{unknown[0][:60]}: unknown key; a row takes rank, contact, "
+                       "application or file", f"{unknown[0][:60]}：未知字段；每行只接受 rank、"
+                       "contact、application 或 file"))
     if raw.rank is None:
-        errors.append((f"rank: {data.get('rank')!r} is not a whole number from 1",
-                       f"rank：{data.get('rank')!r} 不是从1开始的整数"))
+        errors.append((f"rank: {short_repr(data.get('rank'))} is not a whole number from 1 to "
+                       f"{MAX_RANK:,}", f"rank：{short_repr(data.get('rank'))} 不是1至"
+                       f"{MAX_RANK:,}之间的整数"))
     contact = None
     try:
         contact = Contact.model_validate(data.get("contact") or {})
@@ -230,11 +265,12 @@ def _row_application(raw: RawRow, base: Path | None) -> tuple[Application | None
                         for p, m in translate_validation_error(error).problems)
     application = None
     try:
-        if "file" in data:
-            target = Path(str(data["file"]))
-            if base is not None and not target.is_absolute():
-                target = base / target
-            application = parse_application(read_mapping(target), source=str(target))
+        if "file" in data and "application" in data:
+            errors.append(("application, file: give one of them, not both",
+                           "application 与 file 只能给出一个"))
+        elif "file" in data:
+            target = _row_file(data["file"], base, allow_outside)
+            application = parse_application(read_mapping(target), source=str(target)[:300])
         elif "application" in data:
             application = parse_application(data["application"])
         else:
@@ -245,6 +281,32 @@ def _row_application(raw: RawRow, base: Path | None) -> tuple[Application | None
     return (None if errors else application), contact, errors, problems
 
 
+def _row_file(value: Any, base: Path | None, allow_outside: bool) -> Path:
+    """The file a row names, confined to the batch's folder unless the caller allows more."""
+    if not isinstance(value, str) or not value or len(value) > 1000 or "\0" in value:
+        raise ApplicationError([("file", "must be a relative path (text without NUL "
+                                 "characters, at most 1,000)", "须为相对路径（不含 NUL 字符，"
+                                 "不超过1000个字符）")])
+    if base is None:
+        raise ApplicationError([("file", "a row's file is read from the batch's folder; a "
+                                 "batch given as a mapping needs base= (the folder)",
+                                 "按行读取文件须指定批次所在文件夹（base=）")])
+    target = Path(value)
+    if not target.is_absolute():
+        target = base / target
+    if not allow_outside:
+        folder = os.path.realpath(base)
+        resolved = os.path.realpath(target)
+        if os.path.commonpath([folder, resolved]) != folder:
+            raise ApplicationError([(
+                "file", "refused: rows may read only files inside the batch file's folder "
+                "(after resolving links); the caller may allow others (--allow-outside, "
+                "allow_outside=True)",
+                "已拒绝：每行只能读取批次文件所在文件夹内的文件（解析链接后）；"
+                "如需读取其他位置，须由调用方显式允许（--allow-outside）")])
+    return target
+
+
 def _prefixed(error: ApplicationError) -> Errors:
     return [(f"application.{p}: {m}" if p else f"application: {m}",
              f"application.{pz}: {mz}" if pz else f"application: {mz}")
@@ -252,7 +314,8 @@ def _prefixed(error: ApplicationError) -> Errors:
 
 
 def run_batch(scope: Scope, head: BatchFile, rows: Sequence[RawRow], *, base: Path | None,
-              on: dt.date, assess: Callable[[Application], Assessment],
+              allow_outside: bool = False, on: dt.date,
+              assess: Callable[[Application], Assessment],
               adapter: DurableAdapter | None, backend: Literal["durable", "reference"],
               ) -> BatchAssessment:
     """Assess every row for the scope's call, then apply the call's batch rules."""
@@ -262,7 +325,7 @@ def run_batch(scope: Scope, head: BatchFile, rows: Sequence[RawRow], *, base: Pa
     items: list[_Item] = []
     facts: list[dict[str, Any]] = []
     for raw in rows:
-        app, contact, errors, problems = _row_application(raw, base)
+        app, contact, errors, problems = _row_application(raw, base, allow_outside)
         result: Assessment | None = None
         if app is not None:
             try:

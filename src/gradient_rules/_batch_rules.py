@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ._calls import BatchRules
@@ -90,6 +90,35 @@ def rank_uses(ranks: Sequence[int]) -> list[dict[str, Any]]:
             for rank, n in sorted(Counter(ranks).items())]
 
 
+CHUNK = 2_000
+"""Entries per durable-rules session: one evaluation takes at most MAX_FACTS facts, and a
+batch may hold tens of thousands of rows.  Every rule reads one entry with the facts it
+joins (its rank's use count, the quota), so chunks are independent."""
+
+
+def _chunks(facts: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    entries = [f for f in facts if f["kind"] == "entry"]
+    uses = {f["rank"]: f for f in facts if f["kind"] == "rank_use"}
+    shared = [f for f in facts if f["kind"] in ("quota",)]
+    batch = [f for f in facts if f["kind"] == "batch"]
+    chunks = []
+    for start in range(0, max(len(entries), 1), CHUNK):
+        part = entries[start:start + CHUNK]
+        ranks = {f["rank"] for f in part}
+        chunk = [*part, *(uses[r] for r in sorted(ranks) if r in uses), *shared]
+        if start == 0:
+            chunk += batch  # the submission rules read the batch fact once
+        chunks.append(chunk)
+    return chunks
+
+
+def _driver(chunk: list[dict[str, Any]]) -> Callable[[Session], dict[str, list[Any]]]:
+    def driver(session: Session) -> dict[str, list[Any]]:
+        session.assert_facts(chunk)
+        return session.results
+    return driver
+
+
 def run_batch_rules(adapter: DurableAdapter | None, scope: Scope,
                     facts: list[dict[str, Any]]) -> Derived:
     """Evaluate the batch facts with durable-rules (or in Python when ``adapter`` is None)."""
@@ -97,15 +126,15 @@ def run_batch_rules(adapter: DurableAdapter | None, scope: Scope,
     if adapter is None:
         return {key: sorted(values) for key, values in _reference(facts).items()}
     name = f"{scope.ruleset_name}:batch"
-    if not adapter.is_registered(name):
-        adapter.register(name, compile_batch(scope.batch))
+    rules = scope.batch
+    adapter.ensure(name, lambda: compile_batch(rules))
 
-    def driver(session: Session) -> Derived:
-        session.assert_facts(facts)
-        # Sorted, so findings never depend on the order the engine fired in.
-        return {key: sorted(tuple(v) for v in values) for key, values in session.results.items()}
-
-    return adapter.evaluate(name, driver)
+    merged: Derived = {}
+    for chunk in _chunks(facts):
+        for key, values in adapter.evaluate(name, _driver(chunk)).items():
+            merged.setdefault(key, []).extend(tuple(v) for v in values)
+    # Sorted, so findings never depend on the order the engine fired in.
+    return {key: sorted(values) for key, values in merged.items()}
 
 
 def positions(ranks: Mapping[int, int]) -> dict[int, int]:

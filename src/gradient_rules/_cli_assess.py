@@ -13,6 +13,7 @@ from ._cli_common import (
     Lang,
     call_option,
     cli,
+    echo,
     emit_json,
     engine,
     fail,
@@ -25,6 +26,7 @@ from ._errors import GradientRulesError
 from ._loading import load_application
 from ._render import render_markdown, report_lines
 from ._schema import application_schema
+from ._textwrap import visible
 from ._vocabulary import Verdict
 
 __all__ = ["assess", "schema", "validate"]
@@ -64,7 +66,7 @@ def assess(file: str, jurisdiction: str, on: str | None, tier: str | None, call:
     if fmt == "json":
         emit_json(result.model_dump(mode="json"))
     elif fmt == "markdown":
-        click.echo(render_markdown(result, lang=language, full=full), nl=False)
+        click.echo(visible(render_markdown(result, lang=language, full=full)), nl=False)
     else:
         print_lines(report_lines(result, lang=language, full=full))
     if tier is not None and result.tier(tier).verdict is not Verdict.ELIGIBLE:
@@ -91,9 +93,9 @@ def validate(file: str, jurisdiction: str, on: str | None, call: str | None, fmt
         emit_json({"valid": True, "file": file, "jurisdiction": jurisdiction, "call": call,
                    "enterprise": app.enterprise.name})
     elif lang == "zh":
-        click.echo(f"{file}：符合 {jurisdiction}{' ' + call if call else ''} 的填报要求")
+        echo(f"{file}：符合 {jurisdiction}{' ' + call if call else ''} 的填报要求")
     else:
-        click.echo(f"{file}: valid for {jurisdiction!r}" + (f", call {call!r}" if call else ""))
+        echo(f"{file}: valid for {jurisdiction!r}" + (f", call {call!r}" if call else ""))
 
 
 @cli.command()

@@ -13,6 +13,7 @@ from ._cli_common import (
     Lang,
     call_option,
     cli,
+    echo,
     emit_json,
     engine,
     fail,
@@ -140,11 +141,11 @@ def form(jurisdiction: str, file: str, out: str, on: str | None, call: str | Non
                    "left_out": [{"row": row.row, "recommended": row.recommended,
                                  "reasons": _reasons(row, language)} for row in left_out]})
         return
-    click.echo(f"已写入 {out}：{len(lines)}/{len(result.rows)} 行（名额 {result.quota}，按排名）"
+    echo(f"已写入 {out}：{len(lines)}/{len(result.rows)} 行（名额 {result.quota}，按排名）"
                if zh else f"wrote {out}: {len(lines)} of {len(result.rows)} rows "
                f"(quota {result.quota}, by rank)")
     for row in left_out:
-        click.echo(f"  {'第' if zh else 'row '}{row.row}{'行' if zh else ''} "
+        echo(f"  {'第' if zh else 'row '}{row.row}{'行' if zh else ''} "
                    f"({row.enterprise or '?'}): {row.recommended}; "
                    + "; ".join(_reasons(row, language)), err=True)
 
@@ -158,9 +159,9 @@ def _no_form(result: BatchAssessment, fmt: str, lang: Lang) -> None:
                    "rows": [{"row": row.row, "recommended": row.recommended,
                              "reasons": _reasons(row, lang)} for row in result.rows]})
     else:
-        click.echo(reason, err=True)
+        echo(reason, err=True)
         for row in result.rows:
-            click.echo(f"  {'第' if zh else 'row '}{row.row}{'行' if zh else ''} "
+            echo(f"  {'第' if zh else 'row '}{row.row}{'行' if zh else ''} "
                        f"({row.enterprise or '?'}): " + "; ".join(_reasons(row, lang)),
                        err=True)
     sys.exit(EXIT_NOT_ELIGIBLE)

@@ -2,9 +2,12 @@
 
 Exit codes: 0 done; 1 assessed, and the tier asked for is not eligible (or undetermined), or
 a declared relation is contradicted, or no row of a batch can go on the form; 2 bad input
-(file, field, date, jurisdiction, option); 3 a plugin or the engine is broken.  Errors in
-JSON mode are printed as ``{"error": {...}}`` on standard output; otherwise one line per
-problem on standard error, in the language of ``--lang`` (field paths stay as written).
+(file, field, date, jurisdiction, option); 3 a plugin or the engine is broken; 4 an internal
+error (a bug: one line naming the command and its input, the traceback with ``--debug``);
+130 interrupted.  A crash never exits 0 or 1.  Errors in JSON mode are printed as
+``{"error": {...}}`` on standard output; otherwise one line per problem on standard error,
+in the language of ``--lang`` (field paths stay as written).  Whatever is printed for a
+person has its control characters made visible, so a name cannot drive the terminal.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import datetime as dt
 import json
 import os
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 from typing import Any, Literal, NoReturn, TypeVar
 
@@ -30,10 +34,11 @@ from ._errors import (
     UnknownJurisdictionError,
 )
 from ._render import Line, wrap_line
+from ._textwrap import visible
 
-__all__ = ["EXIT_BAD_INPUT", "EXIT_BROKEN", "EXIT_NOT_ELIGIBLE", "Lang", "call_option", "cli",
-           "emit_json", "engine", "fail", "format_option", "lang_option", "parse_date",
-           "print_lines", "print_table"]
+__all__ = ["EXIT_BAD_INPUT", "EXIT_BROKEN", "EXIT_INTERNAL", "EXIT_INTERRUPTED",
+           "EXIT_NOT_ELIGIBLE", "Lang", "call_option", "cli", "echo", "emit_json", "engine",
+           "fail", "format_option", "lang_option", "parse_date", "print_lines", "print_table"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 Lang = Literal["zh", "en"]
@@ -41,6 +46,8 @@ Lang = Literal["zh", "en"]
 EXIT_NOT_ELIGIBLE = 1
 EXIT_BAD_INPUT = 2
 EXIT_BROKEN = 3
+EXIT_INTERNAL = 4
+EXIT_INTERRUPTED = 130
 
 LANG_VARIABLE = "GRADIENT_RULES_LANG"
 
@@ -49,14 +56,50 @@ _STYLES = {"heading": "bold", "eligible": "bold green", "not_eligible": "bold re
            "unknown": "yellow", "note": "dim", "": ""}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+_ARGV = "gradient_rules.argv"
+
+
+class _Group(click.Group):
+    """The command group; an unexpected exception is exit 4, never 0 or 1."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta[_ARGV] = list(args)
+        return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
+        except Exception as error:
+            argv = [a for a in ctx.meta.get(_ARGV, []) if a != "--debug"]
+            command = argv[0] if argv else "?"
+            inputs = " ".join(argv[1:])[:200]
+            if ctx.meta.get("gradient_rules.debug") or os.environ.get("GRADIENT_RULES_DEBUG"):
+                click.echo(traceback.format_exc(), err=True)
+            click.echo(visible(f"gradient-rules {command}: internal error "
+                               f"({type(error).__name__}: {str(error)[:200]}) with: {inputs}; "
+                               "this is a bug: please report it with the output of --debug"),
+                       err=True)
+            ctx.exit(EXIT_INTERNAL)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="gradient-rules")
-def cli() -> None:
+@click.option("--debug", is_flag=True, help="Print the traceback of an internal error.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
     """Assess smart factories against the tiers of 智能工厂梯度培育, with citations.
 
     Messages follow --lang, or the GRADIENT_RULES_LANG environment variable (zh or en),
-    else Chinese.
+    else Chinese.  Exit codes: 0 done; 1 not eligible (with --tier), a contradicted
+    relation, or no recommendable row; 2 bad input; 3 a broken plugin or engine; 4 an
+    internal error; 130 interrupted.
     """
+    ctx.meta["gradient_rules.debug"] = debug
 
 
 def _default_lang() -> str:
@@ -98,6 +141,11 @@ def parse_date(value: str | None, option: str = "--on") -> dt.date | None:
                                  param_hint=f"'{option}'") from None
 
 
+def echo(text: str, *, err: bool = False) -> None:
+    """Print text for a person, control characters made visible."""
+    click.echo(visible(text), err=err)
+
+
 def emit_json(payload: Any) -> None:
     """Print ``payload`` as indented JSON (Chinese kept as is)."""
     click.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
@@ -134,8 +182,8 @@ def fail(error: GradientRulesError, fmt: str, lang: str = "en") -> NoReturn:
         where = f"{source}: " if source else ""
         word = "错误" if lang == "zh" else "error"
         for field, message in messages:
-            click.echo(f"{word}: {where}{field}: {message}" if field else
-                       f"{word}: {where}{message}", err=True)
+            echo(f"{word}: {where}{field}: {message}" if field else
+                 f"{word}: {where}{message}", err=True)
     sys.exit(code)
 
 
@@ -156,16 +204,23 @@ def print_lines(lines: Sequence[Line]) -> None:
     """Print report lines wrapped to the terminal (styled there, plain when piped)."""
     width = _width()
     if not _terminal():
-        click.echo("\n".join(text for line in lines for text in wrap_line(line, width)))
+        click.echo("\n".join(visible(text) for line in lines
+                             for text in wrap_line(line, width)))
         return
     console = Console(highlight=False, soft_wrap=True)
     for line in lines:
         for text in wrap_line(line, width):
-            console.print(Text(text, style=_STYLES[line.style]))
+            console.print(Text(visible(text), style=_STYLES[line.style]))
 
 
 def print_table(table: Table) -> None:
-    """Print a rich table; piped, as plain text without trailing spaces."""
+    """Print a rich table; piped, as plain text without trailing spaces.
+
+    Cells are made visible first (control characters escaped), then measured.
+    """
+    for column in table.columns:
+        column._cells = [visible(cell) if isinstance(cell, str) else cell
+                         for cell in column._cells]
     if _terminal():
         Console(highlight=False).print(table)
         return

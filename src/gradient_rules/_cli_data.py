@@ -13,6 +13,7 @@ from ._cli_common import (
     EXIT_NOT_ELIGIBLE,
     call_option,
     cli,
+    echo,
     emit_json,
     engine,
     fail,
@@ -66,11 +67,11 @@ def plugins(fmt: str, lang: str) -> None:
                           packs, ", ".join(row["calls"]) or "-")
         print_table(table)
         if not rows:
-            click.echo("未安装任何地区插件；安装 gradient-rules-national 等插件包" if zh else
+            echo("未安装任何地区插件；安装 gradient-rules-national 等插件包" if zh else
                        "no jurisdiction plugin is installed; install gradient-rules-national "
                        "(and province plugins) next to gradient-rules", err=True)
         for problem in problems:
-            click.echo(f"{'问题' if zh else 'problem'}: {problem}", err=True)
+            echo(f"{'问题' if zh else 'problem'}: {problem}", err=True)
     if problems:
         sys.exit(EXIT_BROKEN)
 
@@ -140,7 +141,7 @@ def scenarios(jurisdiction: str, on: str | None, fmt: str, lang: str) -> None:
         return
     zh = lang == "zh"
     if catalog is None:
-        click.echo(f"{jurisdiction} 没有场景评价参考：按申报的环节（或场景指引中的环节）计算覆盖："
+        echo(f"{jurisdiction} 没有场景评价参考：按申报的环节（或场景指引中的环节）计算覆盖："
                    if zh else
                    f"{jurisdiction!r} has no scenario catalog: coverage comes from the "
                    "segments the application claims, directly or through the scenario "
@@ -205,10 +206,10 @@ def calls(jurisdiction: str, fmt: str, lang: str) -> None:
                       row["issued"] + inferred, ", ".join(row["rules"]))
     print_table(table)
     if any(not row["issuer_named"] for row in rows):
-        click.echo("* 收到的文本未署名发文单位" if zh else
+        echo("* 收到的文本未署名发文单位" if zh else
                    "* the issuing body is not named in the text as received")
     if not rows:
-        click.echo(f"{jurisdiction} 没有申报通知；不带 --call 按要素条件评估" if zh else
+        echo(f"{jurisdiction} 没有申报通知；不带 --call 按要素条件评估" if zh else
                    f"{jurisdiction!r} ships no calls; assess against its conditions without "
                    "--call.")
 

@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from ._errors import GradientRulesError, PluginError
 from ._facts import CaseFacts, Holdings, Tally
 from ._vocabulary import Outcome, Tier
 
@@ -34,7 +35,9 @@ __all__ = [
     "PerTier",
     "absent",
     "any_of",
+    "bounded_per_tier",
     "case_pattern",
+    "condition_call",
     "missing_tiers",
     "op",
     "per_tier",
@@ -44,6 +47,11 @@ __all__ = [
 
 Pattern = tuple[str, dict[str, Any]]
 PerTier = int | dict[Tier, int]
+
+MAX_PARTS = 32
+"""Most parts of one ``all_of``."""
+MAX_NESTING = 4
+"""Deepest nesting of ``all_of`` inside ``all_of``."""
 
 ZH_NUM = {1: "一", 2: "二", 3: "三", 4: "四", 5: "五"}
 
@@ -156,6 +164,32 @@ def per_tier(value: PerTier, tier: Tier) -> int:
     return value if isinstance(value, int) else value[tier]
 
 
+def condition_call(rule_id: str, condition: Condition, method: str, *args: Any) -> Any:
+    """Call ``condition.<method>(*args)``; a condition kind that raises is a PluginError.
+
+    Condition kinds may come from plugins; an exception inside one names the kind, the rule
+    and the module that defines it, instead of escaping as a traceback.
+    """
+    try:
+        return getattr(condition, method)(*args)
+    except GradientRulesError:
+        raise
+    except Exception as error:
+        owner = type(condition).__module__.split(".")[0]
+        raise PluginError(f"rule {rule_id}: condition kind {condition.kind!r} raised "
+                          f"{type(error).__name__} in {method}: {str(error)[:200]}",
+                          plugin=owner) from error
+
+
+def bounded_per_tier(value: Any, low: int, high: int) -> Any:
+    """Check a per-tier number (or table) lies within ``low``..``high``; for validators."""
+    values = value.values() if isinstance(value, dict) else [value]
+    for number in values:
+        if isinstance(number, bool) or not isinstance(number, int) or not low <= number <= high:
+            raise ValueError(f"must be whole numbers from {low} to {high}, got {number!r}")
+    return value
+
+
 def missing_tiers(name: str, value: PerTier, tiers: Sequence[Tier]) -> list[str]:
     if isinstance(value, int):
         return []
@@ -167,8 +201,9 @@ class AllOf(Condition):
     """Several conditions that must all hold (Kleene conjunction)."""
 
     kind: Literal["all_of"] = "all_of"
-    conditions: tuple[Condition, ...] = Field(min_length=1)
-    """The parts, each a condition table with its own ``kind``."""
+    conditions: tuple[Condition, ...] = Field(min_length=1, max_length=MAX_PARTS)
+    """The parts, each a condition table with its own ``kind`` (at most 32 conditions in
+    all, nested at most 4 deep)."""
 
     @field_validator("conditions", mode="before")
     @classmethod
@@ -180,6 +215,26 @@ class AllOf(Condition):
             item if isinstance(item, Condition) else kinds.parse(item, f"conditions[{i}]")
             for i, item in enumerate(value)
         )
+
+    @field_validator("conditions")
+    @classmethod
+    def _shallow(cls, value: tuple[Condition, ...]) -> tuple[Condition, ...]:
+        def depth(condition: Condition) -> int:
+            if isinstance(condition, AllOf):
+                return 1 + max(depth(part) for part in condition.conditions)
+            return 0
+
+        def leaves(condition: Condition) -> int:
+            if isinstance(condition, AllOf):
+                return sum(leaves(part) for part in condition.conditions)
+            return 1
+
+        if 1 + max(depth(part) for part in value) > MAX_NESTING:
+            raise ValueError(f"all_of may be nested at most {MAX_NESTING} deep")
+        total = sum(leaves(part) for part in value)
+        if total > MAX_PARTS:
+            raise ValueError(f"all_of holds {total} conditions in all; at most {MAX_PARTS}")
+        return value
 
     def evaluate(self, ctx: EvaluationContext, tier: Tier) -> Outcome:
         """Worst outcome of the parts."""

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from ._calls import Call
 from ._errors import DataFileError
 from ._kinds import ConditionKinds
+from ._limits import PLUGIN_FILE_BYTES, walk
 from ._rulepack import JurisdictionInfo, RulePack
 from ._rules import DataModel
 
@@ -33,13 +34,34 @@ class JurisdictionData:
 
 
 def _read_toml(file: Traversable, label: str, plugin: str) -> dict[str, Any]:
+    """A plugin's TOML file, read as untrusted data: size, encoding and nesting bounded."""
     try:
         with file.open("rb") as handle:
-            return tomllib.load(handle)
+            data = handle.read(PLUGIN_FILE_BYTES + 1)
     except FileNotFoundError:
         raise DataFileError(label, "", "file is missing", plugin=plugin) from None
+    except OSError as error:
+        raise DataFileError(label, "", f"cannot be read: {error}", plugin=plugin) from None
+    if len(data) > PLUGIN_FILE_BYTES:
+        raise DataFileError(label, "", f"larger than {PLUGIN_FILE_BYTES:,} bytes",
+                            plugin=plugin)
+    try:
+        parsed = tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise DataFileError(label, "", f"not UTF-8 (byte {error.start})",
+                            plugin=plugin) from None
     except tomllib.TOMLDecodeError as error:
         raise DataFileError(label, "", f"not valid TOML: {error}", plugin=plugin) from None
+    except RecursionError:
+        raise DataFileError(label, "", "nested too deeply", plugin=plugin) from None
+    except ValueError as error:  # e.g. an integer of thousands of digits
+        raise DataFileError(label, "", f"a value cannot be read: {str(error)[:120]}",
+                            plugin=plugin) from None
+    problems = walk(parsed)
+    if problems:
+        path, message, _ = problems[0]
+        raise DataFileError(label, path, message, plugin=plugin)
+    return parsed
 
 
 def _key_path(loc: tuple[int | str, ...]) -> str:
@@ -53,6 +75,8 @@ def _validate(model: type[DataModel], data: Any, label: str, plugin: str, kinds:
               prefix: str = "") -> Any:
     try:
         return model.model_validate(data, context={"condition_kinds": kinds})
+    except RecursionError:
+        raise DataFileError(label, prefix, "nested too deeply", plugin=plugin) from None
     except ValidationError as error:
         first = error.errors(include_url=False)[0]
         key = _key_path(tuple(first["loc"]))
@@ -102,6 +126,9 @@ def load_pack(directory: Traversable, info: JurisdictionInfo, kinds: ConditionKi
         data["catalog"] = _read_toml(catalog_file, f"{where}/catalog.toml", plugin)
     try:
         pack: RulePack = RulePack.model_validate(data, context={"condition_kinds": kinds})
+    except RecursionError:
+        raise DataFileError(f"{where}/rules.toml", "", "nested too deeply",
+                            plugin=plugin) from None
     except ValidationError as error:
         first = error.errors(include_url=False)[0]
         loc = tuple(first["loc"])

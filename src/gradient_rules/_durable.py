@@ -41,6 +41,7 @@ import platform
 import re
 import threading
 import time
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import ModuleType
@@ -48,7 +49,8 @@ from typing import Any, TypeVar
 
 from ._errors import EngineError, RuleEvaluationError
 
-__all__ = ["DurableAdapter", "RuleSpec", "Session", "fnv1a_32", "load_durable"]
+__all__ = ["DurableAdapter", "RuleSpec", "Session", "capacity_hint", "fnv1a_32", "load_durable",
+           "validate_specs"]
 
 
 def _now() -> float:
@@ -241,6 +243,39 @@ def _check_condition(node: Any, where: str, names: set[str]) -> None:
                                   f"a reference {{alias: field}}, got {value!r}")
 
 
+MAX_RULES = 2_000
+"""Most rules in one ruleset (durable-rules holds 4,096 actions; keep a wide margin)."""
+
+
+def validate_specs(specs: Sequence[RuleSpec]) -> None:
+    """Check compiled rules as durable-rules would need them, without loading it.
+
+    Known operators only, well-formed operands, unique rule names, property names free of
+    FNV-1a collisions, and no more than :data:`MAX_RULES` rules; :class:`EngineError`
+    names the first problem.
+    """
+    if len(specs) > MAX_RULES:
+        raise EngineError(f"{len(specs)} rules; durable-rules is given at most {MAX_RULES}")
+    property_names: set[str] = {"kind", "sid", "id"}
+    seen: set[str] = set()
+    for spec in specs:
+        if spec.name in seen or spec.name.startswith("__"):
+            raise EngineError(f"rule name {spec.name!r} is reserved or used twice")
+        seen.add(spec.name)
+        if not spec.patterns:
+            raise EngineError(f"rule {spec.name!r} has no pattern")
+        for alias, condition in spec.patterns:
+            _check_condition(condition, f"rule {spec.name!r}", property_names)
+            if not alias.isidentifier():
+                raise EngineError(f"rule {spec.name!r}: alias {alias!r} is not a name")
+    hashes: dict[int, str] = {}
+    for prop in sorted(property_names):
+        other = hashes.setdefault(fnv1a_32(prop), prop)
+        if other != prop:
+            raise EngineError(f"property names {other!r} and {prop!r} collide in "
+                              "durable-rules' 32-bit hash; rename one")
+
+
 def _check_fact(fact: Mapping[str, Any]) -> None:
     if "kind" not in fact:
         raise EngineError(f"every fact needs a 'kind': {dict(fact)!r}")
@@ -261,9 +296,10 @@ def _check_fact(fact: Mapping[str, Any]) -> None:
 class Session:
     """One evaluation in progress: assert facts, derive facts, collect results."""
 
-    def __init__(self, adapter: DurableAdapter, ruleset: str) -> None:
+    def __init__(self, adapter: DurableAdapter, ruleset: str, host: Any) -> None:
         self._adapter = adapter
         self.ruleset = ruleset
+        self._host = host
         self._next_id = 1
         self._derived_keys: set[str] = set()
         self.errors: list[tuple[str, BaseException]] = []
@@ -286,7 +322,7 @@ class Session:
         if not facts:
             return
         batch = [self._stamp(f) for f in facts]
-        self._adapter._call(self.ruleset, "assert_facts", batch)
+        self._adapter._call(self._host, self.ruleset, "assert_facts", batch)
         self._adapter._raise_if_failed(self)
 
     def derive(self, fact: Mapping[str, Any]) -> None:
@@ -307,72 +343,85 @@ class Session:
 
 @dataclass
 class _Registered:
+    """One ruleset: its rules, and the private host that holds it alone."""
+
+    specs: tuple[RuleSpec, ...]
+    host: Any
     lock: threading.Lock = field(default_factory=threading.Lock)
+    poisoned: bool = False
+    """The last evaluation was interrupted at a point where its session may survive in the
+    C engine; the next evaluation rebuilds the host instead of trusting it."""
+
+
+_ADAPTERS: weakref.WeakSet[DurableAdapter] = weakref.WeakSet()
 
 
 class DurableAdapter:
-    """Owns one private durable-rules host; registers rulesets and runs evaluations."""
+    """Registers rulesets, each on its own private durable-rules host, and runs evaluations.
+
+    Thread-safe: registration is idempotent under a lock and each ruleset evaluates under
+    its own lock.  An evaluation interrupted anywhere (``KeyboardInterrupt`` included)
+    leaves its ruleset marked poisoned and the next one starts on a rebuilt host.  After
+    ``os.fork`` the child gets fresh locks and rebuilds every host.
+    """
 
     def __init__(self) -> None:
-        self._durable: _Durable | None = None
-        self._host: Any = None
-        """The private host, created with the first ruleset (durable-rules loads then)."""
         self._rulesets: dict[str, _Registered] = {}
         self._registry_lock = threading.Lock()
         self._local = threading.local()
-
-    def _ensure_host(self) -> _Durable:
-        if self._durable is None:
-            self._durable = load_durable()
-            self._host = self._durable.host_class()
-        return self._durable
+        _ADAPTERS.add(self)
 
     def is_registered(self, name: str) -> bool:
-        """Whether a ruleset of that name is registered on this host."""
+        """Whether a ruleset of that name is registered."""
         return name in self._rulesets
 
     def register(self, name: str, rules: Sequence[RuleSpec]) -> None:
-        """Validate and register a ruleset (adds the sentinel and sink rules)."""
+        """Validate and register a ruleset (adds the sentinel and sink rules).
+
+        Registering a name twice is an error; :meth:`ensure` registers only once.
+        """
         with self._registry_lock:
-            self._ensure_host()
             if name in self._rulesets:
                 raise EngineError(
                     f"a ruleset named {name!r} is already registered on this host; durable-rules "
                     "cannot replace it (build a new Engine to load changed rules)")
-            definition: dict[str, Any] = {}
-            property_names: set[str] = {"kind", "sid", "id"}
-            seen: set[str] = set()
-            for spec in rules:
-                if spec.name in seen or spec.name.startswith("__"):
-                    raise EngineError(f"rule name {spec.name!r} is reserved or used twice")
-                seen.add(spec.name)
-                if not spec.patterns:
-                    raise EngineError(f"rule {spec.name!r} has no pattern")
-                for alias, condition in spec.patterns:
-                    _check_condition(condition, f"rule {spec.name!r}", property_names)
-                    if not alias.isidentifier():
-                        raise EngineError(f"rule {spec.name!r}: alias {alias!r} is not a name")
-                definition[spec.name] = {
-                    "all": [{alias: copy.deepcopy(cond)} for alias, cond in spec.patterns],
-                    "run": self._wrap(spec),
-                }
-            hashes: dict[int, str] = {}
-            for prop in sorted(property_names):
-                other = hashes.setdefault(fnv1a_32(prop), prop)
-                if other != prop:
-                    raise EngineError(f"property names {other!r} and {prop!r} collide in "
-                                      "durable-rules' 32-bit hash; rename one")
-            definition["__sentinel__"] = {"all": [{"m": {"kind": "__sentinel__"}}],
-                                          "run": _noop}
-            definition["__sink__"] = {
-                "all": [{"m": {"$ex": {"kind": 1}}}, {"never": {"__never__": 1}}],
-                "run": _noop,
-            }
-            try:
-                self._host.register_rulesets({name: definition})
-            except Exception as error:
-                raise EngineError(f"durable-rules refused ruleset {name!r}: {error}") from error
-            self._rulesets[name] = _Registered()
+            specs = tuple(rules)
+            self._rulesets[name] = _Registered(specs, self._new_host(name, specs))
+
+    def ensure(self, name: str, rules: Callable[[], Sequence[RuleSpec]]) -> None:
+        """Register ``rules()`` under ``name`` unless already registered (safe under threads)."""
+        if name in self._rulesets:
+            return
+        with self._registry_lock:
+            if name in self._rulesets:
+                return
+            specs = tuple(rules())
+            self._rulesets[name] = _Registered(specs, self._new_host(name, specs))
+
+    def _definition(self, name: str, specs: Sequence[RuleSpec]) -> dict[str, Any]:
+        validate_specs(specs)
+        definition: dict[str, Any] = {
+            spec.name: {"all": [{alias: copy.deepcopy(cond)} for alias, cond in spec.patterns],
+                        "run": self._wrap(spec)}
+            for spec in specs}
+        definition["__sentinel__"] = {"all": [{"m": {"kind": "__sentinel__"}}], "run": _noop}
+        definition["__sink__"] = {
+            "all": [{"m": {"$ex": {"kind": 1}}}, {"never": {"__never__": 1}}],
+            "run": _noop,
+        }
+        return definition
+
+    def _new_host(self, name: str, specs: Sequence[RuleSpec]) -> Any:
+        """A private host holding one freshly compiled ruleset."""
+        durable = load_durable()
+        definition = self._definition(name, specs)
+        host = durable.host_class()
+        try:
+            host.register_rulesets({name: definition})
+        except Exception as error:
+            raise EngineError(f"durable-rules refused ruleset {name!r}: "
+                              f"{capacity_hint(error, specs)}") from error
+        return host
 
     def _wrap(self, spec: RuleSpec) -> Callable[[Any], None]:
         local = self._local
@@ -398,12 +447,12 @@ class DurableAdapter:
 
         return action
 
-    def _call(self, ruleset: str, method: str, *args: Any) -> Any:
-        durable = self._ensure_host()
+    def _call(self, host: Any, ruleset: str, method: str, *args: Any) -> Any:
+        durable = load_durable()
         observed = (durable.engine.MessageNotHandledException,
                     durable.engine.MessageObservedException)
         try:
-            return getattr(self._host, method)(ruleset, *args)
+            return getattr(host, method)(ruleset, *args)
         except observed as error:
             raise EngineError(f"durable-rules: {error.message}") from error
         except durable.native.error as error:
@@ -416,34 +465,107 @@ class DurableAdapter:
                 f"durable-rules failed in {method} on {ruleset!r}: {error}") from error
 
     def _raise_if_failed(self, session: Session) -> None:
+        for _, error in session.errors:
+            if isinstance(error, KeyboardInterrupt | SystemExit):
+                raise error  # an interruption inside an action stays an interruption
         if session.errors:
             raise RuleEvaluationError(session.ruleset, session.errors)
-        state = self._call(session.ruleset, "get_state", SID)
+        state = self._call(session._host, session.ruleset, "get_state", SID)
         swallowed = state.get("exception") if isinstance(state, dict) else None
         if swallowed:
             raise RuleEvaluationError(session.ruleset, [("(engine)", EngineError(str(swallowed)))])
 
     def evaluate(self, ruleset: str, driver: Callable[[Session], T]) -> T:
-        """Run ``driver`` with a fresh session of ``ruleset``; the session never survives."""
+        """Run ``driver`` with a fresh session of ``ruleset``; the session never survives.
+
+        The session opens with a sentinel fact whose action completes before anything else
+        (so deleting the session never meets one in which no action completed) and is
+        deleted afterwards.  When an interruption leaves that uncertain, the ruleset is
+        marked poisoned and the next evaluation rebuilds its host.
+        """
         registered = self._rulesets.get(ruleset)
         if registered is None:
             raise EngineError(f"no ruleset named {ruleset!r} is registered")
         with registered.lock:
-            session = Session(self, ruleset)
+            if registered.poisoned:
+                registered.host = self._new_host(ruleset, registered.specs)
+                registered.poisoned = False
+            host = registered.host
+            session = Session(self, ruleset, host)
             previous = getattr(self._local, "session", None)
             self._local.session = session
-            opened = False
+            opened = failed = False
             try:
                 # The sentinel, alone, so an action has completed before any delete_state.
-                self._call(ruleset, "assert_fact",
+                self._call(host, ruleset, "assert_fact",
                            {"sid": SID, "id": "0", "kind": "__sentinel__"})
                 opened = True
                 return driver(session)
+            except BaseException:
+                failed = True
+                raise
             finally:
                 self._local.session = previous
-                if opened:
-                    # A session that survived would leak its facts into the next evaluation.
-                    self._call(ruleset, "delete_state", SID)
+                if not opened:  # interrupted around the sentinel: never delete, rebuild
+                    registered.poisoned = True
+                else:
+                    try:  # the sentinel's action completed, so deleting is safe
+                        self._call(host, ruleset, "delete_state", SID)
+                    except BaseException:
+                        registered.poisoned = True
+                        if not failed:
+                            raise
+
+    def _after_fork(self) -> None:
+        """In a forked child: fresh locks, and every host rebuilt on first use."""
+        self._registry_lock = threading.Lock()
+        self._local = threading.local()
+        for registered in self._rulesets.values():
+            registered.lock = threading.Lock()
+            registered.poisoned = True
+
+
+def _reset_after_fork() -> None:
+    global _load_lock
+    _load_lock = threading.Lock()
+    for adapter in list(_ADAPTERS):
+        adapter._after_fork()
+
+
+os.register_at_fork(after_in_child=_reset_after_fork)
+
+_MEANINGS = {
+    "106": "more rules or distinct tests on one fact than its network holds (4,096 rules; "
+           "512 distinct tests after one test)",
+    "107": "more than 128 'not stated' tests after one test (e.g. too many attestations or "
+           "materials read by one jurisdiction)",
+    "108": "more than 256 rules ending on one test (too many rules alike)",
+    "113": "more than 32 expressions in one join",
+    "202": "a malformed rule definition",
+}
+
+
+def capacity_hint(error: BaseException, specs: Sequence[RuleSpec]) -> str:
+    """durable-rules' error with what the code means and how large the ruleset is."""
+    text = str(error)
+    code = text.rsplit("error code:", 1)[-1].strip() if "error code:" in text else ""
+    absent = {key for spec in specs for _, pattern in spec.patterns
+              for key in _absent_keys(pattern)}
+    meaning = _MEANINGS.get(code, "")
+    return (f"{text}{' — ' + meaning if meaning else ''} ({len(specs)} rules, "
+            f"{len(absent)} distinct 'not stated' tests)")
+
+
+def _absent_keys(node: Any) -> set[str]:
+    if isinstance(node, list):
+        return {key for item in node for key in _absent_keys(item)}
+    if not isinstance(node, dict):
+        return set()
+    found = set(node["$nex"]) if isinstance(node.get("$nex"), dict) else set()
+    for key in ("$and", "$or"):
+        if key in node:
+            found |= _absent_keys(node[key])
+    return found
 
 
 def _noop(c: Any) -> None:

@@ -18,19 +18,20 @@ from ._batch import BatchAssessment, batch_rows, read_batch, run_batch
 from ._calls import Call
 from ._catalog import ScenarioCatalog
 from ._consistency import RelationCheck, check_relations
-from ._durable import DurableAdapter
+from ._durable import DurableAdapter, load_durable
 from ._errors import (
     ApplicationError,
+    EngineError,
     OutOfValidityError,
     PluginError,
     UnknownJurisdictionError,
 )
-from ._evaluation import Derivation, evaluate_durable, evaluate_reference
+from ._evaluation import Derivation, evaluate_durable, evaluate_reference, prepare_durable
 from ._explain import assemble, standings
 from ._facts import CaseFacts
 from ._i18n import short_repr
 from ._limits import EARLIEST, LATEST
-from ._registry import Registered, Registry, build_registry
+from ._registry import Registered, Registry, build_registry, compile_into
 from ._resolve import resolve
 from ._rulepack import JurisdictionInfo, RulePack
 from ._rules import Rule
@@ -67,15 +68,26 @@ class Engine:
         backend: Backend = "durable",
     ) -> None:
         if backend not in ("durable", "reference"):
-            raise ValueError(f"backend must be 'durable' or 'reference', got {backend!r}")
+            raise ApplicationError([("backend", f"must be 'durable' or 'reference', got "
+                                     f"{short_repr(backend)}", "须为 durable 或 reference")])
         self._registry: Registry = build_registry(plugins, entry_points=entry_points)
+        self.backend: Backend = backend
+        self._adapter = DurableAdapter() if backend == "durable" else None
+        if self._adapter is not None:
+            self._register_rulesets(self._adapter)
         if strict and self._registry.problems:
             problems = self._registry.problems
             if len(problems) == 1:
                 raise problems[0]
             raise PluginError("\n".join(str(p) for p in problems))
-        self.backend: Backend = backend
-        self._adapter = DurableAdapter() if backend == "durable" else None
+
+    def _register_rulesets(self, adapter: DurableAdapter) -> None:
+        """Compile every scope into durable-rules now: limits are found at load time."""
+        try:
+            load_durable()
+        except EngineError:
+            return  # the first assessment reports it, with the cause and the remedy
+        compile_into(self._registry, lambda scope: prepare_durable(adapter, scope))
 
     @classmethod
     def from_installed(cls, *, strict: bool = False, backend: Backend = "durable") -> Engine:
@@ -277,6 +289,8 @@ class Engine:
         jurisdiction: str,
         call: str | None = None,
         on: dt.date | None = None,
+        base: str | Path | None = None,
+        allow_outside: bool = False,
     ) -> BatchAssessment:
         """Assess a recommender's ranked batch for a call, under the call's batch rules.
 
@@ -285,13 +299,24 @@ class Engine:
         inline or ``file``).  ``call`` may be left out when exactly one call of the
         jurisdiction has batch rules.  ``on`` defaults to ``submitted_on``.  Each row is
         assessed on its own; a row that cannot be read is reported and the others still are.
+
+        A row's ``file`` is read only from inside ``base`` (the batch file's folder by
+        default; a mapping batch needs ``base=`` to read files at all), after resolving
+        links, unless ``allow_outside=True``.
         """
-        base: Path | None = None
         if isinstance(batch, Mapping):
             head, rows = batch_rows(batch)
-        else:
+            folder = None
+        elif isinstance(batch, str | Path):
             head, rows = read_batch(batch)
-            base = Path(batch).parent
+            folder = Path(batch).parent
+        else:
+            raise ApplicationError([("batch", "must be a batch file's path or a mapping, got "
+                                     f"{type(batch).__name__}", "须为批次文件路径或映射")])
+        if base is not None:
+            if not isinstance(base, str | Path):
+                raise ApplicationError([("base", "must be a folder's path", "须为文件夹路径")])
+            folder = Path(base)
         day = on if on is not None else head.submitted_on
         if day is None:
             raise ApplicationError([("on", "no evaluation date: pass on= (CLI: --on) or set "
@@ -307,7 +332,8 @@ class Engine:
         call_id = scope.call.id if scope.call else None
         tier = scope.batch.tier
         return run_batch(
-            scope, head, rows, base=base, on=day, adapter=self._adapter, backend=self.backend,
+            scope, head, rows, base=folder, allow_outside=bool(allow_outside), on=day,
+            adapter=self._adapter, backend=self.backend,
             assess=lambda app: self.assess(app, jurisdiction=jurisdiction, on=day, tier=tier,
                                            call=call_id))
 

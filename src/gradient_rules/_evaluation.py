@@ -13,18 +13,20 @@ derived (durable-rules has no counting quantifier; see the field notes, Q6).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ._conditions import EvaluationContext, worst
+from ._conditions import EvaluationContext, Pattern, condition_call, worst
 from ._durable import DurableAdapter, RuleSpec, Session
 from ._facts import CaseFacts, Holdings, Tally, holdings_of, tally_qualifying
 from ._rulepack import RevocationTrigger
 from ._scope import Scope
 from ._vocabulary import Outcome, Strength, Tier, Verdict
 
-__all__ = ["Derivation", "compile_scope", "evaluate_durable", "evaluate_reference", "revokes"]
+__all__ = ["Derivation", "compile_scope", "evaluate_durable", "evaluate_reference",
+           "prepare_durable", "revokes"]
 
 Backend = Literal["durable", "reference"]
 
@@ -83,11 +85,13 @@ def _derive_covered(session: Session, matched: Mapping[str, Mapping[str, Any]]) 
     session.derive({"kind": "covered", "tier": q["tier"], "segment": q["segment"]})
 
 
-def _derive_outcome(rule_id: str, tier: Tier, status: Outcome, strength: Strength) -> Any:
+def _derive_outcomes(outcomes: Sequence[tuple[str, Tier, Outcome, Strength]]) -> Any:
+    """One action for every (rule, tier) whose check is the same pattern."""
     def action(session: Session, matched: Mapping[str, Mapping[str, Any]]) -> None:
-        session.record("outcome", (rule_id, tier, status.value))
-        session.derive({"kind": "outcome", "rule": rule_id, "tier": tier.rank,
-                        "status": status.value, "strength": strength.value})
+        for rule_id, tier, status, strength in outcomes:
+            session.record("outcome", (rule_id, tier, status.value))
+            session.derive({"kind": "outcome", "rule": rule_id, "tier": tier.rank,
+                            "status": status.value, "strength": strength.value})
     return action
 
 
@@ -151,14 +155,19 @@ def compile_scope(scope: Scope) -> list[RuleSpec]:
         "cover", (("qualifying", {"$and": [{"kind": "qualifying"}, {"$ex": {"segment": 1}}]}),),
         _derive_covered,
     ))
+    # Checks with the same patterns (e.g. "scenarios not stated", read by every scenario rule
+    # at every tier) compile to one durable rule deriving each of their outcomes: fewer
+    # rules, fewer firings, and far from durable-rules' per-node limits.
+    alike: dict[str, tuple[tuple[Pattern, ...], list[tuple[str, Tier, Outcome, Strength]]]] = {}
     for rule in scope.rules:
         assert rule.condition is not None, f"{rule.id}: unresolved adoption"
         for tier in rule.tiers:
-            for index, check in enumerate(rule.condition.checks(tier)):
-                specs.append(RuleSpec(
-                    f"{rule.id}|{tier.value}|{index}", check.patterns,
-                    _derive_outcome(rule.id, tier, check.status, rule.strength),
-                ))
+            for check in condition_call(rule.id, rule.condition, "checks", tier):
+                key = json.dumps(check.patterns, sort_keys=True)
+                alike.setdefault(key, (check.patterns, []))[1].append(
+                    (rule.id, tier, check.status, rule.strength))
+    for index, (patterns, outcomes) in enumerate(alike.values()):
+        specs.append(RuleSpec(f"check|{index}", patterns, _derive_outcomes(outcomes)))
     for name, status, strength in (
         ("refuse", Outcome.NOT_MET, Strength.MUST),
         ("undetermined", Outcome.UNKNOWN, Strength.MUST),
@@ -181,10 +190,14 @@ def _group(items: Sequence[tuple[str, Tier, str]]) -> dict[Tier, frozenset[str]]
     return {tier: frozenset(ids) for tier, ids in grouped.items()}
 
 
+def prepare_durable(adapter: DurableAdapter, scope: Scope) -> None:
+    """Register the durable-rules ruleset of ``scope`` unless it is registered."""
+    adapter.ensure(scope.ruleset_name, lambda: compile_scope(scope))
+
+
 def evaluate_durable(adapter: DurableAdapter, scope: Scope, facts: CaseFacts) -> Derivation:
     """Evaluate with the durable-rules ruleset of ``scope`` (registered on first use)."""
-    if not adapter.is_registered(scope.ruleset_name):
-        adapter.register(scope.ruleset_name, compile_scope(scope))
+    prepare_durable(adapter, scope)
 
     def driver(session: Session) -> Derivation:
         session.assert_facts(facts.input_facts())
@@ -253,7 +266,7 @@ def evaluate_reference(scope: Scope, facts: CaseFacts) -> Derivation:
     for rule in scope.rules:
         assert rule.condition is not None, f"{rule.id}: unresolved adoption"
         for tier in rule.tiers:
-            outcome = rule.condition.evaluate(ctx, tier)
+            outcome = condition_call(rule.id, rule.condition, "evaluate", ctx, tier)
             if outcome is Outcome.MET:
                 continue
             outcomes[(rule.id, tier)] = outcome

@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Literal
 
-from ._application import Application
+from ._application import Application, Enterprise
 from ._assessment import (
     Assessment,
     CallSummary,
@@ -23,15 +23,15 @@ from ._assessment import (
     TierAssessment,
     TitleStanding,
 )
-from ._conditions import EvaluationContext
-from ._evaluation import Derivation, revokes
+from ._conditions import EvaluationContext, condition_call
+from ._evaluation import Derivation, evaluate_reference, revokes
 from ._facts import CaseFacts
-from ._resolve import Resolution
+from ._resolve import Resolution, resolve
 from ._rules import Rule
 from ._scope import Scope
 from ._vocabulary import DocumentStatus, Outcome, Strength, Tier, TitleStatus, Verdict
 
-__all__ = ["assemble", "standings"]
+__all__ = ["assemble", "probe", "standings"]
 
 Backend = Literal["durable", "reference"]
 
@@ -75,7 +75,7 @@ def _tier(scope: Scope, ctx: EvaluationContext, derivation: Derivation,
             continue
         assert rule.condition is not None
         outcome = derivation.outcome(rule.id, tier)
-        why = rule.condition.explain(ctx, tier, outcome)
+        why = condition_call(rule.id, rule.condition, "explain", ctx, tier, outcome)
         findings.append(Finding(
             rule_id=rule.id, tier=tier, outcome=outcome, strength=rule.strength,
             title_en=rule.title_en, title_zh=rule.title_zh, citation=_cite(scope, rule),
@@ -225,3 +225,16 @@ def _next_tier(scope: Scope, tiers: Sequence[TierAssessment]) -> list[Notice]:
         message_zh=f"已符合{scope.label(top)}条件；鼓励向{scope.label(nxt)}升级",
         message_en=f"eligible for {top.value}; the programme encourages upgrading to {nxt.value}",
     )]
+
+
+def probe(scope: Scope) -> None:
+    """Assess an empty application against ``scope``.
+
+    A rule whose condition kind raises is then found when plugins are loaded, rather than
+    at someone's assessment.
+    """
+    day = scope.call.issued if scope.call else scope.conditions.valid_from
+    app = Application(enterprise=Enterprise(name="probe"))
+    resolution = resolve(scope, app, day)
+    derivation = evaluate_reference(scope, resolution.facts)
+    assemble(scope, app, resolution, derivation, scope.tiers, "reference")

@@ -1,8 +1,18 @@
-"""Write a recommender's summary form (汇总表) as .xlsx or .csv, headings as printed."""
+"""Write a recommender's summary form (汇总表) as .xlsx or .csv, headings as printed.
+
+A form leaves this library for a spreadsheet, so every text cell is written as text: in
+.xlsx as a string cell with a quote prefix (never a formula), in .csv with a leading
+apostrophe when it starts like a formula (``= + - @``, tab, carriage return), as OWASP
+recommends against CSV injection.  A cell over Excel's 32,767 characters is refused, not
+cut.  The file is written whole or not at all: to a temporary file beside it, then renamed.
+"""
 
 from __future__ import annotations
 
 import csv
+import os
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +20,7 @@ from ._application import ScenarioClaim
 from ._batch import BatchAssessment, BatchRow
 from ._calls import FormSpec
 from ._errors import ApplicationError
+from ._limits import check_text
 
 __all__ = ["FormLine", "form_lines", "form_refusals", "scenario_instance", "write_form"]
 
@@ -67,18 +78,71 @@ def form_refusals(batch: BatchAssessment) -> list[tuple[str, str, str]]:
     return problems
 
 
+CELL_LIMIT = 32_767
+"""Most characters in one spreadsheet cell (Excel's limit)."""
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _out_path(path: str | Path) -> Path:
+    try:
+        target = Path(path)
+    except TypeError:
+        raise ApplicationError([("--out", "must be a file name", "须为文件名")]) from None
+    suffix = target.suffix.lower()
+    if suffix not in (".xlsx", ".csv"):
+        raise ApplicationError([("--out", f"unsupported form file type {target.suffix[:20]!r}; "
+                                 "use .xlsx or .csv",
+                                 f"不支持的文件类型 {target.suffix[:20]!r}；请用 .xlsx 或 .csv")])
+    folder = target.parent
+    if not folder.is_dir():
+        raise ApplicationError([("--out", f"the folder {str(folder)[:200]} does not exist",
+                                 f"文件夹 {str(folder)[:200]} 不存在")])
+    if target.is_dir():
+        raise ApplicationError([("--out", f"{str(target)[:200]} is a folder; give a file name",
+                                 f"{str(target)[:200]} 是文件夹，请给出文件名")])
+    return target
+
+
+def _checked_table(table: list[list[str | int]], columns: tuple[str, ...],
+                   rows: list[FormLine]) -> None:
+    for values, line in zip(table, rows, strict=True):
+        for value, column in zip(values, columns, strict=True):
+            if isinstance(value, str) and len(value) > CELL_LIMIT:
+                raise ApplicationError([(f"row {line.row.row}", f"{column}: {len(value):,} "
+                                         f"characters; a spreadsheet cell holds at most "
+                                         f"{CELL_LIMIT:,}", f"{column}：{len(value):,}个字符，"
+                                         f"超过单元格上限{CELL_LIMIT:,}")])
+            if isinstance(value, str):
+                check_text(value.replace("\n", " "))
+
+
+def _csv_cell(value: str | int) -> str | int:
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _atomic(target: Path, write: Callable[[Path], None]) -> None:
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=target.suffix,
+                                         dir=target.parent)
+    os.close(handle)
+    try:
+        write(Path(temporary))
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
 def write_form(batch: BatchAssessment, spec: FormSpec, path: str | Path) -> list[FormLine]:
     """Write the form; ``.xlsx`` or ``.csv`` by the file name.  Returns the lines written.
 
     Refuses (:class:`ApplicationError`, nothing written) a batch whose ranks are not unique,
-    since the form is a strict order of priority, and a batch with no line to list.
+    since the form is a strict order of priority, a batch with no line to list, a cell over
+    32,767 characters, and a target in a missing folder or onto a folder.  Text cells are
+    written as text, never as formulas; the file is replaced whole or not at all.
     """
-    target = Path(path)
-    suffix = target.suffix.lower()
-    if suffix not in (".xlsx", ".csv"):
-        raise ApplicationError([("--out", f"unsupported form file type {target.suffix!r}; "
-                                 "use .xlsx or .csv",
-                                 f"不支持的文件类型 {target.suffix!r}；请用 .xlsx 或 .csv")])
+    target = _out_path(path)
     problems = form_refusals(batch)
     if problems:
         raise ApplicationError(problems)
@@ -88,36 +152,42 @@ def write_form(batch: BatchAssessment, spec: FormSpec, path: str | Path) -> list
                                  "unreadable, beyond the quota or refused)",
                                  "批次中没有可列入汇总表的行（均无法读取、超出名额或被拒）")])
     table = [[line.cell(field) for field in spec.fields] for line in lines]
+    _checked_table(table, spec.columns, lines)
     head = f"{spec.recommender_label_zh}{batch.recommender}"
-    if suffix == ".csv":
-        with target.open("w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerows([[spec.title_zh], [head], list(spec.columns), *table])
-            writer.writerows([note] for note in spec.notes_zh)
+    notes: list[list[str | int]] = [[note] for note in spec.notes_zh]
+    rows: list[list[str | int]] = [[spec.title_zh], [head], list(spec.columns), *table, *notes]
+    if target.suffix.lower() == ".csv":
+        def write_csv(temporary: Path) -> None:
+            with temporary.open("w", encoding="utf-8-sig", newline="") as handle:
+                csv.writer(handle).writerows([_csv_cell(v) for v in row] for row in rows)
+        _atomic(target, write_csv)
         return lines
-    # Imported here: ~75 ms at import time that only form writers should pay.
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
 
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "推荐汇总表"
-    sheet.append([spec.title_zh])
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append([head])
-    sheet.append(list(spec.columns))
-    for cell in sheet[3]:
-        cell.font = Font(bold=True)
-    for values in table:
-        sheet.append(values)
-    for note in spec.notes_zh:
-        sheet.append([note])
-    wrap = Alignment(wrap_text=True, vertical="top")
-    for line in sheet.iter_rows(min_row=4, max_row=3 + len(table)):
-        for cell in line:
-            cell.alignment = wrap
-    for column, width in zip("ABCDEF", (6, 28, 30, 60, 10, 16), strict=False):
-        sheet.column_dimensions[column].width = width
-    book.save(target)
+    def write_xlsx(temporary: Path) -> None:
+        # Imported here: ~75 ms at import time that only form writers should pay.
+        from openpyxl import Workbook
+        from openpyxl.styles import Alignment, Font
+
+        book = Workbook()
+        sheet = book.active
+        assert sheet is not None
+        sheet.title = "推荐汇总表"
+        wrap = Alignment(wrap_text=True, vertical="top")
+        for number, values in enumerate(rows, start=1):
+            for column, value in enumerate(values, start=1):
+                cell = sheet.cell(row=number, column=column)
+                cell.value = value
+                if isinstance(value, str):  # text, never a formula
+                    cell.data_type = "s"
+                    cell.quotePrefix = True
+                if 4 <= number < 4 + len(table):
+                    cell.alignment = wrap
+        sheet["A1"].font = Font(bold=True, size=14)
+        for cell in sheet[3]:
+            cell.font = Font(bold=True)
+        for letter, width in zip("ABCDEF", (6, 28, 30, 60, 10, 16), strict=False):
+            sheet.column_dimensions[letter].width = width
+        book.save(temporary)
+
+    _atomic(target, write_xlsx)
     return lines

@@ -56,6 +56,10 @@ class ConditionKinds:
         for owner, cls in extra:
             self._add(cls, owner)
 
+    def add(self, cls: type[Condition], owner: str) -> None:
+        """Add a plugin's kind; a duplicate name or a non-kind is a :class:`PluginError`."""
+        self._add(cls, owner)
+
     def _add(self, cls: type[Condition], owner: str) -> None:
         if not (isinstance(cls, type) and issubclass(cls, Condition)):
             raise PluginError(f"condition kind {cls!r} is not a subclass of Condition",
@@ -71,6 +75,10 @@ class ConditionKinds:
                 f"{owner!r}; rename one of them", plugin=owner)
         self._kinds[name] = cls
         self._owners[name] = owner
+
+    def owner(self, name: str) -> str:
+        """The plugin (or ``gradient_rules``) that defines a kind."""
+        return self._owners.get(name, "?")
 
     def names(self) -> tuple[str, ...]:
         """Known kind names, sorted."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 
@@ -16,12 +16,14 @@ from ._conditions import (
     PerTier,
     absent,
     any_of,
+    bounded_per_tier,
     case_pattern,
     missing_tiers,
     op,
     per_tier,
     worst,
 )
+from ._limits import NUMBER
 from ._places import province_code, province_name_en, province_name_zh
 from ._vocabulary import Industry, Outcome, Tier
 
@@ -49,7 +51,13 @@ class MinLevel(Condition):
     field: Literal["maturity_level", "digital_transformation_level"]
     """Which self-assessment level."""
     minimum: PerTier
-    """Minimum level, one number or a table by tier."""
+    """Minimum level (1-5), one number or a table by tier."""
+
+    @field_validator("minimum")
+    @classmethod
+    def _levels(cls, value: PerTier) -> PerTier:
+        result: PerTier = bounded_per_tier(value, 1, 5)
+        return result
 
     def _render(self, level: int) -> tuple[str, str]:
         if self.field == "maturity_level":
@@ -101,11 +109,14 @@ class MinLevel(Condition):
         return missing_tiers("minimum", self.minimum, tiers)
 
 
+AttestationName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,59}$")]
+
+
 class Attestation(Condition):
     """Judgement calls the applicant must attest as true (e.g. competitive products)."""
 
     kind: Literal["attestation"] = "attestation"
-    names: tuple[str, ...] = Field(min_length=1)
+    names: tuple[AttestationName, ...] = Field(min_length=1, max_length=32)
     """Attestation names; each must be declared in the pack's ``[attestations]`` table."""
 
     def evaluate(self, ctx: EvaluationContext, tier: Tier) -> Outcome:
@@ -249,7 +260,7 @@ class AboveDesignatedSize(Condition):
     """A 规模以上工业企业: the statistics flag, or revenue at or above the threshold."""
 
     kind: Literal["above_designated_size"] = "above_designated_size"
-    revenue_threshold_cny: int = 20_000_000
+    revenue_threshold_cny: int = Field(default=20_000_000, ge=0, le=NUMBER)
     """Annual main-business revenue threshold (国家统计局: 2000万元 since 2011)."""
 
     def evaluate(self, ctx: EvaluationContext, tier: Tier) -> Outcome:
@@ -314,7 +325,7 @@ class LegalPersonOrBranch(Condition):
     kind: Literal["legal_person_or_branch"] = "legal_person_or_branch"
     branch_industries: tuple[Industry, ...] = Field(min_length=1)
     """Industries whose branches (分支机构) may apply."""
-    others_by_attestation: str | None = None
+    others_by_attestation: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]{0,59}$")
     """Attestation by which a branch in an industry not listed claims its industry's special
     circumstances; ``None`` when the list is exhaustive."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -18,6 +18,7 @@ from ._conditions import (
     case_pattern,
     op,
 )
+from ._limits import EARLIEST, LATEST
 from ._vocabulary import Outcome, Tier
 
 __all__ = [
@@ -38,7 +39,7 @@ class Deadline(Condition):
     kind: Literal["deadline"] = "deadline"
     field: Literal["online_filed_on", "paper_submitted_on"]
     """Which filing date (in ``filing``)."""
-    by: dt.date
+    by: dt.date = Field(ge=EARLIEST, le=LATEST)
     """Last admissible day, inclusive."""
 
     def evaluate(self, ctx: EvaluationContext, tier: Tier) -> Outcome:
@@ -80,7 +81,8 @@ class MaterialsPresent(Condition):
     """Every listed application material is present."""
 
     kind: Literal["materials_present"] = "materials_present"
-    items: tuple[str, ...] = Field(min_length=1)
+    items: tuple[Annotated[str, Field(pattern=r"^[A-Za-z0-9_]{1,40}$")], ...] = Field(
+        min_length=1, max_length=50)
     """Material ids of the pack's checklist."""
     names_zh: tuple[str, ...] = ()
     """Their names, for messages (same order)."""

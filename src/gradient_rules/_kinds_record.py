@@ -124,7 +124,7 @@ class TitleHeld(Condition):
     """The tier of the title required."""
     issuing_level: IssuingLevel
     """The level that must have recognised it."""
-    label_zh: str
+    label_zh: str = Field(max_length=100)
     """How the text names the title, e.g. 基础级（市级）智能工厂."""
 
     def evaluate(self, ctx: EvaluationContext, tier: Tier) -> Outcome:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from ._conditions import (
     Check,
@@ -15,6 +15,7 @@ from ._conditions import (
     PerTier,
     absent,
     any_of,
+    bounded_per_tier,
     case_pattern,
     missing_tiers,
     op,
@@ -93,7 +94,13 @@ class ScenarioCount(Condition):
 
     kind: Literal["scenario_count"] = "scenario_count"
     minimum: PerTier
-    """Minimum number of qualifying scenarios, one number or a table by tier."""
+    """Minimum number of qualifying scenarios (0-1000), one number or a table by tier."""
+
+    @field_validator("minimum")
+    @classmethod
+    def _counts(cls, value: PerTier) -> PerTier:
+        result: PerTier = bounded_per_tier(value, 0, 1000)
+        return result
 
     def evaluate(self, ctx: EvaluationContext, tier: Tier) -> Outcome:
         """Unknown when scenarios are unstated."""
@@ -144,7 +151,7 @@ class KpisReported(Condition):
     """Outcomes evaluated against the KPI reference: at least ``minimum`` KPIs reported."""
 
     kind: Literal["kpis_reported"] = "kpis_reported"
-    minimum: int = Field(default=1, ge=1)
+    minimum: int = Field(default=1, ge=1, le=100)
     """How many KPIs of the reference must be reported."""
 
     def evaluate(self, ctx: EvaluationContext, tier: Tier) -> Outcome:

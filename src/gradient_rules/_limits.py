@@ -25,6 +25,7 @@ from ._i18n import InvalidValue
 __all__ = [
     "APPLICATION_BYTES",
     "BATCH_BYTES",
+    "BATCH_VALUES",
     "DEPTH",
     "EARLIEST",
     "INTEGER",
@@ -32,6 +33,7 @@ __all__ = [
     "MAX_BATCH_ROWS",
     "MAX_RANK",
     "NUMBER",
+    "PLUGIN_FILE_BYTES",
     "STRING",
     "Code",
     "Free",

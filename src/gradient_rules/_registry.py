@@ -5,7 +5,7 @@ A broken plugin is reported as a :class:`PluginError` naming it, and the others 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -13,9 +13,11 @@ import pluggy
 
 from . import _hookspecs
 from ._calls import Call
-from ._conditions import Condition
 from ._datafiles import load_jurisdiction
+from ._durable import validate_specs
 from ._errors import GradientRulesError, PluginError
+from ._evaluation import compile_scope
+from ._explain import probe
 from ._hookspecs import JurisdictionSource
 from ._kinds import ConditionKinds
 from ._rulepack import JurisdictionInfo, RulePack
@@ -23,7 +25,7 @@ from ._rules import Rule
 from ._scope import Scope, build_scope
 from ._vocabulary import Relation
 
-__all__ = ["Registry", "build_registry"]
+__all__ = ["Registry", "build_registry", "compile_into"]
 
 ENTRY_POINT_GROUP = "gradient_rules"
 
@@ -66,19 +68,20 @@ def _impls(pm: pluggy.PluginManager, hook_name: str) -> list[Any]:
 
 
 def _call(impl: Any, hook: str) -> list[Any]:
+    """Call one plugin's hook; whatever goes wrong is that plugin's :class:`PluginError`."""
     try:
         result = impl.function()
-    except GradientRulesError:
+        if result is None:
+            return []
+        if isinstance(result, str | bytes) or not isinstance(result, Iterable):
+            raise PluginError(f"hook {hook} must return an iterable, got "
+                              f"{type(result).__name__}", plugin=impl.plugin_name)
+        return list(result)  # a generator may raise midway: still this plugin's problem
+    except PluginError:
         raise
-    except Exception as error:
-        raise PluginError(f"hook {hook} raised {type(error).__name__}: {error}",
+    except (Exception, SystemExit) as error:
+        raise PluginError(f"hook {hook} raised {type(error).__name__}: {str(error)[:300]}",
                           plugin=impl.plugin_name) from error
-    if result is None:
-        return []
-    if isinstance(result, str | bytes) or not isinstance(result, Iterable):
-        raise PluginError(f"hook {hook} must return an iterable, got {type(result).__name__}",
-                          plugin=impl.plugin_name)
-    return list(result)
 
 
 def _base_pack(base: Registered, pack: RulePack) -> RulePack:
@@ -170,32 +173,26 @@ def build_registry(plugins: Sequence[object] | None, *, entry_points: bool) -> R
     reg = Registry()
     if entry_points:
         _load_entry_points(pm, reg)
+    if isinstance(plugins, str | bytes):
+        raise PluginError("plugins must be a list of plugin objects (modules), not a string")
     for plugin in plugins or ():
-        name = getattr(plugin, "__name__", None) or type(plugin).__name__
-        try:
-            pm.register(plugin, name=name)
-        except ValueError as error:
-            reg.problems.append(PluginError(f"could not register: {error}", plugin=name))
-    try:
-        pm.check_pending()
-    except pluggy.PluginValidationError as error:
-        raise PluginError(
-            f"{error}; hook implementations must be named after a hook in docs/hooks.md",
-            plugin=getattr(error, "plugin_name", None)) from None
+        name = getattr(plugin, "__name__", None)
+        if not isinstance(name, str):
+            name = type(plugin).__name__
+        _register_checked(pm, reg, plugin, name)
     reg.plugin_names = [name for name, _ in pm.list_name_plugin()]
 
-    extra: list[tuple[str, type[Condition]]] = []
     for impl in _impls(pm, "gradient_rules_condition_kinds"):
         try:
-            extra.extend((impl.plugin_name, kind)
-                         for kind in _call(impl, "gradient_rules_condition_kinds"))
+            kinds = _call(impl, "gradient_rules_condition_kinds")
         except PluginError as error:
             reg.problems.append(error)
-    try:
-        reg.kinds = ConditionKinds(extra)
-    except PluginError as error:
-        reg.problems.append(error)
-        reg.kinds = ConditionKinds()
+            continue
+        for kind in kinds:
+            try:
+                reg.kinds.add(kind, impl.plugin_name)
+            except PluginError as error:
+                reg.problems.append(error)
 
     owners: dict[str, str] = {}
     for impl in _impls(pm, "gradient_rules_jurisdictions"):
@@ -224,6 +221,13 @@ def build_registry(plugins: Sequence[object] | None, *, entry_points: bool) -> R
             except PluginError as error:
                 reg.problems.append(error)
                 reg.broken[source.code] = error
+                continue
+            except (Exception, SystemExit) as error:  # a data directory that is not one
+                problem = PluginError(f"jurisdiction {source.code!r} cannot be read: "
+                                      f"{type(error).__name__}: {str(error)[:300]}",
+                                      plugin=impl.plugin_name)
+                reg.problems.append(problem)
+                reg.broken[source.code] = problem
                 continue
             info = loaded.info
             if info.code != source.code:
@@ -272,6 +276,40 @@ def _call_chain(reg: Registry, call: Call) -> list[Call]:
     return chain
 
 
+def _checked(scope: Scope) -> Scope:
+    """Compile ``scope`` (its patterns checked as durable-rules needs them) and probe it."""
+    validate_specs(compile_scope(scope))
+    probe(scope)
+    return scope
+
+
+def compile_into(reg: Registry, ensure: Callable[[Scope], None]) -> None:
+    """Hand every scope to ``ensure`` (a durable engine registers it); list what fails.
+
+    A conditions scope that fails breaks its jurisdiction; a call scope, that call.
+    """
+    for code, item in sorted(reg.jurisdictions.items()):
+        for version, scope in list(item.pack_scopes.items()):
+            try:
+                ensure(scope)
+            except GradientRulesError as error:
+                problem = PluginError(f"{code}/{version}: {error}", plugin=item.plugin)
+                reg.problems.append(problem)
+                reg.broken[code] = problem
+        for call_id, scope in list(item.call_scopes.items()):
+            try:
+                ensure(scope)
+            except GradientRulesError as error:
+                problem = PluginError(f"{code}/calls/{call_id}.toml: {error}",
+                                      plugin=item.plugin)
+                reg.problems.append(problem)
+                item.broken_calls[call_id] = problem
+                item.calls = tuple(c for c in item.calls if c.id != call_id)
+                del item.call_scopes[call_id]
+    for code in list(reg.broken):
+        reg.jurisdictions.pop(code, None)
+
+
 def _build_scopes(reg: Registry) -> None:
     """Every self-assessment and call scope, built now so a clash is reported at load time."""
     for item in reg.jurisdictions.values():
@@ -280,8 +318,8 @@ def _build_scopes(reg: Registry) -> None:
     for code, item in sorted(reg.jurisdictions.items()):
         for pack in item.conditions:
             try:
-                item.pack_scopes[pack.version] = build_scope(item.info, pack)
-            except ValueError as error:
+                item.pack_scopes[pack.version] = _checked(build_scope(item.info, pack))
+            except (ValueError, GradientRulesError) as error:
                 problem = PluginError(f"{code}/{pack.version}: {error}", plugin=item.plugin)
                 reg.problems.append(problem)
                 reg.broken[code] = problem
@@ -295,10 +333,10 @@ def _build_scopes(reg: Registry) -> None:
                     known = ", ".join(p.version for p in item.conditions) or "none"
                     raise ValueError(f"applies conditions {call.conditions!r}, which "
                                      f"{code!r} does not have (editions: {known})")
-                item.call_scopes[call.id] = build_scope(item.info, applied,
-                                                        _call_chain(reg, call))
+                item.call_scopes[call.id] = _checked(
+                    build_scope(item.info, applied, _call_chain(reg, call)))
                 usable.append(call)
-            except ValueError as error:
+            except (ValueError, GradientRulesError) as error:
                 problem = PluginError(f"{where}: {error}", plugin=item.plugin)
                 reg.problems.append(problem)
                 item.broken_calls[call.id] = problem
@@ -322,17 +360,57 @@ def _share_vocabulary(reg: Registry) -> None:
             foreign_materials=materials - frozenset(m.id for m in scope.materials))
 
 
+def _register_checked(pm: pluggy.PluginManager, reg: Registry, plugin: object,
+                      name: str) -> None:
+    """Register one plugin if it passes pluggy's checks on its own; else list the problem."""
+    scratch = pluggy.PluginManager(_hookspecs.PROJECT)
+    scratch.add_hookspecs(_hookspecs)
+    try:
+        scratch.register(plugin, name=name)
+        scratch.check_pending()
+    except pluggy.PluginValidationError as error:
+        reg.problems.append(PluginError(
+            f"{error}; hook implementations must be named after a hook in docs/hooks.md and "
+            "take the hook's arguments only", plugin=name))
+        return
+    except (Exception, SystemExit) as error:
+        reg.problems.append(PluginError(f"could not register: {type(error).__name__}: "
+                                        f"{str(error)[:300]}", plugin=name))
+        return
+    try:
+        pm.register(plugin, name=name)
+    except ValueError as error:
+        reg.problems.append(PluginError(f"could not register: {error}", plugin=name))
+
+
+def _distribution(ep: Any) -> str:
+    dist = getattr(ep, "dist", None)
+    return str(getattr(dist, "name", None) or ep.value)
+
+
 def _load_entry_points(pm: pluggy.PluginManager, reg: Registry) -> None:
+    """Load each entry point of the group; one name from two distributions loads neither."""
     from importlib.metadata import entry_points
 
+    by_name: dict[str, list[Any]] = {}
     for ep in entry_points(group=ENTRY_POINT_GROUP):
+        by_name.setdefault(ep.name, []).append(ep)
+    for name, eps in sorted(by_name.items()):
+        sources = sorted({_distribution(ep) for ep in eps})
+        if len(sources) > 1:
+            reg.problems.append(PluginError(
+                f"the entry point {name!r} is registered by {len(sources)} distributions ("
+                f"{', '.join(sources)}); neither is loaded: uninstall all but one",
+                plugin=name))
+            continue
+        ep = eps[0]
         try:
             plugin = ep.load()
-        except Exception as error:
+        except (Exception, SystemExit) as error:
             reg.problems.append(PluginError(
-                f"entry point {ep.value!r} failed to import: {type(error).__name__}: {error}",
-                plugin=ep.name))
+                f"entry point {ep.value!r} of {_distribution(ep)} failed to import: "
+                f"{type(error).__name__}: {str(error)[:300]}", plugin=name))
             continue
-        if pm.is_registered(plugin) or pm.get_plugin(ep.name) is not None:
+        if pm.is_registered(plugin) or pm.get_plugin(name) is not None:
             continue
-        pm.register(plugin, name=ep.name)
+        _register_checked(pm, reg, plugin, name)

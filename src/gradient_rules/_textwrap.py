@@ -11,12 +11,33 @@ from __future__ import annotations
 
 import unicodedata
 
-__all__ = ["display_width", "wrap"]
+__all__ = ["display_width", "visible", "wrap"]
 
 CLOSING = frozenset("，。、；：？！）」』】》〉”’…—,.;:?!)]}%")
 """Never at the start of a line (they stay with the character before)."""
 OPENING = frozenset("（「『【《〈“‘([{")
 """Never at the end of a line (they go with the character after)."""
+
+
+_INVISIBLE = frozenset(
+    [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0),
+     0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+"""Control characters and bidirectional overrides: they could drive a terminal or reorder
+what a reader sees.  Tab and line feed stay."""
+
+
+def visible(text: str) -> str:
+    """``text`` with control characters and direction overrides shown as escapes (ESC as x1b)."""
+    if not any(ord(char) in _INVISIBLE or 0xD800 <= ord(char) <= 0xDFFF for char in text):
+        return text
+    out = []
+    for char in text:
+        code = ord(char)
+        if code in _INVISIBLE or 0xD800 <= code <= 0xDFFF:
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+        else:
+            out.append(char)
+    return "".join(out)
 
 
 def _char_width(char: str) -> int:

@@ -251,7 +251,7 @@ def test_a_bad_row_never_stops_the_rest_of_the_batch() -> None:
     assert result.row(2).errors == (
         "application.self_assessment.maturity_level: Input should be less than or equal to 5 "
         "(got 9)",)
-    assert result.row(3).errors == ("rank: 'three' is not a whole number from 1",)
+    assert result.row(3).errors == ("rank: 'three' is not a whole number from 1 to 1,000,000",)
     assert result.row(5).errors[0].startswith("the row must be a mapping")
     assert result.row(4).verdict is Verdict.ELIGIBLE and result.row(4).position == 3
     assert [r.row for r in result.rows] == [1, 2, 4, 3, 5]
