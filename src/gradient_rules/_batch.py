@@ -96,6 +96,10 @@ class RawRow(_Model):
     """The row's mapping."""
     source: str | None = None
     """Where the application came from (inline, or a file)."""
+    mapping: bool = True
+    """Whether the row was a mapping at all (``data`` is empty when not)."""
+    unreadable: tuple[tuple[str, str], ...] = ()
+    """(English, Chinese) values beyond the limits (``data`` is empty then)."""
 
 
 class BatchFinding(_Model):
@@ -201,26 +205,44 @@ def batch_rows(data: Mapping[str, Any],
         raise ApplicationError([("", f"a batch must be a mapping, got {type(data).__name__}",
                                  "批次须为字段映射（键值表）")], source=source)
     problems = walk(data, values=BATCH_VALUES)
-    if problems:
-        raise ApplicationError(problems, source=source)
+    by_row: dict[int, list[tuple[str, str]]] = {}
+    for path, en, zh in problems:
+        index = _row_index(path)
+        if index is None:  # the head, or the whole file: the batch cannot be read
+            raise ApplicationError(problems, source=source)
+        inner = path.split("]", 1)[1].lstrip(".") or "row"
+        by_row.setdefault(index, []).append((f"{inner}: {en}", f"{inner}：{zh}"))
     try:
         head = BatchFile.model_validate(dict(data))
     except ValidationError as error:
         raise translate_validation_error(error, source=source) from None
     rows = []
     for index, entry in enumerate(head.entries, start=1):
-        raw = entry if isinstance(entry, dict) else {"_not_a_mapping": entry}
+        raw = entry if isinstance(entry, dict) else {}
         rank = raw.get("rank")
         valid_rank = (isinstance(rank, int) and not isinstance(rank, bool)
                       and 1 <= rank <= MAX_RANK)
+        if index in by_row:  # a value beyond the limits: this row's error, not the batch's
+            rows.append(RawRow(row=index, rank=None, data={}, source=source,
+                               unreadable=tuple(by_row[index])))
+            continue
         rows.append(RawRow(row=index, rank=rank if valid_rank else None, data=raw,
-                           source=source))
+                           source=source, mapping=isinstance(entry, dict)))
     return head, rows
+
+
+def _row_index(path: str) -> int | None:
+    """The row (from 1) a ``walk`` path such as ``entries[3].rank`` lies in, if any."""
+    if not path.startswith("entries["):
+        return None
+    number = path[len("entries["):].split("]", 1)[0]
+    return int(number) + 1 if number.isdigit() else None
 
 
 def read_batch(path: str | Path) -> tuple[BatchFile, list[RawRow]]:
     """Read a batch file (JSON, TOML or YAML) of at most BATCH_BYTES."""
-    return batch_rows(read_mapping(path, limit=BATCH_BYTES, values=BATCH_VALUES),
+    # Bounds are checked by batch_rows, so a value beyond them is its row's error only.
+    return batch_rows(read_mapping(path, limit=BATCH_BYTES, values=BATCH_VALUES, bounds=False),
                       source=str(path)[:300])
 
 
@@ -245,7 +267,9 @@ def _read_row(raw: RawRow, base: Path | None,
     errors: Errors = []
     problems: list[str] = []
     data = raw.data
-    if "_not_a_mapping" in data:
+    if raw.unreadable:
+        return None, None, list(raw.unreadable), []
+    if not raw.mapping:
         return None, None, [("the row must be a mapping with rank, contact and application",
                              "每行须为包含 rank、contact 和 application 的映射")], []
     unknown = sorted(set(data) - {"rank", "contact", "application", "file"})
@@ -284,9 +308,9 @@ def _read_row(raw: RawRow, base: Path | None,
 def _row_file(value: Any, base: Path | None, allow_outside: bool) -> Path:
     """The file a row names, confined to the batch's folder unless the caller allows more."""
     if not isinstance(value, str) or not value or len(value) > 1000 or "\0" in value:
-        raise ApplicationError([("file", "must be a relative path (text without NUL "
-                                 "characters, at most 1,000)", "须为相对路径（不含 NUL 字符，"
-                                 "不超过1000个字符）")])
+        raise ApplicationError([("file", "must be a file path: text of at most 1,000 "
+                                 "characters, without NUL characters",
+                                 "须为文件路径：不超过1000个字符，且不含 NUL 字符")])
     if base is None:
         raise ApplicationError([("file", "a row's file is read from the batch's folder; a "
                                  "batch given as a mapping needs base= (the folder)",

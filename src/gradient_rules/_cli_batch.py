@@ -31,11 +31,17 @@ from ._render import Line
 __all__ = ["batch", "form", "review"]
 
 
+allow_outside_option = click.option(
+    "--allow-outside", is_flag=True,
+    help="Let rows' `file:` name files outside the batch file's folder (by default refused).")
+
+
 def _batch_or_fail(file: str, jurisdiction: str, on: str | None, call: str | None,
-                   fmt: str, lang: str) -> BatchAssessment:
+                   fmt: str, lang: str, allow_outside: bool) -> BatchAssessment:
     day = parse_date(on)
     try:
-        return engine().assess_batch(file, jurisdiction=jurisdiction, call=call, on=day)
+        return engine().assess_batch(file, jurisdiction=jurisdiction, call=call, on=day,
+                                     allow_outside=allow_outside)
     except GradientRulesError as error:
         fail(error, fmt, lang)
 
@@ -88,16 +94,18 @@ def _batch_lines(result: BatchAssessment, lang: Lang) -> list[Line]:
 @click.option("--jurisdiction", "-j", required=True, help="Jurisdiction code, e.g. shanxi.")
 @click.option("--on", "on", help="Evaluation date (default: the batch's submitted_on).")
 @call_option
+@allow_outside_option
 @format_option("table", "json")
 @lang_option
-def batch(file: str, jurisdiction: str, on: str | None, call: str | None, fmt: str,
-          lang: str) -> None:
+def batch(file: str, jurisdiction: str, on: str | None, call: str | None,
+          allow_outside: bool, fmt: str, lang: str) -> None:
     """Assess a recommender's ranked batch in FILE for a call: quota, ranks, deadline, each row.
 
     Every row carries the reasons of its own assessment (rule, outcome, message, clause).
-    --call may be left out when exactly one call of the jurisdiction has batch rules.
+    --call may be left out when exactly one call of the jurisdiction has batch rules.  A
+    row's `file:` is read only from inside the batch file's folder unless --allow-outside.
     """
-    result = _batch_or_fail(file, jurisdiction, on, call, fmt, lang)
+    result = _batch_or_fail(file, jurisdiction, on, call, fmt, lang, allow_outside)
     if fmt == "json":
         emit_json(result.model_dump(mode="json", exclude={"rows": {"__all__": {"assessment"}}}))
         return
@@ -110,10 +118,11 @@ def batch(file: str, jurisdiction: str, on: str | None, call: str | None, fmt: s
 @click.option("--out", "out", required=True, help="summary.xlsx or summary.csv")
 @click.option("--on", "on", help="Evaluation date (default: the batch's submitted_on).")
 @call_option
+@allow_outside_option
 @format_option("table", "json")
 @lang_option
-def form(jurisdiction: str, file: str, out: str, on: str | None, call: str | None, fmt: str,
-         lang: str) -> None:
+def form(jurisdiction: str, file: str, out: str, on: str | None, call: str | None,
+         allow_outside: bool, fmt: str, lang: str) -> None:
     """Write a call's summary form for the batch in FILE to --out (.xlsx or .csv).
 
     Ranks must be unique (exit 2 naming the rows otherwise).  When no row of the batch can
@@ -121,7 +130,7 @@ def form(jurisdiction: str, file: str, out: str, on: str | None, call: str | Non
     """
     zh = lang == "zh"
     language: Lang = "zh" if zh else "en"
-    result = _batch_or_fail(file, jurisdiction, on, call, fmt, lang)
+    result = _batch_or_fail(file, jurisdiction, on, call, fmt, lang, allow_outside)
     try:
         spec = engine().scope(jurisdiction, on=result.on, call=result.call).form
         if spec is None:

@@ -4,10 +4,11 @@ Exit codes: 0 done; 1 assessed, and the tier asked for is not eligible (or undet
 a declared relation is contradicted, or no row of a batch can go on the form; 2 bad input
 (file, field, date, jurisdiction, option); 3 a plugin or the engine is broken; 4 an internal
 error (a bug: one line naming the command and its input, the traceback with ``--debug``);
-130 interrupted.  A crash never exits 0 or 1.  Errors in JSON mode are printed as
-``{"error": {...}}`` on standard output; otherwise one line per problem on standard error,
-in the language of ``--lang`` (field paths stay as written).  Whatever is printed for a
-person has its control characters made visible, so a name cannot drive the terminal.
+130 interrupted; 141 the output pipe closed.  A crash never exits 0 or 1.  Errors in JSON
+mode are printed as ``{"error": {...}}`` on standard output; otherwise one line per problem
+on standard error, in the language of ``--lang`` (field paths stay as written).  Whatever is
+printed for a person has its control characters made visible, so a name cannot drive the
+terminal.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ EXIT_BAD_INPUT = 2
 EXIT_BROKEN = 3
 EXIT_INTERNAL = 4
 EXIT_INTERRUPTED = 130
+EXIT_CLOSED_PIPE = 141
 
 LANG_VARIABLE = "GRADIENT_RULES_LANG"
 
@@ -59,8 +61,37 @@ _STYLES = {"heading": "bold", "eligible": "bold green", "not_eligible": "bold re
 _ARGV = "gradient_rules.argv"
 
 
+def _quiet_streams() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # not a real file (e.g. under a test runner)
+        pass
+
+
 class _Group(click.Group):
-    """The command group; an unexpected exception is exit 4, never 0 or 1."""
+    """The command group; an unexpected exception is exit 4, never 0 or 1.
+
+    Click itself exits 1 for an interrupt, an abort and a closed pipe, which here would read
+    as "not eligible"; they exit 130 (interrupted) and 141 (closed pipe) instead.
+    """
+
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True,
+             **extra: Any) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.ClickException as error:
+            error.show()
+            sys.exit(error.exit_code)
+        except (click.Abort, KeyboardInterrupt, EOFError):
+            click.echo("interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        sys.exit(code if isinstance(code, int) and not isinstance(code, bool) else 0)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         ctx.meta[_ARGV] = list(args)
@@ -74,6 +105,9 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             ctx.exit(EXIT_INTERRUPTED)
+        except BrokenPipeError:  # the reader went away (`| head`): nothing left to say
+            _quiet_streams()
+            ctx.exit(EXIT_CLOSED_PIPE)
         except Exception as error:
             argv = [a for a in ctx.meta.get(_ARGV, []) if a != "--debug"]
             command = argv[0] if argv else "?"
@@ -216,10 +250,11 @@ def print_lines(lines: Sequence[Line]) -> None:
 def print_table(table: Table) -> None:
     """Print a rich table; piped, as plain text without trailing spaces.
 
-    Cells are made visible first (control characters escaped), then measured.
+    Cells are made visible first (control characters escaped) and taken as plain text, never
+    as rich markup (a name like ``[/bold]`` is printed as written), then measured.
     """
     for column in table.columns:
-        column._cells = [visible(cell) if isinstance(cell, str) else cell
+        column._cells = [Text(visible(cell)) if isinstance(cell, str) else cell
                          for cell in column._cells]
     if _terminal():
         Console(highlight=False).print(table)

@@ -174,7 +174,7 @@ def condition_call(rule_id: str, condition: Condition, method: str, *args: Any) 
         return getattr(condition, method)(*args)
     except GradientRulesError:
         raise
-    except Exception as error:
+    except (Exception, SystemExit) as error:
         owner = type(condition).__module__.split(".")[0]
         raise PluginError(f"rule {rule_id}: condition kind {condition.kind!r} raised "
                           f"{type(error).__name__} in {method}: {str(error)[:200]}",

@@ -30,6 +30,7 @@ It follows ``shared/docs/durable-rules-notes.md`` ("Recommended wrapping"):
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import ctypes
 import importlib
@@ -370,6 +371,11 @@ class DurableAdapter:
         self._registry_lock = threading.Lock()
         self._local = threading.local()
         _ADAPTERS.add(self)
+        # The C engine holds at most 131,071 rulesets per process (error code 112) and never
+        # frees one by itself: free this adapter's when it is collected, so a process may
+        # build engines without end (e.g. one per request).
+        finalizer = weakref.finalize(self, _free_rulesets, self._rulesets)
+        finalizer.atexit = False
 
     def is_registered(self, name: str) -> bool:
         """Whether a ruleset of that name is registered."""
@@ -523,6 +529,22 @@ class DurableAdapter:
         for registered in self._rulesets.values():
             registered.lock = threading.Lock()
             registered.poisoned = True
+
+
+def _free_rulesets(rulesets: dict[str, _Registered]) -> None:
+    """Delete the C rulesets of a collected adapter (not those an interruption poisoned)."""
+    native = _loaded.native if _loaded is not None else None
+    if native is None:
+        return
+    for name, registered in list(rulesets.items()):
+        if registered.poisoned:
+            continue  # a session may be half set up: leave it rather than risk the C engine
+        ruleset = getattr(registered.host, "_ruleset_directory", {}).get(name)
+        handle = getattr(ruleset, "_handle", None)
+        if handle is not None:
+            with contextlib.suppress(Exception):
+                native.delete_ruleset(handle)
+    rulesets.clear()
 
 
 def _reset_after_fork() -> None:

@@ -7,12 +7,13 @@ reference) -> explain (``_explain``) -> render (``_render``).  The engine picks 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from ._application import Application, Enterprise, Event, Incident, Title, parse_application
+from ._application import Application, Event, Incident, Title, parse_application
 from ._assessment import Assessment, TitleReview
 from ._batch import BatchAssessment, batch_rows, read_batch, run_batch
 from ._calls import Call
@@ -116,7 +117,9 @@ class Engine:
 
     def _registered(self, jurisdiction: str) -> Registered:
         if not isinstance(jurisdiction, str):
-            raise TypeError(f"jurisdiction must be a code string, got {jurisdiction!r}")
+            raise ApplicationError([("jurisdiction", "must be a jurisdiction code string, got "
+                                     f"{short_repr(jurisdiction)}",
+                                     f"须为地区代码字符串，收到 {short_repr(jurisdiction)}")])
         item = self._registry.jurisdictions.get(jurisdiction)
         if item is None:
             if jurisdiction in self._registry.broken:
@@ -174,6 +177,7 @@ class Engine:
               call: str | None = None) -> Scope:
         """What an assessment on ``on`` (for ``call``) is evaluated against."""
         item = self._registered(jurisdiction)
+        on = None if on is None else _day(on)
         if call is None:
             return item.pack_scopes[self.pack(jurisdiction, on=on).version]
         if not isinstance(call, str):
@@ -304,6 +308,8 @@ class Engine:
         default; a mapping batch needs ``base=`` to read files at all), after resolving
         links, unless ``allow_outside=True``.
         """
+        if base is not None and not isinstance(base, str | Path):
+            raise ApplicationError([("base", "must be a folder's path", "须为文件夹路径")])
         if isinstance(batch, Mapping):
             head, rows = batch_rows(batch)
             folder = None
@@ -314,8 +320,6 @@ class Engine:
             raise ApplicationError([("batch", "must be a batch file's path or a mapping, got "
                                      f"{type(batch).__name__}", "须为批次文件路径或映射")])
         if base is not None:
-            if not isinstance(base, str | Path):
-                raise ApplicationError([("base", "must be a folder's path", "须为文件夹路径")])
             folder = Path(base)
         day = on if on is not None else head.submitted_on
         if day is None:
@@ -323,6 +327,7 @@ class Engine:
                                      "`submitted_on` in the batch",
                                      "缺少评估日期：请传入 on=（命令行 --on）或在批次中填写 "
                                      "submitted_on")])
+        day = _day(day)
         scope = self.scope(jurisdiction, on=day, call=call or self._batch_call(jurisdiction))
         if scope.batch is None:
             assert scope.call is not None
@@ -379,13 +384,9 @@ class Engine:
         Uses the jurisdiction's revocation rules (e.g. Shandong 第十五条); every revocation
         names its clause and the event.  An event never restores a title.
         """
-        app = self._coerce({
-            "enterprise": Enterprise(name=enterprise),
-            "titles": [t if isinstance(t, Title) else dict(t) for t in titles],
-            "events": [e if isinstance(e, Event) else dict(e) for e in events],
-            "incidents": None if incidents is None else [
-                i if isinstance(i, Incident) else dict(i) for i in incidents],
-        })
+        on = _day(on)
+        app = self._coerce({"enterprise": {"name": enterprise}, "titles": _listed(titles),
+                            "events": _listed(events), "incidents": _listed(incidents)})
         scope = self.scope(jurisdiction, on=on)
         resolution = resolve(scope, app, on)
         derivation = self._derive(scope, resolution.facts)
@@ -393,8 +394,22 @@ class Engine:
                            on=on, titles=standings(scope, app, resolution.facts, derivation))
 
 
+def _listed(values: object) -> object:
+    """A sequence as a list of mappings; anything else as given, for validation to name."""
+    if isinstance(values, Sequence) and not isinstance(values, str | bytes):
+        return [v.model_dump() if isinstance(v, Title | Event | Incident) else v
+                for v in values]
+    return values
+
+
 def _day(on: object) -> dt.date:
-    """An evaluation date: a ``date`` (not a date-time) within EARLIEST..LATEST."""
+    """An evaluation date within EARLIEST..LATEST.
+
+    A ``date`` (not a date-time) or an ISO ``YYYY-MM-DD`` string.
+    """
+    if isinstance(on, str) and len(on) == 10 and on[4] == "-" and on[7] == "-":
+        with contextlib.suppress(ValueError):
+            on = dt.date.fromisoformat(on)
     if not isinstance(on, dt.date) or isinstance(on, dt.datetime):
         raise ApplicationError([("on", f"must be a date, got {short_repr(on)}",
                                  f"须为日期，收到 {short_repr(on)}")])

@@ -36,8 +36,7 @@ class ApplicationError(GradientRulesError, ValueError):
     def __init__(self, problems: str | Sequence[tuple[str, str] | tuple[str, str, str]],
                  *, source: str | None = None,
                  problems_zh: Sequence[tuple[str, str]] | None = None) -> None:
-        items: Sequence[tuple[str, ...]] = (
-            [("", problems)] if isinstance(problems, str) else list(problems))
+        items = _items(problems)
         english: list[tuple[str, str]] = []
         chinese: list[tuple[str, str]] = []
         for item in items:
@@ -64,6 +63,22 @@ class ApplicationError(GradientRulesError, ValueError):
     def text(self, lang: str = "en") -> str:
         """All problems, one per line, in ``lang``."""
         return "\n".join(self.lines(lang))
+
+
+def _items(problems: object) -> list[tuple[object, ...]]:
+    """``(path, message[, Chinese])`` tuples from whatever a caller passed.
+
+    A message, a list of pairs or triples, or (leniently) any other value, shown as text.
+    """
+    if isinstance(problems, str) or not isinstance(problems, Sequence):
+        return [("", str(problems))]
+    items: list[tuple[object, ...]] = []
+    for item in problems:
+        if isinstance(item, tuple | list) and len(item) in (2, 3):
+            items.append(tuple(item))
+        else:
+            items.append(("", str(item)))
+    return items
 
 
 class OutOfValidityError(ApplicationError):

@@ -20,6 +20,7 @@ from ._application import ScenarioClaim
 from ._batch import BatchAssessment, BatchRow
 from ._calls import FormSpec
 from ._errors import ApplicationError
+from ._i18n import InvalidValue
 from ._limits import check_text
 
 __all__ = ["FormLine", "form_lines", "form_refusals", "scenario_instance", "write_form"]
@@ -113,7 +114,11 @@ def _checked_table(table: list[list[str | int]], columns: tuple[str, ...],
                                          f"{CELL_LIMIT:,}", f"{column}：{len(value):,}个字符，"
                                          f"超过单元格上限{CELL_LIMIT:,}")])
             if isinstance(value, str):
-                check_text(value.replace("\n", " "))
+                try:
+                    check_text(value.replace("\n", " "))
+                except InvalidValue as error:
+                    raise ApplicationError([(f"row {line.row.row}", f"{column}: {error.message_en}",
+                                             f"{column}：{error.message_zh}")]) from None
 
 
 def _csv_cell(value: str | int) -> str | int:
@@ -142,6 +147,11 @@ def write_form(batch: BatchAssessment, spec: FormSpec, path: str | Path) -> list
     32,767 characters, and a target in a missing folder or onto a folder.  Text cells are
     written as text, never as formulas; the file is replaced whole or not at all.
     """
+    if not isinstance(batch, BatchAssessment) or not isinstance(spec, FormSpec):
+        raise ApplicationError([("", "write_form takes a BatchAssessment (from "
+                                 "Engine.assess_batch) and the call's FormSpec (Call.form), got "
+                                 f"{type(batch).__name__} and {type(spec).__name__}",
+                                 "write_form 须传入批次评估结果与申报通知的汇总表定义")])
     target = _out_path(path)
     problems = form_refusals(batch)
     if problems:

@@ -33,30 +33,47 @@ def _bad(label: str, en: str, zh: str) -> ApplicationError:
     return ApplicationError([("", en, zh)], source=label)
 
 
+def _check_path(path: object) -> None:
+    if not isinstance(path, str | os.PathLike):
+        raise ApplicationError([("path", f"must be a file path, got {type(path).__name__}",
+                                 f"须为文件路径，收到 {type(path).__name__}")])
+
+
 def read_bytes(path: str | Path, *, limit: int = APPLICATION_BYTES) -> bytes:
-    """The bytes of a regular file of at most ``limit`` bytes; bad input otherwise."""
+    """The bytes of a regular file of at most ``limit`` bytes; bad input otherwise.
+
+    The file is opened without blocking and checked again once open, so a FIFO or a device
+    swapped in after the first look is refused too, never waited on.
+    """
+    _check_path(path)
     label = str(path)[:300]
     try:
-        info = os.stat(path)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except ValueError:  # an embedded NUL character
         raise _bad(label, "the path contains a NUL character", "路径中含有 NUL 字符") from None
     except FileNotFoundError:
         raise _bad(label, "file not found", "文件不存在") from None
-    except OSError as error:
-        raise _bad(label, f"cannot read the file: {error.strerror or error}",
-                   f"无法读取文件：{error.strerror or error}") from None
-    if not stat.S_ISREG(info.st_mode):
-        kind = "a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file"
-        raise _bad(label, f"{kind}; give a regular file", "不是普通文件，请指定一个文件")
-    if info.st_size > limit:
+    except IsADirectoryError:
+        raise _bad(label, "a directory; give a regular file", "是文件夹，请指定一个文件") from None
+    except (OSError, TypeError) as error:
+        reason = getattr(error, "strerror", None) or error
+        raise _bad(label, f"cannot read the file: {reason}", f"无法读取文件：{reason}") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+        os.close(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise _bad(label, "a directory; give a regular file", "是文件夹，请指定一个文件")
+        if not stat.S_ISREG(info.st_mode):
+            raise _bad(label, "not a regular file; give a regular file",
+                       "不是普通文件，请指定一个文件")
         raise _bad(label, f"the file is {info.st_size:,} bytes; the limit is {limit:,}",
                    f"文件大小{info.st_size:,}字节，超过上限{limit:,}字节")
-    try:
-        with open(path, "rb") as handle:
+    with os.fdopen(fd, "rb") as handle:
+        try:
             data = handle.read(limit + 1)
-    except OSError as error:
-        raise _bad(label, f"cannot read the file: {error.strerror or error}",
-                   f"无法读取文件：{error.strerror or error}") from None
+        except OSError as error:
+            raise _bad(label, f"cannot read the file: {error.strerror or error}",
+                       f"无法读取文件：{error.strerror or error}") from None
     if len(data) > limit:  # it grew while we looked
         raise _bad(label, f"the file is larger than the limit of {limit:,} bytes",
                    f"文件超过上限{limit:,}字节")
@@ -79,7 +96,9 @@ class _Duplicate(ValueError):
 
 
 def _json_int(text: str) -> int:
-    if len(text.lstrip("-")) > 19:
+    # Beyond Python's own 4,300 digits the text is refused unread; shorter numbers beyond the
+    # limits are refused by ``walk``, which names the field.
+    if len(text.lstrip("-")) > 4300:
         raise _Limit(f"a number of {len(text)} digits")
     return int(text)
 
@@ -131,8 +150,12 @@ class _StrictYamlLoader(yaml.SafeLoader):
         return mapping
 
 
-def parse_text(data: bytes, kind: str, label: str, *, values: int = VALUES) -> Any:
-    """Parse JSON, TOML or YAML bytes strictly and check the bounds of what they hold."""
+def parse_text(data: bytes, kind: str, label: str, *, values: int = VALUES,
+               bounds: bool = True) -> Any:
+    """Parse JSON, TOML or YAML bytes strictly and check the bounds of what they hold.
+
+    ``bounds=False`` leaves the bounds to the caller (a batch checks them row by row).
+    """
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -170,15 +193,19 @@ def parse_text(data: bytes, kind: str, label: str, *, values: int = VALUES) -> A
     except (ValueError, OverflowError) as error:  # e.g. an integer of thousands of digits
         raise _bad(label, f"a value cannot be read: {str(error)[:120]}",
                    f"无法读取其中的值：{str(error)[:120]}") from None
-    problems = walk(parsed, values=values)
+    problems = walk(parsed, values=values) if bounds else []
     if problems:
         raise ApplicationError(problems, source=label)
     return parsed
 
 
 def read_mapping(path: str | Path, *, limit: int = APPLICATION_BYTES,
-                 values: int = VALUES) -> dict[str, Any]:
-    """Parse a JSON, TOML or YAML file into a mapping; errors name the file and position."""
+                 values: int = VALUES, bounds: bool = True) -> dict[str, Any]:
+    """Parse a JSON, TOML or YAML file into a mapping; errors name the file and position.
+
+    ``bounds=False`` leaves checking the bounds of the values to the caller.
+    """
+    _check_path(path)
     file = Path(path) if not isinstance(path, Path) else path
     label = str(file)[:300]
     kind = SUFFIXES.get(file.suffix.lower())
@@ -186,7 +213,7 @@ def read_mapping(path: str | Path, *, limit: int = APPLICATION_BYTES,
         raise _bad(label, f"unsupported file type {file.suffix[:20]!r}; use .json, .toml, .yaml "
                    "or .yml",
                    f"不支持的文件类型 {file.suffix[:20]!r}；请用 .json、.toml、.yaml 或 .yml")
-    data = parse_text(read_bytes(file, limit=limit), kind, label, values=values)
+    data = parse_text(read_bytes(file, limit=limit), kind, label, values=values, bounds=bounds)
     if not isinstance(data, dict):
         raise _bad(label, f"the file must hold a mapping of fields, got {type(data).__name__}",
                    "文件内容须为字段映射（键值表）")

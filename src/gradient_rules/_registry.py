@@ -60,6 +60,13 @@ class Registry:
     """Jurisdiction code -> the error that keeps it from loading."""
     kinds: ConditionKinds = field(default_factory=ConditionKinds)
     plugin_names: list[str] = field(default_factory=list)
+    distributions: dict[str, str] = field(default_factory=dict)
+    """Plugin name -> the installed distribution it came from (entry points only)."""
+
+    def label(self, plugin: str) -> str:
+        """A plugin's name, with its distribution when installed: ``'national' (pkg)``."""
+        dist = self.distributions.get(plugin)
+        return f"{plugin!r} (from {dist})" if dist else repr(plugin)
 
 
 def _impls(pm: pluggy.PluginManager, hook_name: str) -> list[Any]:
@@ -173,8 +180,10 @@ def build_registry(plugins: Sequence[object] | None, *, entry_points: bool) -> R
     reg = Registry()
     if entry_points:
         _load_entry_points(pm, reg)
-    if isinstance(plugins, str | bytes):
-        raise PluginError("plugins must be a list of plugin objects (modules), not a string")
+    if plugins is not None and (isinstance(plugins, str | bytes)
+                                or not isinstance(plugins, Iterable)):
+        raise PluginError("plugins must be a list of plugin objects (modules), got "
+                          f"{type(plugins).__name__}")
     for plugin in plugins or ():
         name = getattr(plugin, "__name__", None)
         if not isinstance(name, str):
@@ -209,8 +218,9 @@ def build_registry(plugins: Sequence[object] | None, *, entry_points: bool) -> R
                 continue
             if source.code in owners:
                 clash = PluginError(
-                    f"jurisdiction {source.code!r} is provided by both {owners[source.code]!r} "
-                    f"and {impl.plugin_name!r}; uninstall one of them", plugin=impl.plugin_name)
+                    f"jurisdiction {source.code!r} is provided by both "
+                    f"{reg.label(owners[source.code])} and {reg.label(impl.plugin_name)}; "
+                    "neither is used: uninstall one of them", plugin=impl.plugin_name)
                 reg.problems.append(clash)
                 reg.broken[source.code] = clash
                 reg.jurisdictions.pop(source.code, None)
@@ -368,6 +378,12 @@ def _register_checked(pm: pluggy.PluginManager, reg: Registry, plugin: object,
     try:
         scratch.register(plugin, name=name)
         scratch.check_pending()
+        if not scratch.get_hookcallers(plugin):
+            reg.problems.append(PluginError(
+                "implements no gradient_rules hook: a plugin is a module or object with "
+                "functions marked @hookimpl and named after a hook in docs/hooks.md",
+                plugin=name))
+            return
     except pluggy.PluginValidationError as error:
         reg.problems.append(PluginError(
             f"{error}; hook implementations must be named after a hook in docs/hooks.md and "
@@ -413,4 +429,5 @@ def _load_entry_points(pm: pluggy.PluginManager, reg: Registry) -> None:
             continue
         if pm.is_registered(plugin) or pm.get_plugin(name) is not None:
             continue
+        reg.distributions[name] = _distribution(ep)
         _register_checked(pm, reg, plugin, name)
