@@ -410,3 +410,14 @@ def test_a_pack_beyond_the_engines_capacity_is_a_load_time_problem(tmp_path: Pat
     _works(engine)
     reference = Engine(plugins=[national, Plugin("testprov", data)], backend="reference")
     assert reference.problems == ()  # the reference backend has no such limit
+
+
+def test_a_fifo_in_plugin_data_is_refused_without_waiting(tmp_path: Path, national: Any) -> None:
+    import os
+
+    data = make_jurisdiction(tmp_path)
+    (data / "2025" / "rules.toml").unlink()
+    os.mkfifo(data / "2025" / "rules.toml")
+    engine = Engine(plugins=[national, Plugin("testprov", data)], strict=False)
+    _one_problem(engine, "rules.toml", "not a regular file")
+    _works(engine)

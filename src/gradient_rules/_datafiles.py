@@ -6,14 +6,16 @@ import re
 import tomllib
 from dataclasses import dataclass
 from importlib.resources.abc import Traversable
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from ._calls import Call
-from ._errors import DataFileError
+from ._errors import ApplicationError, DataFileError
 from ._kinds import ConditionKinds
 from ._limits import PLUGIN_FILE_BYTES, walk
+from ._loading import read_bytes
 from ._rulepack import JurisdictionInfo, RulePack
 from ._rules import DataModel
 
@@ -36,8 +38,13 @@ class JurisdictionData:
 def _read_toml(file: Traversable, label: str, plugin: str) -> dict[str, Any]:
     """A plugin's TOML file, read as untrusted data: size, encoding and nesting bounded."""
     try:
-        with file.open("rb") as handle:
-            data = handle.read(PLUGIN_FILE_BYTES + 1)
+        if isinstance(file, Path):  # a regular file only: never wait on a FIFO or a device
+            data = read_bytes(file, limit=PLUGIN_FILE_BYTES)
+        else:  # inside a zip or another resource reader
+            with file.open("rb") as handle:
+                data = handle.read(PLUGIN_FILE_BYTES + 1)
+    except ApplicationError as error:
+        raise DataFileError(label, "", error.problems[0][1], plugin=plugin) from None
     except FileNotFoundError:
         raise DataFileError(label, "", "file is missing", plugin=plugin) from None
     except OSError as error:
