@@ -27,7 +27,7 @@ from ._errors import (
     PluginError,
     UnknownJurisdictionError,
 )
-from ._evaluation import Derivation, evaluate_durable, evaluate_reference, prepare_durable
+from ._evaluation import Derivation, evaluate_durable, evaluate_reference
 from ._explain import assemble, standings
 from ._facts import CaseFacts
 from ._i18n import short_repr
@@ -88,7 +88,8 @@ class Engine:
             load_durable()
         except EngineError:
             return  # the first assessment reports it, with the cause and the remedy
-        compile_into(self._registry, lambda scope: prepare_durable(adapter, scope))
+        compile_into(self._registry,
+                     lambda scope, specs: adapter.ensure(scope.ruleset_name, lambda: specs))
 
     @classmethod
     def from_installed(cls, *, strict: bool = False, backend: Backend = "durable") -> Engine:

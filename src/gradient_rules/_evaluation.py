@@ -25,8 +25,7 @@ from ._rulepack import RevocationTrigger
 from ._scope import Scope
 from ._vocabulary import Outcome, Strength, Tier, Verdict
 
-__all__ = ["Derivation", "compile_scope", "evaluate_durable", "evaluate_reference",
-           "prepare_durable", "revokes"]
+__all__ = ["Derivation", "compile_scope", "evaluate_durable", "evaluate_reference", "revokes"]
 
 Backend = Literal["durable", "reference"]
 
@@ -190,14 +189,9 @@ def _group(items: Sequence[tuple[str, Tier, str]]) -> dict[Tier, frozenset[str]]
     return {tier: frozenset(ids) for tier, ids in grouped.items()}
 
 
-def prepare_durable(adapter: DurableAdapter, scope: Scope) -> None:
-    """Register the durable-rules ruleset of ``scope`` unless it is registered."""
-    adapter.ensure(scope.ruleset_name, lambda: compile_scope(scope))
-
-
 def evaluate_durable(adapter: DurableAdapter, scope: Scope, facts: CaseFacts) -> Derivation:
     """Evaluate with the durable-rules ruleset of ``scope`` (registered on first use)."""
-    prepare_durable(adapter, scope)
+    adapter.ensure(scope.ruleset_name, lambda: compile_scope(scope))
 
     def driver(session: Session) -> Derivation:
         session.assert_facts(facts.input_facts())

@@ -14,7 +14,7 @@ import pluggy
 from . import _hookspecs
 from ._calls import Call
 from ._datafiles import load_jurisdiction
-from ._durable import validate_specs
+from ._durable import RuleSpec, validate_specs
 from ._errors import GradientRulesError, PluginError
 from ._evaluation import compile_scope
 from ._explain import probe
@@ -60,6 +60,8 @@ class Registry:
     """Jurisdiction code -> the error that keeps it from loading."""
     kinds: ConditionKinds = field(default_factory=ConditionKinds)
     plugin_names: list[str] = field(default_factory=list)
+    compiled: dict[str, list[RuleSpec]] = field(default_factory=dict)
+    """Ruleset name -> its durable-rules rules, compiled (and checked) when loaded."""
     distributions: dict[str, str] = field(default_factory=dict)
     """Plugin name -> the installed distribution it came from (entry points only)."""
 
@@ -286,29 +288,32 @@ def _call_chain(reg: Registry, call: Call) -> list[Call]:
     return chain
 
 
-def _checked(scope: Scope) -> Scope:
+def _checked(reg: Registry, scope: Scope) -> Scope:
     """Compile ``scope`` (its patterns checked as durable-rules needs them) and probe it."""
-    validate_specs(compile_scope(scope))
+    specs = compile_scope(scope)
+    validate_specs(specs)
     probe(scope)
+    reg.compiled[scope.ruleset_name] = specs
     return scope
 
 
-def compile_into(reg: Registry, ensure: Callable[[Scope], None]) -> None:
-    """Hand every scope to ``ensure`` (a durable engine registers it); list what fails.
+def compile_into(reg: Registry, ensure: Callable[[Scope, Sequence[RuleSpec]], None]) -> None:
+    """Hand every scope and its compiled rules to ``ensure``; list what fails.
 
-    A conditions scope that fails breaks its jurisdiction; a call scope, that call.
+    A durable engine registers them.  A conditions scope that fails breaks its jurisdiction;
+    a call scope, that call.
     """
     for code, item in sorted(reg.jurisdictions.items()):
         for version, scope in list(item.pack_scopes.items()):
             try:
-                ensure(scope)
+                ensure(scope, reg.compiled[scope.ruleset_name])
             except GradientRulesError as error:
                 problem = PluginError(f"{code}/{version}: {error}", plugin=item.plugin)
                 reg.problems.append(problem)
                 reg.broken[code] = problem
         for call_id, scope in list(item.call_scopes.items()):
             try:
-                ensure(scope)
+                ensure(scope, reg.compiled[scope.ruleset_name])
             except GradientRulesError as error:
                 problem = PluginError(f"{code}/calls/{call_id}.toml: {error}",
                                       plugin=item.plugin)
@@ -328,7 +333,7 @@ def _build_scopes(reg: Registry) -> None:
     for code, item in sorted(reg.jurisdictions.items()):
         for pack in item.conditions:
             try:
-                item.pack_scopes[pack.version] = _checked(build_scope(item.info, pack))
+                item.pack_scopes[pack.version] = _checked(reg, build_scope(item.info, pack))
             except (ValueError, GradientRulesError) as error:
                 problem = PluginError(f"{code}/{pack.version}: {error}", plugin=item.plugin)
                 reg.problems.append(problem)
@@ -344,7 +349,7 @@ def _build_scopes(reg: Registry) -> None:
                     raise ValueError(f"applies conditions {call.conditions!r}, which "
                                      f"{code!r} does not have (editions: {known})")
                 item.call_scopes[call.id] = _checked(
-                    build_scope(item.info, applied, _call_chain(reg, call)))
+                    reg, build_scope(item.info, applied, _call_chain(reg, call)))
                 usable.append(call)
             except (ValueError, GradientRulesError) as error:
                 problem = PluginError(f"{where}: {error}", plugin=item.plugin)
