@@ -98,7 +98,7 @@ def _check_backends(path: Path, jurisdiction: str, call: str | None,
         app = load_application(path)
     except GradientRulesError:
         return
-    outcomes = []
+    outcomes: list[object] = []
     for engine in (durable, reference):
         try:
             with time_limit(60):
@@ -149,7 +149,7 @@ def test_fuzz_the_python_api_raises_only_library_errors(
         where: tuple[str, str | None, dt.date | None], data: st.DataObject) -> None:
     jurisdiction, call, on = where
     value = data.draw(application(jurisdiction, call), label="application")
-    results = []
+    results: list[object] = []
     for engine in engines():
         try:
             with time_limit(60):
