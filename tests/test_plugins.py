@@ -409,17 +409,25 @@ def test_attestations_foreign_to_the_jurisdiction_are_refused_by_name(
                                     "competitive, secure_and_controllable"),)
 
 
-def test_a_tightening_that_loosens_is_reported_inconsistent(tmp_path: Path,
-                                                             national: Any) -> None:
+def test_a_tightening_that_loosens_refuses_the_pack(tmp_path: Path, national: Any) -> None:
+    # Declared relations are checked when the registry is built ([relation], issue 11).
     rules = RULES.replace("minimum = 3", "minimum = 1")
-    engine = Engine(plugins=[national, Plugin("testprov", make_jurisdiction(tmp_path,
-                                                                            rules=rules))])
+    with pytest.raises(PluginError) as caught:
+        Engine(plugins=[national, Plugin("testprov", make_jurisdiction(tmp_path, rules=rules))])
+    message = str(caught.value)
+    assert "[relation] TP-BASE-1 declares tightens NAT-BASE-5" in message
+    assert "looser: maturity_level at basic: 1 instead of 2" in message
+    assert "looser: maturity_level at advanced: 1 instead of 2" in message
+    assert "TP-BASE-2" not in message  # the faithful adoption is not blamed
+
+
+def test_declared_relations_are_compared_part_by_part(tmp_path: Path, national: Any) -> None:
+    engine = Engine(plugins=[national, Plugin("testprov", make_jurisdiction(tmp_path))])
     checks = {c.rule_id: c for c in engine.consistency("testprov")}
-    check = checks["TP-BASE-1"]
-    assert not check.consistent
-    assert [(d.direction, d.message) for d in check.differences] == [
-        ("looser", "maturity_level at basic: 1 instead of 2"),
-        ("looser", "maturity_level at advanced: 1 instead of 2")]
+    assert checks["TP-BASE-1"].consistent
+    assert [(d.direction, d.message) for d in checks["TP-BASE-1"].differences] == [
+        ("stricter", "maturity_level at basic: 3 instead of 2"),
+        ("stricter", "maturity_level at advanced: 3 instead of 2")]
     assert checks["TP-BASE-2"].consistent and checks["TP-BASE-2"].differences == ()
 
 

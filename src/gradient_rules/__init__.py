@@ -35,6 +35,7 @@ from ._assessment import (
 from ._batch import BatchAssessment, BatchFinding, BatchRow, Contact
 from ._calls import BatchRules, FormSpec, Material
 from ._catalog import CatalogScenario, CountingPolicy, Kpi, ScenarioCatalog
+from ._checks import CheckFinding, Severity
 from ._conditions import Check, Condition, EvaluationContext, Explanation
 from ._consistency import Difference, RelationCheck
 from ._engine import Engine
@@ -51,7 +52,14 @@ from ._errors import (
 from ._form import write_form
 from ._hookspecs import JurisdictionSource, hookimpl
 from ._loading import load_application
-from ._rulepack import JurisdictionInfo, RevocationTrigger, RulePack, TierNotice
+from ._rulepack import (
+    AcceptedFinding,
+    DroppedRules,
+    JurisdictionInfo,
+    RevocationTrigger,
+    RulePack,
+    TierNotice,
+)
 from ._rules import Citation, Document, Provision, Rule
 from ._vocabulary import (
     DocumentStatus,
@@ -72,6 +80,7 @@ from ._vocabulary import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "AcceptedFinding",
     "Application",
     "ApplicationError",
     "Assessment",
@@ -81,6 +90,7 @@ __all__ = [
     "BatchRules",
     "CatalogScenario",
     "Check",
+    "CheckFinding",
     "Citation",
     "CitedClause",
     "Condition",
@@ -90,6 +100,7 @@ __all__ = [
     "Difference",
     "Document",
     "DocumentStatus",
+    "DroppedRules",
     "Engine",
     "EngineError",
     "Enterprise",
@@ -127,6 +138,7 @@ __all__ = [
     "ScenarioClaim",
     "Segment",
     "SelfAssessment",
+    "Severity",
     "Strength",
     "Tier",
     "TierAssessment",

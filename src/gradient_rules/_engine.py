@@ -18,6 +18,7 @@ from ._assessment import Assessment, TitleReview
 from ._batch import BatchAssessment, batch_rows, read_batch, run_batch
 from ._calls import Call
 from ._catalog import ScenarioCatalog
+from ._checks import CheckFinding
 from ._consistency import RelationCheck, check_relations
 from ._durable import DurableAdapter, load_durable
 from ._errors import (
@@ -102,6 +103,24 @@ class Engine:
     def problems(self) -> tuple[PluginError, ...]:
         """Plugin problems found while loading (empty when all is well)."""
         return tuple(self._registry.problems)
+
+    def findings(self, *jurisdictions: str) -> tuple[CheckFinding, ...]:
+        """What the static checks found when the plugins loaded (``gradient-rules check``).
+
+        Errors refused their pack or call (they are also in :attr:`problems`); warnings and
+        accepted warnings are listed.  Limited to ``jurisdictions`` when given.
+        """
+        return tuple(f for f in self._registry.findings
+                     if not jurisdictions or f.jurisdiction in jurisdictions)
+
+    @property
+    def refused(self) -> Mapping[str, PluginError]:
+        """Jurisdiction code -> why it was refused when the plugins loaded."""
+        return dict(self._registry.broken)
+
+    def distribution_of(self, jurisdiction: str) -> str | None:
+        """The installed distribution providing a jurisdiction, if it came from one."""
+        return self._registry.distributions.get(self.plugin_of(jurisdiction))
 
     @property
     def plugin_names(self) -> tuple[str, ...]:

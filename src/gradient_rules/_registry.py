@@ -13,6 +13,7 @@ import pluggy
 
 from . import _hookspecs
 from ._calls import Call
+from ._checks import CheckFinding, Severity, check_call, check_pack
 from ._datafiles import load_jurisdiction
 from ._durable import RuleSpec, validate_specs
 from ._errors import GradientRulesError, PluginError
@@ -64,6 +65,8 @@ class Registry:
     """Ruleset name -> its durable-rules rules, compiled (and checked) when loaded."""
     distributions: dict[str, str] = field(default_factory=dict)
     """Plugin name -> the installed distribution it came from (entry points only)."""
+    findings: list[CheckFinding] = field(default_factory=list)
+    """What the static checks found in every pack and call (errors refused them)."""
 
     def label(self, plugin: str) -> str:
         """A plugin's name, with its distribution when installed: ``'national' (pkg)``."""
@@ -254,8 +257,40 @@ def build_registry(plugins: Sequence[object] | None, *, entry_points: bool) -> R
 
     _check_rule_ids(reg)
     _resolve_relations(reg)
+    _check_packs(reg)
     _build_scopes(reg)
     return reg
+
+
+def _refusal(findings: Sequence[CheckFinding]) -> str | None:
+    errors = [f for f in findings if f.severity is Severity.ERROR]
+    if not errors:
+        return None
+    return "; ".join(f"[{f.check}] {f.message}" for f in errors)
+
+
+def _check_packs(reg: Registry) -> None:
+    """The static checks of every pack: an error refuses the jurisdiction."""
+    for code, item in sorted(reg.jurisdictions.items()):
+        base = reg.jurisdictions.get(item.info.base) if item.info.base else None
+        for pack in item.packs:
+            try:
+                found = check_pack(pack, _base_pack(base, pack) if base else None)
+            except Exception as error:  # a plugin's own condition kind may misbehave
+                found = []
+                problem = PluginError(f"{code}/{pack.version}: the static checks failed: "
+                                      f"{type(error).__name__}: {str(error)[:300]}",
+                                      plugin=item.plugin)
+                reg.problems.append(problem)
+                reg.broken[code] = problem
+            reg.findings.extend(found)
+            refusal = _refusal(found)
+            if refusal and code not in reg.broken:
+                problem = PluginError(f"{code}/{pack.version}: {refusal}", plugin=item.plugin)
+                reg.problems.append(problem)
+                reg.broken[code] = problem
+    for code in list(reg.broken):
+        reg.jurisdictions.pop(code, None)
 
 
 def _check_rule_ids(reg: Registry) -> None:
@@ -348,6 +383,11 @@ def _build_scopes(reg: Registry) -> None:
                     known = ", ".join(p.version for p in item.conditions) or "none"
                     raise ValueError(f"applies conditions {call.conditions!r}, which "
                                      f"{code!r} does not have (editions: {known})")
+                found = check_call(call, applied)
+                reg.findings.extend(found)
+                refusal = _refusal(found)
+                if refusal:
+                    raise ValueError(refusal)
                 item.call_scopes[call.id] = _checked(
                     reg, build_scope(item.info, applied, _call_chain(reg, call)))
                 usable.append(call)

@@ -18,10 +18,12 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from ._catalog import Kpi, ScenarioCatalog
-from ._rules import AttestationText, DataModel, Document, Provision, Rule, Source
+from ._rules import AttestationText, Citation, DataModel, Document, Provision, Rule, Source
 from ._vocabulary import DocumentStatus, EventKind, IncidentGrade, IncidentKind, Segment, Tier
 
 __all__ = [
+    "AcceptedFinding",
+    "DroppedRules",
     "JurisdictionInfo",
     "LaterEdition",
     "RecognitionRoute",
@@ -97,6 +99,33 @@ class LaterEdition(DataModel):
     """Notice text, English."""
 
 
+class DroppedRules(DataModel):
+    """Base rules a province deliberately does not apply, and the clause that says so."""
+
+    rules: tuple[str, ...] = Field(min_length=1)
+    """Ids of the base jurisdiction's rules left out."""
+    citation: Citation
+    """The province's clause showing its conditions stand without them."""
+    reason_en: str
+    """Why, in a sentence."""
+
+
+class AcceptedFinding(DataModel):
+    """A warning of ``gradient-rules check`` that is a known property of the text.
+
+    Only warnings can be accepted; an error always refuses the pack.
+    """
+
+    check: str
+    """The check's code, e.g. ``strength-order``."""
+    rules: tuple[str, ...] = Field(min_length=1)
+    """The rules it is about (any one of them matches)."""
+    reason: str
+    """Why it is right for this text."""
+    decision: str | None = None
+    """The decision record, e.g. ``D18``."""
+
+
 class JurisdictionInfo(DataModel):
     """Names of a jurisdiction."""
 
@@ -153,6 +182,10 @@ class RulePack(DataModel):
     """Shared data taken from the base jurisdiction's pack instead of being copied: the
     scenario guide's segment map (``guide_segments`` and ``guide_segments_unmapped``) and
     the KPI reference (``kpis``)."""
+    drops: tuple[DroppedRules, ...] = ()
+    """Base rules this pack neither adopts, tightens nor replaces, on purpose."""
+    accepted: tuple[AcceptedFinding, ...] = ()
+    """Warnings of the static checks that are properties of the text."""
 
     @property
     def status(self) -> DocumentStatus:
