@@ -11,6 +11,7 @@ import gradient_rules
 ROOT = Path(__file__).resolve().parents[1]
 
 PUBLIC = [
+    "AcceptedFinding", "CheckFinding", "DroppedRules", "Severity",
     "Application", "ApplicationError", "Assessment", "CatalogScenario", "Check", "Citation",
     "CitedClause", "Condition", "CountingPolicy", "DataFileError", "Document", "DocumentStatus",
     "Engine", "EngineError", "Enterprise", "EvaluationContext", "Explanation", "Filing",

@@ -142,8 +142,10 @@ def _show(findings: list[CheckFinding], codes: list[str], fmt: str, lang: str,
                                  "./gradient-rules-CODE).")
 @click.option("--name-zh", default=None, help="Chinese name, e.g. 浙江省.")
 @click.option("--name-en", default=None, help="English name, e.g. Zhejiang.")
+@format_option("table", "json")
+@lang_option
 def new_plugin(code: str, base: str, directory: Path | None, name_zh: str | None,
-               name_en: str | None) -> None:
+               name_en: str | None, fmt: str, lang: str) -> None:
     """Scaffold a plugin distribution for jurisdiction CODE, ready to install and test.
 
     It adopts every rule of BASE (edit rules.toml to tighten, replace, add or drop), inherits
@@ -162,6 +164,13 @@ def new_plugin(code: str, base: str, directory: Path | None, name_zh: str | None
     except ScaffoldError as error:
         echo(f"error: {error}", err=True)
         sys.exit(EXIT_BAD_INPUT)
+    if fmt == "json":
+        emit_json({"created": str(target), "files": [str(p) for p in written]})
+        return
+    if lang == "zh":
+        echo(f"已创建 {target}（{len(written)} 个文件）。下一步：\n  pip install -e {target}\n"
+             f"  gradient-rules check {code}\n  python -m pytest {target}")
+        return
     echo(f"created {target} ({len(written)} files). Next:\n"
          f"  pip install -e {target}\n"
          f"  gradient-rules check {code}\n"

@@ -8,6 +8,7 @@ from typing import Any
 import click
 from rich.table import Table
 
+from ._checks import Severity
 from ._cli_common import (
     EXIT_BROKEN,
     EXIT_NOT_ELIGIBLE,
@@ -26,6 +27,9 @@ from ._errors import GradientRulesError
 from ._scope import Scope
 
 __all__ = ["calls", "consistency", "plugins", "rules", "scenarios"]
+
+_SHIPPED = ("gradient-rules-national (national), gradient-rules-guizhou (guizhou), "
+            "gradient-rules-shandong (shandong), gradient-rules-shanxi (shanxi)")
 
 
 @cli.command()
@@ -52,9 +56,10 @@ def plugins(fmt: str, lang: str) -> None:
             "calls": [c.id for c in found.calls(info.code)],
         })
     problems = [str(p) for p in found.problems]
+    warnings = [str(f) for f in found.findings() if f.severity is Severity.WARNING]
     if fmt == "json":
         emit_json({"plugins": list(found.plugin_names), "jurisdictions": rows,
-                   "problems": problems})
+                   "problems": problems, "warnings": warnings})
     else:
         zh = lang == "zh"
         table = Table(*(("代码", "名称", "插件", "要素条件", "申报通知") if zh else
@@ -67,9 +72,13 @@ def plugins(fmt: str, lang: str) -> None:
                           packs, ", ".join(row["calls"]) or "-")
         print_table(table)
         if not rows:
-            echo("未安装任何地区插件；安装 gradient-rules-national 等插件包" if zh else
-                       "no jurisdiction plugin is installed; install gradient-rules-national "
-                       "(and province plugins) next to gradient-rules", err=True)
+            echo(("未安装任何地区插件。随本项目发布的插件包：" if zh else
+                  "no jurisdiction plugin is installed. The shipped ones are distributions of "
+                  "their own: ") + _SHIPPED + ("；例如 pip install gradient-rules-national" if zh
+                  else "; e.g. pip install gradient-rules-national (from a clone: pip install "
+                       "-e plugins/national)"), err=True)
+        for warning in warnings:
+            echo(f"{'警告' if zh else 'warning'}: {warning} (gradient-rules check)", err=True)
         for problem in problems:
             echo(f"{'问题' if zh else 'problem'}: {problem}", err=True)
     if problems:

@@ -13,17 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from grtest import (
-    DELETE,
-    SEEDS,
-    RuleCase,
-    assert_cases_cover,
-    assert_citations_in_seeds,
-    check_rule_case,
-    patched,
-)
 
 import gradient_rules_guizhou
+import gradient_rules_national
 from gradient_rules import (
     ApplicationError,
     Engine,
@@ -34,12 +26,24 @@ from gradient_rules import (
     Verdict,
     hookimpl,
 )
+from gradient_rules.testing import (
+    DELETE,
+    RuleCase,
+    assert_cases_cover,
+    assert_citations_in_seeds,
+    check_rule_case,
+    patched,
+)
 
 ON = dt.date(2025, 9, 1)
 ATTESTATIONS = ["competitive", "sound_operations_and_finances", "no_bad_credit_record",
                 "no_violations", "secure_and_controllable", "organisation_and_talent"]
 # Rows whose basic cell is not "/", by segment (catalog rows 1-20, as printed).
 BASIC_ROWS = {"FC": [1, 2], "RD": [4, 6], "PO": [11, 13, 14, 15, 16, 17], "PM": [18, 19, 20]}
+
+SEEDS = Path(__file__).resolve().parents[4] / "shared" / "seeds"
+"""The official texts (shared/seeds, beside the repository)."""
+
 
 
 def claims(rows: list[int], tier: str) -> list[dict[str, str]]:
@@ -60,9 +64,10 @@ def guizhou_application() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def engines(national: Any) -> tuple[Engine, Engine]:
-    return (Engine(plugins=[national, gradient_rules_guizhou]),
-            Engine(plugins=[national, gradient_rules_guizhou], backend="reference"))
+def engines() -> tuple[Engine, Engine]:
+    return (Engine(plugins=[gradient_rules_national, gradient_rules_guizhou]),
+            Engine(plugins=[gradient_rules_national, gradient_rules_guizhou],
+                   backend="reference"))
 
 
 Case = RuleCase
@@ -240,7 +245,7 @@ class CopiedPlugin:
 
 
 def test_the_counting_policy_is_switched_in_data_without_code(tmp_path: Path,
-                                                              national: Any) -> None:
+                                                              ) -> None:
     data = tmp_path / "data"
     shutil.copytree(str(files("gradient_rules_guizhou") / "data"), data)
     catalog = data / "2025" / "catalog.toml"
@@ -248,7 +253,7 @@ def test_the_counting_policy_is_switched_in_data_without_code(tmp_path: Path,
     assert 'counting = "ladder"' in text
     catalog.write_text(text.replace('counting = "ladder"', 'counting = "described_only"'),
                        encoding="utf-8")
-    engine = Engine(plugins=[national, CopiedPlugin(data)])
+    engine = Engine(plugins=[gradient_rules_national, CopiedPlugin(data)])
     app = patched(guizhou_application(), scenarios=claims([3], "excellent"))
     result = engine.assess(app, jurisdiction="guizhou", on=ON, tier="basic")
     assert result.tier("basic").finding("GZ-SCN-B-1").observed == 0
@@ -378,7 +383,7 @@ def test_every_description_is_copied_verbatim_from_the_seed(
 
 
 def test_every_citation_quotes_text_found_in_its_seed(engines: tuple[Engine, Engine]) -> None:
-    assert_citations_in_seeds(engines[0].pack("guizhou", on=ON))
+    assert_citations_in_seeds(engines[0].pack("guizhou", on=ON), SEEDS)
 
 
 # --- provisions -----------------------------------------------------------------------------

@@ -6,24 +6,28 @@ thing.  The completeness test fails when a rule or provision of the pack has no 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
-from grtest import (
+
+from gradient_rules import Engine, Outcome, Tier, Verdict
+from gradient_rules.testing import (
     DELETE,
-    ON,
     RuleCase,
     assert_cases_cover,
     assert_citations_in_seeds,
     call_rules,
     check_rule_case,
-    leading_application,
     patched,
 )
-
-from gradient_rules import Engine, Outcome, Tier, Verdict
+from gradient_rules_national.examples import ON, leading_application
 
 Case = RuleCase
+
+SEEDS = Path(__file__).resolve().parents[4] / "shared" / "seeds"
+"""The official texts (shared/seeds, beside the repository)."""
+
 
 
 def _incident(kind: str, grade: str, when: str) -> dict[str, str]:
@@ -163,37 +167,37 @@ CALL_CASES = [
 ]
 
 
-def _assess(engine: Engine, case: Case) -> Any:
+def _assess(gr_engine: Engine, case: Case) -> Any:
     app = patched(leading_application(), **case.changes)
-    return engine.assess(app, jurisdiction="national", tier=case.tier)
+    return gr_engine.assess(app, jurisdiction="national", tier=case.tier)
 
 
 @pytest.mark.parametrize("case", CASES + CALL_CASES,
                          ids=lambda c: f"{c.rule}-{c.tier}-{c.why}")
-def test_rule_outcome(case: Case, engine: Engine, reference_engine: Engine) -> None:
-    check_rule_case(case, (engine, reference_engine), leading_application(), "national")
+def test_rule_outcome(case: Case, gr_engine: Engine, gr_reference_engine: Engine) -> None:
+    check_rule_case(case, (gr_engine, gr_reference_engine), leading_application(), "national")
 
 
-def test_every_rule_has_a_met_and_a_not_met_case(engine: Engine) -> None:
-    pack = engine.pack("national", on=ON)
+def test_every_rule_has_a_met_and_a_not_met_case(gr_engine: Engine) -> None:
+    pack = gr_engine.pack("national", on=ON)
     assert_cases_cover(pack.rules, CASES)
-    assert_cases_cover(call_rules(engine, "national", MUNICIPAL_CALL), CALL_CASES)
+    assert_cases_cover(call_rules(gr_engine, "national", MUNICIPAL_CALL), CALL_CASES)
     provisions = {p.id for p in pack.provisions}
     assert provisions == set(PROVISION_TESTS), "every provision needs an applied/not-applied test"
 
 
-def test_the_in_principle_coverage_shortfall_warns_and_never_refuses(engine: Engine) -> None:
+def test_the_in_principle_coverage_shortfall_warns_and_never_refuses(gr_engine: Engine) -> None:
     case = next(c for c in CASES if c.rule == "NAT-COV-E" and c.outcome is NOT)
-    tier = _assess(engine, case).tier("excellent")
+    tier = _assess(gr_engine, case).tier("excellent")
     assert tier.verdict is Verdict.ELIGIBLE
     assert [w.rule_id for w in tier.warnings] == ["NAT-COV-E"]
     assert tier.warnings[0].code == "in_principle_shortfall"
     assert "研发设计" in tier.warnings[0].message_zh
 
 
-def test_the_leading_coverage_shortfall_refuses(engine: Engine) -> None:
+def test_the_leading_coverage_shortfall_refuses(gr_engine: Engine) -> None:
     case = next(c for c in CASES if c.rule == "NAT-COV-L" and c.outcome is NOT)
-    tier = _assess(engine, case).tier("leading")
+    tier = _assess(gr_engine, case).tier("leading")
     assert tier.verdict is Verdict.NOT_ELIGIBLE
     assert "factory construction" in tier.finding("NAT-COV-L").message_en
 
@@ -201,44 +205,44 @@ def test_the_leading_coverage_shortfall_refuses(engine: Engine) -> None:
 # --- provisions: applied and not applied -------------------------------------------------
 
 
-def test_seg_map_quality_control_counts_toward_production_operations(engine: Engine) -> None:
+def test_seg_map_quality_control_counts_toward_production_operations(gr_engine: Engine) -> None:
     app = patched(leading_application(), scenarios=[{"guide_segment": "质量管控", "tier": "basic"}])
-    assert engine.assess(app, jurisdiction="national", tier="basic").tier("basic").finding(
+    assert gr_engine.assess(app, jurisdiction="national", tier="basic").tier("basic").finding(
         "NAT-COV-B").outcome is MET
 
 
-def test_seg_map_multi_segment_innovation_counts_toward_no_segment(engine: Engine) -> None:
+def test_seg_map_multi_segment_innovation_counts_toward_no_segment(gr_engine: Engine) -> None:
     app = patched(leading_application(),
                   scenarios=[{"guide_segment": "多环节模式创新", "tier": "leading"}])
-    finding = engine.assess(app, jurisdiction="national", tier="basic").tier("basic").finding(
+    finding = gr_engine.assess(app, jurisdiction="national", tier="basic").tier("basic").finding(
         "NAT-COV-B")
     assert finding.outcome is NOT
     assert finding.observed == []
 
 
-def test_plan_tiers_suggests_the_next_tier(engine: Engine) -> None:
+def test_plan_tiers_suggests_the_next_tier(gr_engine: Engine) -> None:
     app = patched(leading_application(), self_assessment__maturity_level=2)
-    notices = engine.assess(app, jurisdiction="national").warnings
+    notices = gr_engine.assess(app, jurisdiction="national").warnings
     nxt = [n for n in notices if n.code == "next_tier"]
     assert len(nxt) == 1 and nxt[0].rule_id == "NAT-PLAN-TIERS"
     assert "excellent" in nxt[0].message_en
 
 
-def test_plan_tiers_suggests_nothing_beyond_leading(engine: Engine) -> None:
-    notices = engine.assess(leading_application(), jurisdiction="national").warnings
+def test_plan_tiers_suggests_nothing_beyond_leading(gr_engine: Engine) -> None:
+    notices = gr_engine.assess(leading_application(), jurisdiction="national").warnings
     assert not [n for n in notices if n.code == "next_tier"]
 
 
-def test_plan_auth_names_the_recognising_authority_for_each_tier(engine: Engine) -> None:
-    result = engine.assess(leading_application(), jurisdiction="national")
+def test_plan_auth_names_the_recognising_authority_for_each_tier(gr_engine: Engine) -> None:
+    result = gr_engine.assess(leading_application(), jurisdiction="national")
     routes = {t.tier: t.route for t in result.tiers}
     assert all(r is not None and r.rule_id == "NAT-PLAN-AUTH" for r in routes.values())
     assert "工业和信息化部" in routes[Tier.EXCELLENT].authority_zh  # type: ignore[union-attr]
     assert "省级" in routes[Tier.ADVANCED].authority_zh  # type: ignore[union-attr]
 
 
-def test_plan_auth_is_not_given_for_a_tier_not_assessed(engine: Engine) -> None:
-    result = engine.assess(leading_application(), jurisdiction="national", tier="basic")
+def test_plan_auth_is_not_given_for_a_tier_not_assessed(gr_engine: Engine) -> None:
+    result = gr_engine.assess(leading_application(), jurisdiction="national", tier="basic")
     assert [t.tier for t in result.tiers] == [Tier.BASIC]
     assert result.tier("basic").route is not None
     with pytest.raises(KeyError):
@@ -258,8 +262,8 @@ PROVISION_TESTS = {
 # --- data ----------------------------------------------------------------------------------
 
 
-def test_kpi_reference_has_twenty_items_in_the_five_printed_groups(engine: Engine) -> None:
-    kpis = engine.pack("national", on=ON).kpis
+def test_kpi_reference_has_twenty_items_in_the_five_printed_groups(gr_engine: Engine) -> None:
+    kpis = gr_engine.pack("national", on=ON).kpis
     assert [k.id for k in kpis] == [f"KPI-{i:02d}" for i in range(1, 21)]
     groups: dict[str, int] = {}
     for kpi in kpis:
@@ -269,8 +273,8 @@ def test_kpi_reference_has_twenty_items_in_the_five_printed_groups(engine: Engin
     assert {k.id for k in kpis if k.unit == "count"} == {"KPI-04", "KPI-20"}
 
 
-def test_segment_map_covers_the_fourteen_guide_segments(engine: Engine) -> None:
-    pack = engine.pack("national", on=ON)
+def test_segment_map_covers_the_fourteen_guide_segments(gr_engine: Engine) -> None:
+    pack = gr_engine.pack("national", on=ON)
     assert len(pack.guide_segments) == 14
     assert pack.guide_segments_unmapped == ("多环节模式创新",)
     counts: dict[str, int] = {}
@@ -279,6 +283,6 @@ def test_segment_map_covers_the_fourteen_guide_segments(engine: Engine) -> None:
     assert counts == {"FC": 2, "RD": 2, "PO": 3, "PM": 5, "OM": 2}
 
 
-def test_every_citation_quotes_text_found_in_its_seed(engine: Engine) -> None:
-    assert_citations_in_seeds(engine.pack("national", on=ON))
-    assert_citations_in_seeds(engine.scope("national", call=MUNICIPAL_CALL))
+def test_every_citation_quotes_text_found_in_its_seed(gr_engine: Engine) -> None:
+    assert_citations_in_seeds(gr_engine.pack("national", on=ON), SEEDS)
+    assert_citations_in_seeds(gr_engine.scope("national", call=MUNICIPAL_CALL), SEEDS)

@@ -5,18 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from grtest import (
-    DELETE,
-    SEEDS,
-    RuleCase,
-    assert_cases_cover,
-    assert_citations_in_seeds,
-    check_rule_case,
-    patched,
-)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -30,6 +22,14 @@ from gradient_rules import (
     Tier,
     Verdict,
 )
+from gradient_rules.testing import (
+    DELETE,
+    RuleCase,
+    assert_cases_cover,
+    assert_citations_in_seeds,
+    check_rule_case,
+    patched,
+)
 
 ON = dt.date(2025, 6, 1)
 ATTESTATIONS = ["competitive", "sound_operations_and_finances", "not_seriously_dishonest",
@@ -41,6 +41,10 @@ SEGMENTS = ["factory_construction", "research_and_design", "production_operation
 CITY_BASIC = {"tier": "basic", "issuing_level": "city", "year": 2022}
 PROVINCE_ADVANCED = {"tier": "advanced", "issuing_level": "province", "year": 2023}
 CODE = "91370100MA3C5R8T28"
+
+SEEDS = Path(__file__).resolve().parents[4] / "shared" / "seeds"
+"""The official texts (shared/seeds, beside the repository)."""
+
 
 
 def shandong_application() -> dict[str, Any]:
@@ -199,7 +203,7 @@ def test_every_rule_and_provision_has_both_cases() -> None:
 
 def test_every_citation_quotes_text_found_in_its_seed() -> None:
     pack = DURABLE.pack("shandong", on=ON)
-    assert_citations_in_seeds(pack)
+    assert_citations_in_seeds(pack, SEEDS)
     seed = (SEEDS / "003_19823b8922961ac0.txt").read_text(encoding="utf-8")
     revoke = next(p for p in pack.provisions if p.id == "SD-REVOKE")
     for trigger in pack.revocation:

@@ -15,14 +15,6 @@ from typing import Any
 import openpyxl
 import pytest
 import yaml
-from grtest import (
-    DELETE,
-    RuleCase,
-    assert_cases_cover,
-    assert_citations_in_seeds,
-    check_rule_case,
-    patched,
-)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -30,6 +22,14 @@ import gradient_rules_national
 import gradient_rules_shanxi
 from gradient_rules import ApplicationError, BatchAssessment, Engine, Outcome, Verdict
 from gradient_rules._form import write_form
+from gradient_rules.testing import (
+    DELETE,
+    RuleCase,
+    assert_cases_cover,
+    assert_citations_in_seeds,
+    check_rule_case,
+    patched,
+)
 
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLE = ROOT / "examples" / "shanxi" / "taiyuan-batch.yaml"
@@ -37,6 +37,10 @@ ON = dt.date(2024, 11, 21)
 CALL = "2024-excellent"
 DURABLE = Engine(plugins=[gradient_rules_national, gradient_rules_shanxi])
 REFERENCE = Engine(plugins=[gradient_rules_national, gradient_rules_shanxi], backend="reference")
+
+SEEDS = Path(__file__).resolve().parents[4] / "shared" / "seeds"
+"""The official texts (shared/seeds, beside the repository)."""
+
 
 
 def example() -> dict[str, Any]:
@@ -160,7 +164,7 @@ def test_every_rule_and_provision_has_both_cases() -> None:
 
 
 def test_every_citation_quotes_text_found_in_its_seed() -> None:
-    assert_citations_in_seeds(DURABLE.scope("shanxi", call=CALL))
+    assert_citations_in_seeds(DURABLE.scope("shanxi", call=CALL), SEEDS)
 
 
 # --- the batch -----------------------------------------------------------------------------

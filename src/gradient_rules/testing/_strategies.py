@@ -42,6 +42,8 @@ from .._vocabulary import (
 __all__ = ["ScopeData", "applications", "batches", "scenario_claims", "scope_data"]
 
 _PROVINCES = ("jiangsu", "hunan", "guangdong")
+_CREDIT_CODE = "91370100613500000F"
+"""A well-formed 统一社会信用代码 (GB 32100-2015 check character)."""
 
 
 def _leaves(condition: Condition | None) -> Iterator[Condition]:
@@ -198,6 +200,8 @@ def _valid(draw: st.DrawFn, data: ScopeData, unstated: bool,
         branch = draw(_maybe(st.booleans(), unstated))
         if branch is not None:
             enterprise["is_branch"] = branch
+            if draw(_maybe(st.just(True), unstated)):  # a branch is admitted with its code
+                enterprise["credit_code"] = _CREDIT_CODE
             enterprise["industry"] = draw(st.sampled_from(
                 [*data.branch_industries, *Industry])).value
     app: dict[str, Any] = {"enterprise": enterprise, "dated": data.on.isoformat()}
