@@ -34,7 +34,7 @@ accepted           warning   an ``[[accepted]]`` entry that matches no warning
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from enum import StrEnum
 from typing import Any
 
@@ -43,7 +43,7 @@ from pydantic import BaseModel, ConfigDict
 from ._application import MAX_SCENARIOS
 from ._calls import Call
 from ._catalog import CountingPolicy, ScenarioCatalog
-from ._conditions import AllOf, Condition, per_tier
+from ._conditions import leaves, per_tier
 from ._consistency import check_relations
 from ._kinds import Deadline, KpisReported, MinLevel, ScenarioCount, SegmentsCovered, TitleHeld
 from ._rulepack import RulePack
@@ -94,13 +94,6 @@ class CheckFinding(BaseModel):
 
 # --- the conditions a rule states, per tier ---------------------------------------------
 
-def _leaves(condition: Condition | None) -> Iterator[Condition]:
-    if isinstance(condition, AllOf):
-        for part in condition.conditions:
-            yield from _leaves(part)
-    elif condition is not None:
-        yield condition
-
 
 def _ordered(tiers: Iterable[Tier]) -> list[Tier]:
     return sorted(set(tiers), key=lambda t: t.rank)
@@ -117,7 +110,7 @@ class _Requirements:
             for tier in rule.tiers:
                 if tier not in tiers:
                     continue
-                for leaf in _leaves(rule.condition):
+                for leaf in leaves(rule.condition):
                     if isinstance(leaf, MinLevel):
                         self._raise(self.levels, (leaf.field, tier),
                                     per_tier(leaf.minimum, tier), rule.id)
@@ -200,7 +193,7 @@ def _tier_order(out: _Collector, rules: Sequence[Rule], tiers: Sequence[Tier]) -
             in_principle = [r.id for r in rules if r.strength is Strength.IN_PRINCIPLE
                             and high in r.tiers and any(
                                 isinstance(leaf, MinLevel | ScenarioCount | SegmentsCovered)
-                                for leaf in _leaves(r.condition))]
+                                for leaf in leaves(r.condition))]
             out.add("strength-order", Severity.WARNING, [*ids, *in_principle],
                     f"{message} as a must; {high.value} asks it only in principle"
                     + (f" ({', '.join(in_principle)})" if in_principle else ""))
@@ -259,7 +252,7 @@ def _prerequisites(out: _Collector, rules: Sequence[Rule]) -> None:
     for rule in rules:
         if rule.strength is not Strength.MUST:
             continue
-        for leaf in _leaves(rule.condition):
+        for leaf in leaves(rule.condition):
             if not isinstance(leaf, TitleHeld):
                 continue
             for tier in rule.tiers:
@@ -305,7 +298,7 @@ def _dead_ends(out: _Collector, rules: Sequence[Rule], catalog: ScenarioCatalog 
                kpi_count: int, call: Call | None = None) -> None:
     reachable = {s.segment for s in catalog.scenarios} if catalog else set(Segment)
     for rule in rules:
-        for leaf in _leaves(rule.condition):
+        for leaf in leaves(rule.condition):
             for tier in rule.tiers:
                 if isinstance(leaf, ScenarioCount):
                     minimum, most = per_tier(leaf.minimum, tier), _countable(catalog, tier)

@@ -15,7 +15,7 @@ through the ``gradient_rules_condition_kinds`` hook.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -38,6 +38,7 @@ __all__ = [
     "bounded_per_tier",
     "case_pattern",
     "condition_call",
+    "leaves",
     "missing_tiers",
     "op",
     "per_tier",
@@ -261,3 +262,12 @@ class AllOf(Condition):
     def tier_problems(self, tiers: Sequence[Tier]) -> list[str]:
         """Union of the parts'."""
         return [p for part in self.conditions for p in part.tier_problems(tiers)]
+
+
+def leaves(condition: Condition | None) -> Iterator[Condition]:
+    """The conditions inside ``condition``, ``all_of`` unfolded (none for ``None``)."""
+    if isinstance(condition, AllOf):
+        for part in condition.conditions:
+            yield from leaves(part)
+    elif condition is not None:
+        yield condition

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from ._conditions import AllOf, Condition
+from ._conditions import Condition, leaves
 from ._kinds import (
     AboveDesignatedSize,
     Attestation,
@@ -61,11 +61,7 @@ class RelationCheck(BaseModel):
 
 
 def _parts(condition: Condition | None) -> list[Condition]:
-    if condition is None:
-        return []
-    if isinstance(condition, AllOf):
-        return [p for part in condition.conditions for p in _parts(part)]
-    return [condition]
+    return list(leaves(condition))
 
 
 def _of(parts: Iterable[Condition], kind: type[Any]) -> list[Any]:

@@ -9,13 +9,12 @@ strategies work for any plugin, including one written after this module.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from hypothesis import strategies as st
 
-from .._conditions import AllOf, Condition, per_tier
+from .._conditions import leaves, per_tier
 from .._engine import Engine
 from .._kinds import (
     AboveDesignatedSize,
@@ -45,13 +44,6 @@ _PROVINCES = ("jiangsu", "hunan", "guangdong")
 _CREDIT_CODE = "91370100613500000F"
 """A well-formed 统一社会信用代码 (GB 32100-2015 check character)."""
 
-
-def _leaves(condition: Condition | None) -> Iterator[Condition]:
-    if isinstance(condition, AllOf):
-        for part in condition.conditions:
-            yield from _leaves(part)
-    elif condition is not None:
-        yield condition
 
 
 @dataclass(frozen=True)
@@ -94,7 +86,7 @@ def scope_data(engine: Engine, jurisdiction: str, *, call: str | None = None,
     industries: list[Industry] = []
     titles: list[tuple[Tier, IssuingLevel]] = []
     for rule in scope.rules:
-        for leaf in _leaves(rule.condition):
+        for leaf in leaves(rule.condition):
             if isinstance(leaf, MinLevel):
                 data.levels.setdefault(leaf.field, set()).update(
                     per_tier(leaf.minimum, t) for t in rule.tiers)
