@@ -33,7 +33,7 @@ from ._explain import assemble, standings
 from ._facts import CaseFacts
 from ._i18n import short_repr
 from ._limits import EARLIEST, LATEST
-from ._registry import Registered, Registry, build_registry, compile_into
+from ._registry import Registered, Registry, base_pack_of, build_registry, compile_into
 from ._resolve import resolve
 from ._rulepack import JurisdictionInfo, RulePack
 from ._rules import Rule
@@ -382,12 +382,17 @@ class Engine:
         a jurisdiction without a base, or without conditions of its own.
         """
         pack = self.pack(jurisdiction, on=on)
-        base_code = pack.jurisdiction.base
-        if base_code is None:
-            return ()
-        base = self.pack(base_code, on=pack.valid_from) if any(
-            p.covers(pack.valid_from) for p in self.packs(base_code)) else self.pack(base_code)
-        return check_relations(pack.rules, base.rules)
+        base = self.base_pack(pack)
+        return () if base is None else check_relations(pack.rules, base.rules)
+
+    def base_pack(self, pack: RulePack) -> RulePack | None:
+        """The base jurisdiction's edition that ``pack`` relates to, or ``None``.
+
+        The edition in force on the day ``pack`` starts, else the latest; ``None`` for a pack
+        without a base.
+        """
+        code = pack.jurisdiction.base
+        return None if code is None else base_pack_of(self._registered(code), pack)
 
     def review(
         self,

@@ -26,7 +26,7 @@ from ._rules import Rule
 from ._scope import Scope, build_scope
 from ._vocabulary import Relation
 
-__all__ = ["Registry", "build_registry", "compile_into"]
+__all__ = ["Registry", "base_pack_of", "build_registry", "compile_into"]
 
 ENTRY_POINT_GROUP = "gradient_rules"
 
@@ -96,7 +96,8 @@ def _call(impl: Any, hook: str) -> list[Any]:
                           plugin=impl.plugin_name) from error
 
 
-def _base_pack(base: Registered, pack: RulePack) -> RulePack:
+def base_pack_of(base: Registered, pack: RulePack) -> RulePack:
+    """The edition of ``base`` that ``pack`` relates to: in force when it starts, else latest."""
     covering = [p for p in base.packs if p.covers(pack.valid_from)]
     candidates = covering or list(base.packs)
     return max(candidates, key=lambda p: p.valid_from)
@@ -121,7 +122,8 @@ def _resolve_relations(reg: Registry) -> None:
         resolved: list[RulePack] = []
         try:
             for pack in item.packs:
-                base_rules = {r.id: r for r in _base_pack(base, pack).rules}
+                source_pack = base_pack_of(base, pack)
+                base_rules = {r.id: r for r in source_pack.rules}
                 rules: list[Rule] = []
                 for rule in pack.rules:
                     unknown = [i for i in rule.relates_to if i not in base_rules]
@@ -151,7 +153,7 @@ def _resolve_relations(reg: Registry) -> None:
                         })
                     rules.append(rule)
                 # Attestations read by adopted conditions keep the base pack's wording.
-                base_texts = _base_pack(base, pack).attestations
+                base_texts = source_pack.attestations
                 texts = dict(pack.attestations)
                 for rule in rules:
                     assert rule.condition is not None
@@ -163,7 +165,6 @@ def _resolve_relations(reg: Registry) -> None:
                                 plugin=item.plugin)
                         texts[name] = base_texts[name]
                 update: dict[str, object] = {"rules": tuple(rules), "attestations": texts}
-                source_pack = _base_pack(base, pack)
                 if "kpis" in pack.inherits:
                     update["kpis"] = source_pack.kpis
                 if "guide_segments" in pack.inherits:
@@ -275,7 +276,7 @@ def _check_packs(reg: Registry) -> None:
         base = reg.jurisdictions.get(item.info.base) if item.info.base else None
         for pack in item.packs:
             try:
-                found = check_pack(pack, _base_pack(base, pack) if base else None)
+                found = check_pack(pack, base_pack_of(base, pack) if base else None)
             except Exception as error:  # a plugin's own condition kind may misbehave
                 found = []
                 problem = PluginError(f"{code}/{pack.version}: the static checks failed: "

@@ -183,13 +183,10 @@ def assert_tightens_holds(engine: Engine, app: App, *, jurisdiction: str,
     day = on or application.dated
     assert day is not None, "give `on` or a dated application"
     scope = engine.scope(jurisdiction, call=call, on=day)
-    base_code = scope.conditions.jurisdiction.base
     tightening = [r for r in scope.rules if r.relation is Relation.TIGHTENS]
-    if base_code is None or not tightening:
+    base = engine.base_pack(scope.conditions)
+    if base is None or not tightening:
         return
-    base = engine.pack(base_code, on=scope.conditions.valid_from) if any(
-        p.covers(scope.conditions.valid_from) for p in engine.packs(base_code)
-    ) else engine.pack(base_code)
     base_rules = {r.id: r for r in base.rules}
     facts = resolve(scope, application, day).facts
     mine = evaluate_reference(scope, facts).outcomes
