@@ -142,6 +142,13 @@ class _Interrupting:
         return call
 
 
+def _route(monkeypatch: pytest.MonkeyPatch, engine: Engine, native: Any) -> None:
+    """Send the engine's calls into the C engine through ``native``."""
+    assert engine._adapter is not None
+    for registered in engine._adapter._rulesets.values():  # a rebuilt ruleset included
+        monkeypatch.setattr(registered.handle, "_native", native)
+
+
 def test_an_interrupt_at_any_c_call_leaves_the_engine_correct(
         monkeypatch: pytest.MonkeyPatch) -> None:
     durable = load_durable()
@@ -150,7 +157,7 @@ def test_an_interrupt_at_any_c_call_leaves_the_engine_correct(
     expected = engine.assess(app, jurisdiction="national").model_dump()
 
     counter = _Interrupting(durable.native)
-    monkeypatch.setattr(durable.engine, "durable_rules_engine", counter)
+    _route(monkeypatch, engine, counter)
     engine.assess(app, jurisdiction="national")
     total = len(counter.calls)
     assert total >= 4 and counter.calls[0] == "assert_fact"  # the sentinel comes first
@@ -158,13 +165,12 @@ def test_an_interrupt_at_any_c_call_leaves_the_engine_correct(
     interrupted = 0
     for at in range(total):
         for when in ("before", "after"):
-            monkeypatch.setattr(durable.engine, "durable_rules_engine",
-                                _Interrupting(durable.native, at, when))
+            _route(monkeypatch, engine, _Interrupting(durable.native, at, when))
             try:
                 engine.assess(app, jurisdiction="national")
             except KeyboardInterrupt:
                 interrupted += 1
-            monkeypatch.setattr(durable.engine, "durable_rules_engine", durable.native)
+            _route(monkeypatch, engine, durable.native)
             again = engine.assess(app, jurisdiction="national").model_dump()
             assert again == expected, (at, when, counter.calls[at])
     assert interrupted == 2 * total  # each interruption reached the caller, none was eaten

@@ -150,7 +150,7 @@ def test_the_adapter_runs_far_more_than_1024_evaluations(adapter: DurableAdapter
 def test_no_session_survives_an_evaluation(adapter: DurableAdapter) -> None:
     adapter.evaluate("t", lambda s: s.assert_facts([{"kind": "a"}]))
     with pytest.raises(EngineError, match="309"):
-        adapter._call(adapter._rulesets["t"].host, "t", "get_state", SID)
+        adapter._rulesets["t"].handle.get_state()
 
     def failing(session: Session) -> None:
         session.assert_facts([{"kind": "a"}])
@@ -159,7 +159,7 @@ def test_no_session_survives_an_evaluation(adapter: DurableAdapter) -> None:
     with pytest.raises(ValueError):
         adapter.evaluate("t", failing)
     with pytest.raises(EngineError, match="309"):
-        adapter._call(adapter._rulesets["t"].host, "t", "get_state", SID)
+        adapter._rulesets["t"].handle.get_state()
 
 
 # --- sid hash collisions (notes §4, §9.3) -----------------------------------------------
@@ -224,14 +224,30 @@ def test_an_exception_inside_a_rule_becomes_a_library_error() -> None:
     assert adapter.evaluate("t", lambda s: s.results) == {}
 
 
-def test_an_exception_the_engine_stored_in_the_state_is_raised(adapter: DurableAdapter) -> None:
-    def driver(session: Session) -> None:
-        host = adapter._rulesets["t"].host
-        host.update_state("t", {"sid": SID, "exception": "stored by durable-rules"})
-        session.assert_facts([{"kind": "a"}])
+def test_durable_rules_python_runner_is_never_in_the_path(
+        adapter: DurableAdapter, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Its Closure/Promise store an action's exception in the session state, where it would
+    # hide; the adapter runs actions itself, so nothing can be stored there.
+    engine = _durable.load_durable().engine
 
-    with pytest.raises(RuleEvaluationError, match="stored by durable-rules"):
-        adapter.evaluate("t", driver)
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("durable.engine's Python runner was used")
+
+    monkeypatch.setattr(engine.Closure, "__init__", refuse)
+    monkeypatch.setattr(engine.Promise, "run", refuse)
+    got = results_of(adapter, [{"kind": "base", "n": 7}, {"kind": "a"}, {"kind": "b"}])
+    assert got["derived"][0]["m"]["n"] == 7 and len(got["joined"]) == 1
+
+
+def test_an_action_failing_mid_chain_fails_the_whole_evaluation() -> None:
+    adapter = DurableAdapter()
+
+    def boom(session: Session, matched: Mapping[str, Mapping[str, Any]]) -> None:
+        raise KeyError("derived step")
+
+    adapter.register("t", [DERIVE, RuleSpec("boom", (("m", {"kind": "derived"}),), boom)])
+    with pytest.raises(RuleEvaluationError, match="derived step"):
+        adapter.evaluate("t", lambda s: s.assert_facts([{"kind": "base", "n": 1}]))
 
 
 def test_facts_no_rule_observes_are_handled_by_the_sink(adapter: DurableAdapter) -> None:

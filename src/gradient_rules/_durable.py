@@ -9,8 +9,11 @@ symbol (docs/decisions.md, D28).
 
 It follows ``shared/docs/durable-rules-notes.md`` ("Recommended wrapping"):
 
-* a private host whose timer threads are never started (``_run`` is a no-op), and never
-  ``durable.lang``'s global host or DSL;
+* the C engine (``durable_rules_engine``) driven directly: rulesets are created with
+  ``create_ruleset`` and each asserted batch's actions are started, run and completed by
+  this module, so durable-rules' Python ``Host`` (its dispatcher and timer threads, the
+  per-action state serialisation, ``Content`` wrappers and ``Promise`` cycles) is never in
+  the path, and never ``durable.lang``'s global host or DSL;
 * one evaluation is one session with a fixed sid, under a lock per ruleset, so at most one
   session per ruleset is alive: no 1024-session cap, no retry-after-MemoryError segfault,
   no sid hash collision;
@@ -20,10 +23,10 @@ It follows ``shared/docs/durable-rules-notes.md`` ("Recommended wrapping"):
   actions pending;
 * explicit fact ids ``"0"``..``"9999"`` (checked collision-free under FNV-1a 32), so facts
   are never merged by content hash (``'9' == 9``);
-* every action wrapped: exceptions are collected with the rule name and re-raised as
-  :class:`RuleEvaluationError`; the engine's own string in ``state['exception']`` is checked
-  too; an action that outlives durable-rules' 10 s completion window is an error, not a
-  silently dropped chain;
+* every action run by the adapter: exceptions are collected with the rule name and
+  re-raised as :class:`RuleEvaluationError` (nothing is stored in the session state, where
+  durable-rules' own runner would hide it); an action that outlives durable-rules' 10 s
+  completion window is an error, not a silently dropped chain;
 * definitions validated and deep-copied before registration; the ``durable`` logger
   silenced; ``engine._unix_now`` replaced (it calls the deprecated ``utcfromtimestamp``).
 """
@@ -294,19 +297,67 @@ def _check_fact(fact: Mapping[str, Any]) -> None:
                 f"or a list of them, got {type(value).__name__} {value!r}")
 
 
-class Session:
-    """One evaluation in progress: assert facts, derive facts, collect results."""
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
-    def __init__(self, adapter: DurableAdapter, ruleset: str, host: Any) -> None:
+
+SENTINEL = _dumps({"sid": SID, "id": "0", "kind": "__sentinel__"})
+
+
+class _Handle:
+    """One ruleset as the C engine holds it, called directly.
+
+    durable-rules' Python ``Host``/``Ruleset``/``Closure``/``Promise`` layer is not used:
+    it serialises the session state after every action, wraps every message in ``Content``
+    objects and makes a reference cycle per action.  Errors of the C engine become
+    :class:`EngineError` naming the call and the ruleset.
+    """
+
+    def __init__(self, name: str, definition: str) -> None:
+        self.name = name
+        self._native = load_durable().native
+        self.id: int = self._checked("create_ruleset", lambda: self._native.create_ruleset(
+            name, definition))
+
+    def call(self, method: str, *args: Any) -> Any:
+        """Call ``durable_rules_engine.<method>(handle, *args)``."""
+        function = getattr(self._native, method)
+        return self._checked(method, lambda: function(self.id, *args))
+
+    def _checked(self, method: str, call: Callable[[], T]) -> T:
+        try:
+            return call()
+        except EngineError:
+            raise
+        except Exception as error:  # durable_rules_engine.error and anything else it raises
+            raise EngineError(
+                f"durable-rules failed in {method} on {self.name!r}: {error}") from error
+
+    def get_state(self) -> Any:
+        """The session's state as the engine holds it (``EngineError`` 309 when none)."""
+        return json.loads(self.call("get_state", SID))
+
+
+class Session:
+    """One evaluation in progress: assert facts, derive facts, collect results.
+
+    The adapter drives the C engine itself: a batch is asserted, then each action the
+    engine schedules runs and is completed in turn; facts an action derives are asserted
+    together when it returns, before it completes, so what chains from them is scheduled in
+    the same loop.
+    """
+
+    def __init__(self, adapter: DurableAdapter, ruleset: str, registered: _Registered) -> None:
         self._adapter = adapter
         self.ruleset = ruleset
-        self._host = host
+        self._handle = registered.handle
+        self._actions = registered.actions
         self._next_id = 1
         self._derived_keys: set[str] = set()
+        self._pending: list[dict[str, Any]] | None = None
         self.errors: list[tuple[str, BaseException]] = []
         self.results: dict[str, list[Any]] = {}
         """Named lists the actions append to; read by the caller."""
-        self._current_closure: Any = None
 
     def _stamp(self, fact: Mapping[str, Any]) -> dict[str, Any]:
         _check_fact(fact)
@@ -322,20 +373,58 @@ class Session:
         """Assert a batch in one call; every matched action runs before this returns."""
         if not facts:
             return
+        if self._pending is not None:
+            raise EngineError("assert_facts() may not be called from inside an action; "
+                              "use derive()")
         batch = [self._stamp(f) for f in facts]
-        self._adapter._call(self._host, self.ruleset, "assert_facts", batch)
+        self._run(self._asserted("assert_facts", _dumps(batch)))
         self._adapter._raise_if_failed(self)
+
+    def _asserted(self, method: str, payload: str) -> int:
+        code, state = self._handle.call(method, payload)
+        if code == 1:  # the sink observes every fact, so this is a broken ruleset
+            raise EngineError(f"durable-rules: a fact was not handled by {self.ruleset!r}")
+        if code == 2:
+            raise EngineError(f"durable-rules: a fact was already observed in {self.ruleset!r}")
+        return int(state)
+
+    def _run(self, state: int) -> None:
+        """Run every action the engine schedules for the session, to quiescence."""
+        started = self._handle.call("start_action_for_state", state)
+        message: str | None = started[1] if started else None
+        while message:
+            name, matched = next(iter(json.loads(message).items()))
+            self._act(name, matched)
+            message = self._handle.call("complete_and_start_action", state)
+
+    def _act(self, name: str, matched: Mapping[str, Mapping[str, Any]]) -> None:
+        action = self._actions.get(name)
+        if action is None:  # the sentinel and the sink
+            return
+        started = _now()
+        self._pending = []
+        try:
+            action(self, matched)
+            if self._pending:
+                self._asserted("assert_facts", _dumps(self._pending))
+        except BaseException as error:  # surfaced as RuleEvaluationError by the caller
+            self.errors.append((name, error))
+        finally:
+            self._pending = None
+        if _now() - started >= ACTION_TIME_LIMIT:
+            self.errors.append((name, EngineError(
+                f"the action took {(_now() - started):.1f} s; durable-rules abandons "
+                f"actions after {ACTION_TIME_LIMIT:.0f} s and would drop what chains from it")))
 
     def derive(self, fact: Mapping[str, Any]) -> None:
         """From inside an action: assert a derived fact, once per distinct content."""
-        key = json.dumps(fact, sort_keys=True)
+        if self._pending is None:
+            raise EngineError("derive() may only be called from inside an action")
+        key = repr(sorted(fact.items()))
         if key in self._derived_keys:
             return
         self._derived_keys.add(key)
-        closure = self._current_closure
-        if closure is None:
-            raise EngineError("derive() may only be called from inside an action")
-        closure.assert_fact(self._stamp(fact))
+        self._pending.append(self._stamp(fact))
 
     def record(self, name: str, value: Any) -> None:
         """From inside an action: append a result to ``results[name]``."""
@@ -344,32 +433,32 @@ class Session:
 
 @dataclass
 class _Registered:
-    """One ruleset: its rules, and the private host that holds it alone."""
+    """One ruleset: its rules, their actions by name, and its handle in the C engine."""
 
     specs: tuple[RuleSpec, ...]
-    host: Any
+    handle: _Handle
+    actions: dict[str, Action]
     lock: threading.Lock = field(default_factory=threading.Lock)
     poisoned: bool = False
     """The last evaluation was interrupted at a point where its session may survive in the
-    C engine; the next evaluation rebuilds the host instead of trusting it."""
+    C engine; the next evaluation rebuilds the ruleset instead of trusting it."""
 
 
 _ADAPTERS: weakref.WeakSet[DurableAdapter] = weakref.WeakSet()
 
 
 class DurableAdapter:
-    """Registers rulesets, each on its own private durable-rules host, and runs evaluations.
+    """Registers rulesets in the C engine and runs evaluations.
 
     Thread-safe: registration is idempotent under a lock and each ruleset evaluates under
     its own lock.  An evaluation interrupted anywhere (``KeyboardInterrupt`` included)
-    leaves its ruleset marked poisoned and the next one starts on a rebuilt host.  After
-    ``os.fork`` the child gets fresh locks and rebuilds every host.
+    leaves its ruleset marked poisoned and the next one starts on a rebuilt ruleset.  After
+    ``os.fork`` the child gets fresh locks and rebuilds every ruleset.
     """
 
     def __init__(self) -> None:
         self._rulesets: dict[str, _Registered] = {}
         self._registry_lock = threading.Lock()
-        self._local = threading.local()
         _ADAPTERS.add(self)
         # The C engine holds at most 131,071 rulesets per process (error code 112) and never
         # frees one by itself: free this adapter's when it is collected, so a process may
@@ -391,8 +480,7 @@ class DurableAdapter:
                 raise EngineError(
                     f"a ruleset named {name!r} is already registered on this host; durable-rules "
                     "cannot replace it (build a new Engine to load changed rules)")
-            specs = tuple(rules)
-            self._rulesets[name] = _Registered(specs, self._new_host(name, specs))
+            self._rulesets[name] = self._registered(name, tuple(rules))
 
     def ensure(self, name: str, rules: Callable[[], Sequence[RuleSpec]]) -> None:
         """Register ``rules()`` under ``name`` unless already registered (safe under threads)."""
@@ -401,74 +489,31 @@ class DurableAdapter:
         with self._registry_lock:
             if name in self._rulesets:
                 return
-            specs = tuple(rules())
-            self._rulesets[name] = _Registered(specs, self._new_host(name, specs))
+            self._rulesets[name] = self._registered(name, tuple(rules()))
 
-    def _definition(self, name: str, specs: Sequence[RuleSpec]) -> dict[str, Any]:
+    def _registered(self, name: str, specs: tuple[RuleSpec, ...]) -> _Registered:
+        return _Registered(specs, self._compile(name, specs),
+                           {spec.name: spec.action for spec in specs})
+
+    @staticmethod
+    def _definition(specs: Sequence[RuleSpec]) -> dict[str, Any]:
         validate_specs(specs)
         definition: dict[str, Any] = {
-            spec.name: {"all": [{alias: copy.deepcopy(cond)} for alias, cond in spec.patterns],
-                        "run": self._wrap(spec)}
+            spec.name: {"all": [{alias: copy.deepcopy(cond)} for alias, cond in spec.patterns]}
             for spec in specs}
-        definition["__sentinel__"] = {"all": [{"m": {"kind": "__sentinel__"}}], "run": _noop}
-        definition["__sink__"] = {
-            "all": [{"m": {"$ex": {"kind": 1}}}, {"never": {"__never__": 1}}],
-            "run": _noop,
-        }
+        definition["__sentinel__"] = {"all": [{"m": {"kind": "__sentinel__"}}]}
+        definition["__sink__"] = {"all": [{"m": {"$ex": {"kind": 1}}}, {"never": {"__never__": 1}}]}
         return definition
 
-    def _new_host(self, name: str, specs: Sequence[RuleSpec]) -> Any:
-        """A private host holding one freshly compiled ruleset."""
-        durable = load_durable()
-        definition = self._definition(name, specs)
-        host = durable.host_class()
+    def _compile(self, name: str, specs: Sequence[RuleSpec]) -> _Handle:
+        """A freshly compiled ruleset in the C engine."""
+        definition = _dumps(self._definition(specs))
+        load_durable()  # its own error when it cannot load, not a refused ruleset
         try:
-            host.register_rulesets({name: definition})
-        except Exception as error:
+            return _Handle(name, definition)
+        except EngineError as error:
             raise EngineError(f"durable-rules refused ruleset {name!r}: "
                               f"{capacity_hint(error, specs)}") from error
-        return host
-
-    def _wrap(self, spec: RuleSpec) -> Callable[[Any], None]:
-        local = self._local
-
-        def action(c: Any) -> None:  # exactly one positional parameter, as durable requires
-            session: Session | None = getattr(local, "session", None)
-            if session is None:
-                return
-            started = _now()
-            previous = session._current_closure
-            session._current_closure = c
-            try:
-                matched = {alias: dict(fact) for alias, fact in (c._m or {}).items()}
-                spec.action(session, matched)
-            except BaseException as error:  # surfaced as RuleEvaluationError by the caller
-                session.errors.append((spec.name, error))
-            finally:
-                session._current_closure = previous
-            if _now() - started >= ACTION_TIME_LIMIT:
-                session.errors.append((spec.name, EngineError(
-                    f"the action took {(_now() - started):.1f} s; durable-rules abandons "
-                    f"actions after {ACTION_TIME_LIMIT:.0f} s and would drop what chains from it")))
-
-        return action
-
-    def _call(self, host: Any, ruleset: str, method: str, *args: Any) -> Any:
-        durable = load_durable()
-        observed = (durable.engine.MessageNotHandledException,
-                    durable.engine.MessageObservedException)
-        try:
-            return getattr(host, method)(ruleset, *args)
-        except observed as error:
-            raise EngineError(f"durable-rules: {error.message}") from error
-        except durable.native.error as error:
-            raise EngineError(
-                f"durable-rules failed in {method} on {ruleset!r}: {error}") from error
-        except EngineError:
-            raise
-        except Exception as error:
-            raise EngineError(
-                f"durable-rules failed in {method} on {ruleset!r}: {error}") from error
 
     def _raise_if_failed(self, session: Session) -> None:
         for _, error in session.errors:
@@ -476,10 +521,6 @@ class DurableAdapter:
                 raise error  # an interruption inside an action stays an interruption
         if session.errors:
             raise RuleEvaluationError(session.ruleset, session.errors)
-        state = self._call(session._host, session.ruleset, "get_state", SID)
-        swallowed = state.get("exception") if isinstance(state, dict) else None
-        if swallowed:
-            raise RuleEvaluationError(session.ruleset, [("(engine)", EngineError(str(swallowed)))])
 
     def evaluate(self, ruleset: str, driver: Callable[[Session], T]) -> T:
         """Run ``driver`` with a fresh session of ``ruleset``; the session never survives.
@@ -487,45 +528,40 @@ class DurableAdapter:
         The session opens with a sentinel fact whose action completes before anything else
         (so deleting the session never meets one in which no action completed) and is
         deleted afterwards.  When an interruption leaves that uncertain, the ruleset is
-        marked poisoned and the next evaluation rebuilds its host.
+        marked poisoned and the next evaluation rebuilds it.
         """
         registered = self._rulesets.get(ruleset)
         if registered is None:
             raise EngineError(f"no ruleset named {ruleset!r} is registered")
         with registered.lock:
             if registered.poisoned:
-                registered.host = self._new_host(ruleset, registered.specs)
+                registered.handle = self._compile(ruleset, registered.specs)
                 registered.poisoned = False
-            host = registered.host
-            session = Session(self, ruleset, host)
-            previous = getattr(self._local, "session", None)
-            self._local.session = session
+            handle = registered.handle
+            session = Session(self, ruleset, registered)
             opened = failed = False
             try:
                 # The sentinel, alone, so an action has completed before any delete_state.
-                self._call(host, ruleset, "assert_fact",
-                           {"sid": SID, "id": "0", "kind": "__sentinel__"})
+                session._run(session._asserted("assert_fact", SENTINEL))
                 opened = True
                 return driver(session)
             except BaseException:
                 failed = True
                 raise
             finally:
-                self._local.session = previous
                 if not opened:  # interrupted around the sentinel: never delete, rebuild
                     registered.poisoned = True
                 else:
                     try:  # the sentinel's action completed, so deleting is safe
-                        self._call(host, ruleset, "delete_state", SID)
+                        handle.call("delete_state", SID)
                     except BaseException:
                         registered.poisoned = True
                         if not failed:
                             raise
 
     def _after_fork(self) -> None:
-        """In a forked child: fresh locks, and every host rebuilt on first use."""
+        """In a forked child: fresh locks, and every ruleset rebuilt on first use."""
         self._registry_lock = threading.Lock()
-        self._local = threading.local()
         for registered in self._rulesets.values():
             registered.lock = threading.Lock()
             registered.poisoned = True
@@ -536,14 +572,11 @@ def _free_rulesets(rulesets: dict[str, _Registered]) -> None:
     native = _loaded.native if _loaded is not None else None
     if native is None:
         return
-    for name, registered in list(rulesets.items()):
+    for registered in list(rulesets.values()):
         if registered.poisoned:
             continue  # a session may be half set up: leave it rather than risk the C engine
-        ruleset = getattr(registered.host, "_ruleset_directory", {}).get(name)
-        handle = getattr(ruleset, "_handle", None)
-        if handle is not None:
-            with contextlib.suppress(Exception):
-                native.delete_ruleset(handle)
+        with contextlib.suppress(Exception):
+            native.delete_ruleset(registered.handle.id)
     rulesets.clear()
 
 
@@ -590,5 +623,3 @@ def _absent_keys(node: Any) -> set[str]:
     return found
 
 
-def _noop(c: Any) -> None:
-    return None

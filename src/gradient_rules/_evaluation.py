@@ -1,14 +1,18 @@
 """Two evaluators of one scope (conditions, and a call): durable-rules forward chaining, and Python.
 
 Both read the same flat facts (``_facts``) and return a :class:`Derivation`.  The durable
-ruleset chains in three levels, all inside the engine:
+ruleset works in two batches, the rules matching inside the engine:
 
-1. ``claim`` -> ``qualifying`` (scenario counts toward a tier) -> ``covered`` (segment);
-2. case / incident / tally facts -> ``outcome`` facts (a rule not met or unknown for a tier);
-3. ``outcome`` -> refusal, undetermined or in-principle warning for the tier.
+1. ``claim`` facts -> which claims count toward which tier (``qualify`` rules); ``title`` and
+   ``event`` facts -> which titles are revoked (``revoke`` rules);
+2. Python counts the qualifying claims per tier (durable-rules has no counting quantifier;
+   see the field notes, Q6) and asserts ``tally`` and ``holdings`` facts; case, incident,
+   tally and holdings facts -> the outcome of each rule not met or unknown for a tier
+   (``check`` rules, one per distinct pattern).
 
-Between the input batch and the tally batch, Python counts the qualifying facts the engine
-derived (durable-rules has no counting quantifier; see the field notes, Q6).
+The actions only record what matched: no derived fact is asserted that no rule reads (each
+costs a round trip through the engine).  Refusals, unknowns and in-principle shortfalls are
+the outcomes grouped by the rules' strength (:func:`_derivation`, shared by both backends).
 """
 
 from __future__ import annotations
@@ -67,45 +71,22 @@ class Derivation:
 # --- durable-rules ----------------------------------------------------------------------
 
 
-def _derive_qualifying(tier: Tier) -> Any:
+def _record_qualifying(tier: Tier) -> Any:
     def action(session: Session, matched: Mapping[str, Mapping[str, Any]]) -> None:
-        claim = matched["claim"]
-        session.record("qualifying", (int(claim["claim"]), tier))
-        fact: dict[str, Any] = {"kind": "qualifying", "claim": claim["claim"], "tier": tier.rank}
-        if "segment" in claim:
-            fact["segment"] = claim["segment"]
-        session.derive(fact)
+        session.record("qualifying", (int(matched["claim"]["claim"]), tier))
     return action
 
 
-def _derive_covered(session: Session, matched: Mapping[str, Mapping[str, Any]]) -> None:
-    q = matched["qualifying"]
-    session.record("covered", (int(q["tier"]), str(q["segment"])))
-    session.derive({"kind": "covered", "tier": q["tier"], "segment": q["segment"]})
-
-
-def _derive_outcomes(outcomes: Sequence[tuple[str, Tier, Outcome, Strength]]) -> Any:
+def _record_outcomes(outcomes: Sequence[tuple[str, Tier, Outcome, Strength]]) -> Any:
     """One action for every (rule, tier) whose check is the same pattern."""
     def action(session: Session, matched: Mapping[str, Mapping[str, Any]]) -> None:
-        for rule_id, tier, status, strength in outcomes:
-            session.record("outcome", (rule_id, tier, status.value))
-            session.derive({"kind": "outcome", "rule": rule_id, "tier": tier.rank,
-                            "status": status.value, "strength": strength.value})
+        session.results.setdefault("outcome", []).extend(outcomes)
     return action
 
 
-def _verdict_signal(name: str) -> Any:
+def _record_revoked(index: int) -> Any:
     def action(session: Session, matched: Mapping[str, Mapping[str, Any]]) -> None:
-        o = matched["outcome"]
-        session.record(name, (str(o["rule"]), Tier.from_rank(int(o["tier"])), str(o["status"])))
-    return action
-
-
-def _derive_revoked(index: int) -> Any:
-    def action(session: Session, matched: Mapping[str, Mapping[str, Any]]) -> None:
-        title = int(matched["held"]["n"])
-        session.record("revoked", (title, index))
-        session.derive({"kind": "revoked", "n": title, "trigger": index})
+        session.record("revoked", (int(matched["held"]["n"]), index))
     return action
 
 
@@ -141,19 +122,15 @@ def compile_scope(scope: Scope) -> list[RuleSpec]:
             specs.append(RuleSpec(
                 f"revoke|{index}|{reach}",
                 (("held", {"kind": "title"}), ("event", _event_pattern(trigger, target))),
-                _derive_revoked(index),
+                _record_revoked(index),
             ))
     for tier in Tier.ordered():
         specs.append(RuleSpec(
             f"qualify|{tier.value}",
             (("claim", {"$and": [{"kind": "claim"}, {"$gte": {"reached": tier.rank}},
                                  {"$iany": {"cells": {"$i": tier.rank}}}]}),),
-            _derive_qualifying(tier),
+            _record_qualifying(tier),
         ))
-    specs.append(RuleSpec(
-        "cover", (("qualifying", {"$and": [{"kind": "qualifying"}, {"$ex": {"segment": 1}}]}),),
-        _derive_covered,
-    ))
     # Checks with the same patterns (e.g. "scenarios not stated", read by every scenario rule
     # at every tier) compile to one durable rule deriving each of their outcomes: fewer
     # rules, fewer firings, and far from durable-rules' per-node limits.
@@ -166,27 +143,35 @@ def compile_scope(scope: Scope) -> list[RuleSpec]:
                 alike.setdefault(key, (check.patterns, []))[1].append(
                     (rule.id, tier, check.status, rule.strength))
     for index, (patterns, outcomes) in enumerate(alike.values()):
-        specs.append(RuleSpec(f"check|{index}", patterns, _derive_outcomes(outcomes)))
-    for name, status, strength in (
-        ("refuse", Outcome.NOT_MET, Strength.MUST),
-        ("undetermined", Outcome.UNKNOWN, Strength.MUST),
-        ("shortfall", Outcome.NOT_MET, Strength.IN_PRINCIPLE),
-        ("shortfall", Outcome.UNKNOWN, Strength.IN_PRINCIPLE),
-    ):
-        specs.append(RuleSpec(
-            f"verdict|{name}|{status.value}|{strength.value}",
-            (("outcome", {"$and": [{"kind": "outcome"}, {"status": status.value},
-                                   {"strength": strength.value}]}),),
-            _verdict_signal(name),
-        ))
+        specs.append(RuleSpec(f"check|{index}", patterns, _record_outcomes(outcomes)))
     return specs
 
 
-def _group(items: Sequence[tuple[str, Tier, str]]) -> dict[Tier, frozenset[str]]:
-    grouped: dict[Tier, set[str]] = {}
-    for rule_id, tier, _ in items:
-        grouped.setdefault(tier, set()).add(rule_id)
-    return {tier: frozenset(ids) for tier, ids in grouped.items()}
+def _derivation(*, qualifying: frozenset[tuple[int, Tier]], tallies: Mapping[Tier, Tally] | None,
+                outcomes: Mapping[tuple[str, Tier], Outcome], strengths: Mapping[str, Strength],
+                revoked: Mapping[int, frozenset[int]], holdings: Holdings | None) -> Derivation:
+    """Group the outcomes into refusals, unknowns and in-principle shortfalls per tier.
+
+    A must-rule not met refuses the tier; a must-rule unknown leaves it undetermined; an
+    in-principle rule not met or unknown is a shortfall for the reviewers.
+    """
+    refused: dict[Tier, set[str]] = {}
+    undetermined: dict[Tier, set[str]] = {}
+    shortfalls: dict[Tier, set[str]] = {}
+    for (rule_id, tier), outcome in outcomes.items():
+        if strengths[rule_id] is Strength.IN_PRINCIPLE:
+            shortfalls.setdefault(tier, set()).add(rule_id)
+        elif outcome is Outcome.NOT_MET:
+            refused.setdefault(tier, set()).add(rule_id)
+        else:
+            undetermined.setdefault(tier, set()).add(rule_id)
+    return Derivation(
+        qualifying=qualifying, tallies=tallies, outcomes=outcomes,
+        refused={t: frozenset(v) for t, v in refused.items()},
+        undetermined={t: frozenset(v) for t, v in undetermined.items()},
+        shortfalls={t: frozenset(v) for t, v in shortfalls.items()},
+        revoked=revoked, holdings=holdings,
+    )
 
 
 def evaluate_durable(adapter: DurableAdapter, scope: Scope, facts: CaseFacts) -> Derivation:
@@ -208,20 +193,16 @@ def evaluate_durable(adapter: DurableAdapter, scope: Scope, facts: CaseFacts) ->
             holdings = holdings_of(facts.titles, revoked)
             second.append(holdings.as_fact())
         session.assert_facts(second)
-        results = session.results
         statuses: dict[tuple[str, Tier], list[Outcome]] = {}
-        for rule_id, tier, status in results.get("outcome", []):
-            statuses.setdefault((rule_id, tier), []).append(Outcome(status))
-        refused = _group(results.get("refuse", []))
-        return Derivation(
-            qualifying=frozenset(results.get("qualifying", [])),
+        strengths: dict[str, Strength] = {}
+        for rule_id, tier, status, strength in session.results.get("outcome", []):
+            statuses.setdefault((rule_id, tier), []).append(status)
+            strengths[rule_id] = strength
+        return _derivation(
+            qualifying=frozenset(session.results.get("qualifying", [])),
             tallies=tallies,
             outcomes={key: worst(values) for key, values in statuses.items()},
-            refused=refused,
-            # A rule both not met and unknown (Kleene: not met) is a refusal only.
-            undetermined={tier: ids - refused.get(tier, frozenset())
-                          for tier, ids in _group(results.get("undetermined", [])).items()},
-            shortfalls=_group(results.get("shortfall", [])),
+            strengths=strengths,
             revoked={title: frozenset(ids) for title, ids in revoked.items()},
             holdings=holdings,
         )
@@ -254,29 +235,13 @@ def evaluate_reference(scope: Scope, facts: CaseFacts) -> Derivation:
     ctx = EvaluationContext(facts=facts, tallies=tallies, attestation_texts={},
                             holdings=holdings)
     outcomes: dict[tuple[str, Tier], Outcome] = {}
-    refused: dict[Tier, set[str]] = {}
-    undetermined: dict[Tier, set[str]] = {}
-    shortfalls: dict[Tier, set[str]] = {}
+    strengths: dict[str, Strength] = {}
     for rule in scope.rules:
         assert rule.condition is not None, f"{rule.id}: unresolved adoption"
         for tier in rule.tiers:
             outcome = condition_call(rule.id, rule.condition, "evaluate", ctx, tier)
-            if outcome is Outcome.MET:
-                continue
-            outcomes[(rule.id, tier)] = outcome
-            if rule.strength is Strength.IN_PRINCIPLE:
-                shortfalls.setdefault(tier, set()).add(rule.id)
-            elif outcome is Outcome.NOT_MET:
-                refused.setdefault(tier, set()).add(rule.id)
-            else:
-                undetermined.setdefault(tier, set()).add(rule.id)
-    return Derivation(
-        qualifying=frozenset(qualifying),
-        tallies=tallies,
-        outcomes=outcomes,
-        refused={t: frozenset(v) for t, v in refused.items()},
-        undetermined={t: frozenset(v) for t, v in undetermined.items()},
-        shortfalls={t: frozenset(v) for t, v in shortfalls.items()},
-        revoked=revoked,
-        holdings=holdings,
-    )
+            if outcome is not Outcome.MET:
+                outcomes[(rule.id, tier)] = outcome
+                strengths[rule.id] = rule.strength
+    return _derivation(qualifying=frozenset(qualifying), tallies=tallies, outcomes=outcomes,
+                       strengths=strengths, revoked=revoked, holdings=holdings)

@@ -15,7 +15,6 @@ from ._application import Application, Enterprise
 from ._assessment import (
     Assessment,
     CallSummary,
-    CitedClause,
     Finding,
     Notice,
     Revocation,
@@ -27,20 +26,12 @@ from ._conditions import EvaluationContext, condition_call
 from ._evaluation import Derivation, evaluate_reference, revokes
 from ._facts import CaseFacts
 from ._resolve import Resolution, resolve
-from ._rules import Rule
 from ._scope import Scope
 from ._vocabulary import DocumentStatus, Outcome, Strength, Tier, TitleStatus, Verdict
 
 __all__ = ["assemble", "probe", "standings"]
 
 Backend = Literal["durable", "reference"]
-
-
-def _cite(scope: Scope, rule: Rule) -> CitedClause:
-    doc = scope.document(rule.citation.document)
-    return CitedClause(document=doc.id, document_title_zh=doc.title_zh,
-                       document_status=doc.status, clause=rule.citation.clause,
-                       text_zh=rule.citation.text_zh)
 
 
 def standings(scope: Scope, app: Application, facts: CaseFacts,
@@ -70,15 +61,18 @@ def _tier(scope: Scope, ctx: EvaluationContext, derivation: Derivation,
           tier: Tier) -> TierAssessment:
     findings: list[Finding] = []
     warnings: list[Notice] = []
+    citations = scope.citations
     for rule in scope.rules:
         if tier not in rule.tiers:
             continue
         assert rule.condition is not None
         outcome = derivation.outcome(rule.id, tier)
         why = condition_call(rule.id, rule.condition, "explain", ctx, tier, outcome)
-        findings.append(Finding(
+        # Built from the engine's own values, not from input: constructed without
+        # re-validation (the models' types are checked by mypy and the suite's round trips).
+        findings.append(Finding.model_construct(
             rule_id=rule.id, tier=tier, outcome=outcome, strength=rule.strength,
-            title_en=rule.title_en, title_zh=rule.title_zh, citation=_cite(scope, rule),
+            title_en=rule.title_en, title_zh=rule.title_zh, citation=citations[rule.id],
             observed=why.observed, required=why.required,
             message_zh=why.message_zh, message_en=why.message_en,
             action_zh=why.action_zh if outcome is not Outcome.MET else "",
@@ -114,7 +108,7 @@ def assemble(scope: Scope, app: Application, resolution: Resolution, derivation:
     facts = resolution.facts
     ctx = EvaluationContext(
         facts=facts, tallies=derivation.tallies,
-        attestation_texts={name: (t.zh, t.en) for name, t in scope.attestations.items()},
+        attestation_texts=scope.attestation_texts,
         holdings=derivation.holdings,
         revocations={title: tuple(scope.revocation[k].clause for k in sorted(ids))
                      for title, ids in derivation.revoked.items()},

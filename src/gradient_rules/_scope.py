@@ -10,10 +10,12 @@ built.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from ._assessment import CitedClause
 from ._calls import BatchRules, Call, FormSpec, Material
 from ._catalog import Kpi, ScenarioCatalog
 from ._conditions import AllOf, Condition
@@ -149,6 +151,22 @@ class Scope:
     def document(self, doc_id: str) -> Document:
         """A document by id."""
         return self.documents[doc_id]
+
+    @functools.cached_property
+    def citations(self) -> Mapping[str, CitedClause]:
+        """Rule id -> the clause it rests on, built once per scope and shared by findings."""
+        out: dict[str, CitedClause] = {}
+        for rule in self.rules:
+            doc = self.document(rule.citation.document)
+            out[rule.id] = CitedClause(
+                document=doc.id, document_title_zh=doc.title_zh, document_status=doc.status,
+                clause=rule.citation.clause, text_zh=rule.citation.text_zh)
+        return out
+
+    @functools.cached_property
+    def attestation_texts(self) -> Mapping[str, tuple[str, str]]:
+        """Attestation name -> its text (zh, en)."""
+        return {name: (t.zh, t.en) for name, t in self.attestations.items()}
 
 
 def _materials_read(condition: Condition | None) -> set[str]:

@@ -46,10 +46,9 @@ class Tier(StrEnum):
     EXCELLENT = "excellent"
     LEADING = "leading"
 
-    @property
-    def rank(self) -> int:
-        """1 for basic up to 4 for leading; the only way tiers are ordered."""
-        return _TIER_RANK[self]
+    rank: int
+    # 1 for basic up to 4 for leading; the only way tiers are ordered.  A plain attribute
+    # set below, not a property: it is read on every comparison.
 
     @property
     def label_zh(self) -> str:
@@ -94,11 +93,14 @@ class Tier(StrEnum):
             return NotImplemented
         return self.rank >= other.rank
 
-    def __hash__(self) -> int:
-        return hash(self.value)
+    # The member is the str of its value: hash it as that str, in C (Enum's own
+    # ``__hash__`` is Python code hashing the name, and tiers are dict keys everywhere).
+    __hash__ = str.__hash__
 
 
 _TIER_RANK = {Tier.BASIC: 1, Tier.ADVANCED: 2, Tier.EXCELLENT: 3, Tier.LEADING: 4}
+for _tier, _rank in _TIER_RANK.items():
+    _tier.rank = _rank
 _TIER_ZH = {
     Tier.BASIC: "基础级",
     Tier.ADVANCED: "先进级",
@@ -145,8 +147,9 @@ class Segment(StrEnum):
         found: Segment | None = _lookup(cls, value, extra)
         return found
 
-    def __hash__(self) -> int:
-        return hash(self.value)
+    # The member is the str of its value: hash it as that str, in C (Enum's own
+    # ``__hash__`` is Python code hashing the name, and tiers are dict keys everywhere).
+    __hash__ = str.__hash__
 
 
 _SEGMENT_CODE = {
@@ -184,15 +187,18 @@ class Outcome(StrEnum):
     NOT_MET = "not_met"
     UNKNOWN = "unknown"
 
-    @property
-    def severity(self) -> int:
-        """Order used for Kleene conjunction: the worst outcome wins."""
-        return {"met": 0, "unknown": 1, "not_met": 2}[self.value]
+    severity: int
+    # Order used for Kleene conjunction: the worst outcome wins (a plain attribute set
+    # below: read on every conjunction).
 
     @property
     def label_zh(self) -> str:
         """符合 / 不符合 / 未知."""
         return {"met": "符合", "not_met": "不符合", "unknown": "未知"}[self.value]
+
+
+for _outcome, _severity in (("met", 0), ("unknown", 1), ("not_met", 2)):
+    Outcome(_outcome).severity = _severity
 
 
 class Verdict(StrEnum):
