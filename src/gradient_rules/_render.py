@@ -21,6 +21,8 @@ __all__ = ["Line", "render_markdown", "report_lines", "report_text"]
 Lang = Literal["zh", "en"]
 Style = Literal["", "heading", "eligible", "not_eligible", "undetermined", "met", "not_met",
                 "unknown", "note"]
+_OUTCOME_STYLE: dict[Outcome, Style] = {Outcome.MET: "met", Outcome.NOT_MET: "not_met",
+                                        Outcome.UNKNOWN: "unknown"}
 
 _WORDS = {
     "zh": {"rule": "规则", "outcome": "结果", "detail": "实际与要求", "clause": "依据",
@@ -177,7 +179,7 @@ def report_lines(assessment: Assessment, *, lang: Lang = "zh", full: bool = Fals
             finding = group.finding
             lines.append(Line(f"{finding.rule_id}  {_outcome(finding, lang)}  "
                               f"[{_tiers_text(assessment, group.tiers, lang)}]",
-                              finding.outcome.value, indent=2))
+                              _OUTCOME_STYLE[finding.outcome], indent=2))
             lines.append(Line(finding.message(lang), indent=6))
             lines.append(Line(f"{w['clause']}: {_clause(finding)}", "note", indent=6))
     routes = [(t, t.route) for t in assessment.tiers if t.route is not None]
@@ -208,7 +210,7 @@ def _full_findings(assessment: Assessment, lang: Lang) -> list[Line]:
                           tier.verdict.value, indent=2))
         for finding in tier.findings:
             lines.append(Line(f"{finding.rule_id}  {_outcome(finding, lang)}",
-                              finding.outcome.value, indent=4))
+                              _OUTCOME_STYLE[finding.outcome], indent=4))
             lines.append(Line(finding.message(lang), indent=8))
             lines.append(Line(f"{w['clause']}: {_clause(finding)}", "note", indent=8))
         todo = [f for f in tier.gaps if f.action(lang)] if tier.verdict is not (
