@@ -116,7 +116,7 @@ def test_lang_zh_gives_errors_in_chinese_with_the_field_path_unchanged(tmp_path:
 
 
 def test_help_stays_english() -> None:
-    assert "Assess the application in FILE" in CliRunner(
+    assert "Assess the application in INPUTS" in CliRunner(
         env={"GRADIENT_RULES_LANG": "zh"}).invoke(cli, ["assess", "--help"]).output
 
 

@@ -24,7 +24,7 @@ PUBLIC = [
     "parse_application", "Event", "EventKind", "Industry", "Revocation", "RevocationTrigger",
     "TierNotice", "TitleReview", "TitleStanding", "Difference", "RelationCheck",
     "BatchAssessment", "BatchFinding", "BatchRow", "Contact", "BatchRules", "FormSpec",
-    "Material", "write_form",
+    "Material", "write_form", "BulkItem", "EngineRecipe", "RowProblem", "ScreeningRow",
 ]
 
 

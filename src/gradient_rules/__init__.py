@@ -61,6 +61,7 @@ from ._rulepack import (
     TierNotice,
 )
 from ._rules import Citation, Document, Provision, Rule
+from ._screening import BulkItem, EngineRecipe, RowProblem, ScreeningRow
 from ._vocabulary import (
     DocumentStatus,
     EventKind,
@@ -88,6 +89,7 @@ __all__ = [
     "BatchFinding",
     "BatchRow",
     "BatchRules",
+    "BulkItem",
     "CatalogScenario",
     "Check",
     "CheckFinding",
@@ -103,6 +105,7 @@ __all__ = [
     "DroppedRules",
     "Engine",
     "EngineError",
+    "EngineRecipe",
     "Enterprise",
     "EvaluationContext",
     "Event",
@@ -131,11 +134,13 @@ __all__ = [
     "Revocation",
     "RevocationTrigger",
     "Route",
+    "RowProblem",
     "Rule",
     "RuleEvaluationError",
     "RulePack",
     "ScenarioCatalog",
     "ScenarioClaim",
+    "ScreeningRow",
     "Segment",
     "SelfAssessment",
     "Severity",

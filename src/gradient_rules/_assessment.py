@@ -93,7 +93,7 @@ class Notice(_Model):
     code: Literal["in_principle_shortfall", "in_principle_unknown", "draft_document",
                   "inferred_data", "incomplete_catalog", "superseded_edition", "next_tier",
                   "tier_notice", "cut_off_cell", "unused_input", "base_conditions",
-                  "unnamed_issuer"]
+                  "unnamed_issuer", "what_if"]
     """What kind of notice."""
     message_zh: str
     """Chinese text."""

@@ -8,13 +8,13 @@ including the exit codes.
 
 from __future__ import annotations
 
-from . import _cli_assess, _cli_author, _cli_batch, _cli_data
+from . import _cli_assess, _cli_author, _cli_batch, _cli_bulk, _cli_data
 from ._cli_common import cli
 
 __all__ = ["cli", "main"]
 
 # Importing the command modules registers their subcommands.
-_COMMANDS = (_cli_assess, _cli_batch, _cli_data, _cli_author)
+_COMMANDS = (_cli_assess, _cli_batch, _cli_bulk, _cli_data, _cli_author)
 
 
 def main() -> None:

@@ -8,6 +8,8 @@ import click
 
 from ._application import Application
 from ._assessment import Assessment
+from ._bulk_write import compact_assessment as row_record_compact
+from ._cli_bulk import is_bulk, screen
 from ._cli_common import (
     EXIT_NOT_ELIGIBLE,
     Lang,
@@ -22,7 +24,7 @@ from ._cli_common import (
     parse_date,
     print_lines,
 )
-from ._errors import GradientRulesError
+from ._errors import ApplicationError, GradientRulesError
 from ._loading import load_application
 from ._render import render_markdown, report_lines
 from ._schema import application_schema
@@ -37,25 +39,48 @@ _jurisdiction_option = click.option(
 
 
 @cli.command()
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("inputs", nargs=-1, required=True)
 @_jurisdiction_option
 @click.option("--on", "on", help="Evaluation date YYYY-MM-DD (default: the application's "
               "`dated`).")
 @click.option("--tier", type=click.Choice(["basic", "advanced", "excellent", "leading"]),
-              help="Assess one tier; exit 1 unless it is eligible.")
+              help="Assess one tier; exit 1 unless it is eligible (one application only).")
 @call_option
 @click.option("--full", is_flag=True, help="Every finding of every tier, tier by tier.")
+@click.option("--out", type=click.Path(dir_okay=False),
+              help="Screen in bulk into this file: .jsonl, .csv or .xlsx (with a summary).")
+@click.option("--workers", type=click.IntRange(1, 256), default=1, show_default=True,
+              help="Worker processes for a screening.")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Screen on a Dask cluster (tcp://host:8786); needs gradient-rules[dask].")
+@click.option("--quiet", is_flag=True, help="No progress bar or summary line.")
+@click.option("--compact", is_flag=True, help="JSON results without the quoted clause texts.")
 @format_option("table", "json", "markdown")
 @lang_option
-def assess(file: str, jurisdiction: str, on: str | None, tier: str | None, call: str | None,
-           full: bool, fmt: str, lang: str) -> None:
-    """Assess the application in FILE (JSON, TOML or YAML).
+def assess(inputs: tuple[str, ...], jurisdiction: str, on: str | None, tier: str | None,
+           call: str | None, full: bool, out: str | None, workers: int, scheduler: str | None,
+           quiet: bool, compact: bool, fmt: str, lang: str) -> None:
+    """Assess the application in INPUTS (one JSON, TOML or YAML file), or screen many.
 
     Without --call, a self-assessment against the conditions (要素条件) in force; with
     --call ID, an application to that call (see `gradient-rules calls J`).  The report
     gives the conclusion first, then what to do, then each rule with its clause.
+
+    Several inputs, a folder, - (JSON Lines on stdin), a .jsonl/.csv/.xlsx file (one
+    application per line or row; see `gradient-rules template`), --out, --workers or
+    --scheduler screen in bulk: one row per application, in input order, bad rows kept
+    with their error (docs/bulk.md).
     """
     day = parse_date(on)
+    if is_bulk(inputs, out, workers, scheduler):
+        if tier is not None:
+            fail(ApplicationError([("--tier", "--tier assesses one application; a screening "
+                                    "gives every tier's verdict", "--tier 只用于单份申报")]),
+                 fmt, lang)
+        screen(inputs, jurisdiction=jurisdiction, on=day, call=call, out=out, fmt=fmt,
+               lang=lang, workers=workers, scheduler=scheduler, quiet=quiet, compact=compact)
+        return
+    file = inputs[0]
     try:
         application = load_application(file)
         result: Assessment = engine().assess(application, jurisdiction=jurisdiction, on=day,
@@ -64,7 +89,8 @@ def assess(file: str, jurisdiction: str, on: str | None, tier: str | None, call:
         fail(error, fmt, lang)
     language: Lang = "zh" if lang == "zh" else "en"
     if fmt == "json":
-        emit_json(result.model_dump(mode="json"))
+        payload = result.model_dump(mode="json")
+        emit_json(row_record_compact(payload) if compact else payload)
     elif fmt == "markdown":
         click.echo(visible(render_markdown(result, lang=language, full=full)), nl=False)
     else:

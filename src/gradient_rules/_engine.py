@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Mapping, Sequence
+import importlib
+import sys
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any, Literal
 
@@ -38,7 +41,9 @@ from ._resolve import resolve
 from ._rulepack import JurisdictionInfo, RulePack
 from ._rules import Rule
 from ._scope import Scope
+from ._screening import BulkItem, EngineRecipe, ScreeningRow, assess_many
 from ._vocabulary import Tier
+from ._whatif import Override, format_override, normalise
 
 __all__ = ["Engine"]
 
@@ -68,12 +73,16 @@ class Engine:
         entry_points: bool = False,
         strict: bool = True,
         backend: Backend = "durable",
+        overrides: Mapping[str, Any] | Sequence[tuple[str, Any]] = (),
     ) -> None:
         if backend not in ("durable", "reference"):
             raise ApplicationError([("backend", f"must be 'durable' or 'reference', got "
                                      f"{short_repr(backend)}", "须为 durable 或 reference")])
-        self._registry: Registry = build_registry(plugins, entry_points=entry_points)
+        self._overrides: tuple[Override, ...] = normalise(overrides)
+        self._registry: Registry = build_registry(plugins, entry_points=entry_points,
+                                                  overrides=self._overrides)
         self.backend: Backend = backend
+        self._recipe = _recipe(plugins, entry_points, strict, backend, self._overrides)
         self._adapter = DurableAdapter() if backend == "durable" else None
         if self._adapter is not None:
             self._register_rulesets(self._adapter)
@@ -96,6 +105,80 @@ class Engine:
     def from_installed(cls, *, strict: bool = False, backend: Backend = "durable") -> Engine:
         """An engine with every plugin installed under the ``gradient_rules`` entry points."""
         return cls(entry_points=True, strict=strict, backend=backend)
+
+    # --- what-if and screening --------------------------------------------------------------
+
+    def with_overrides(self, overrides: Mapping[str, Any] | Sequence[tuple[str, Any]]) -> Engine:
+        """A new engine whose rules have parameters changed; this one and the plugins untouched.
+
+        Keys are ``RULE.path``: a dotted path into the rule's condition parameters
+        (``GZ-SCN-B-1.minimum``, ``NAT-BASE-5.minimum.excellent``), or ``RULE.enabled``
+        with ``False`` to leave the rule out.  Overrides add to this engine's own.  Raises
+        :class:`ApplicationError` naming an unknown rule, parameter or a bad value.  Every
+        assessment of the new engine lists the overrides among its warnings.
+        """
+        if self._recipe is None:
+            raise ApplicationError([("overrides", "this engine's plugins are objects, not "
+                                     "modules or installed plugins, so it cannot be rebuilt "
+                                     "with changes", "该引擎的插件无法重建")])
+        combined = dict(self._overrides)
+        combined.update(dict(normalise(overrides)))
+        recipe = self._recipe
+        changed = Engine(plugins=[importlib.import_module(m) for m in recipe.modules],
+                         entry_points=recipe.entry_points, strict=False,
+                         backend=recipe.backend, overrides=combined)
+        # A jurisdiction whose own rules changed and no longer load (a threshold that makes
+        # a higher tier easier, say) is bad input.  Another that only relates to a changed
+        # rule (a province's declared "tightens" of a national threshold) stays listed in
+        # `problems` and refuses its own assessments with the reason.
+        refused = changed._registry.broken
+        new = [str(refused[code]) for code in sorted(changed._registry.overridden)
+               if code in refused and code not in self._registry.broken]
+        if new:
+            raise ApplicationError([("overrides", f"the changed rules do not load: {p}",
+                                     f"修改后的规则无法加载：{p}") for p in new])
+        return changed
+
+    @property
+    def overrides(self) -> tuple[str, ...]:
+        """The what-if overrides of this engine, as ``RULE.path=value`` (usually none)."""
+        return tuple(format_override(key, value) for key, value in self._overrides)
+
+    @property
+    def recipe(self) -> EngineRecipe:
+        """How worker processes build this same engine (plugins, backend, overrides)."""
+        if self._recipe is None:
+            raise ApplicationError([("workers", "this engine's plugins are objects, not "
+                                     "modules or installed plugins, so worker processes cannot "
+                                     "build it; use workers=1", "该引擎的插件无法在工作进程中重建；"
+                                     "请用 workers=1")])
+        return self._recipe
+
+    def assess_many(
+        self,
+        applications: Iterable[Application | Mapping[str, Any] | BulkItem],
+        *,
+        jurisdiction: str,
+        call: str | None = None,
+        on: dt.date | None = None,
+        workers: int = 1,
+        executor: Executor | None = None,
+        full: bool = False,
+        chunk_size: int | None = None,
+    ) -> Iterator[ScreeningRow]:
+        """Assess many applications; yield one :class:`ScreeningRow` each, in input order.
+
+        Rows in = rows out: an application that cannot be read or assessed keeps its place
+        with its error.  ``workers=N`` runs N processes, each building this engine once;
+        ``executor=`` any :class:`concurrent.futures.Executor` (e.g. a Dask cluster's
+        ``Client.get_executor()``).  Input is consumed lazily through a bounded window, so
+        memory does not grow with the input.  A chunk whose worker died is retried once
+        (its rows say ``retried``); if it fails again its rows carry the error.  ``full``
+        adds each full assessment (JSON form) to its row.
+        """
+        return assess_many(self, applications, jurisdiction=jurisdiction, call=call, on=on,
+                           workers=workers, executor=executor, full=full,
+                           chunk_size=chunk_size)
 
     # --- discovery ------------------------------------------------------------------------
 
@@ -281,7 +364,8 @@ class Engine:
         wanted = self._tiers(scope, tier)
         resolution = resolve(scope, app, day)
         derivation = self._derive(scope, resolution.facts)
-        return assemble(scope, app, resolution, derivation, wanted, self.backend)
+        return assemble(scope, app, resolution, derivation, wanted, self.backend,
+                        overrides=self.overrides)
 
     @staticmethod
     def _tiers(scope: Scope, tier: Tier | str | None) -> tuple[Tier, ...]:
@@ -417,6 +501,19 @@ class Engine:
         derivation = self._derive(scope, resolution.facts)
         return TitleReview(jurisdiction=scope.jurisdiction.code, pack_version=scope.version,
                            on=on, titles=standings(scope, app, resolution.facts, derivation))
+
+
+def _recipe(plugins: Sequence[object], entry_points: bool, strict: bool, backend: Backend,
+            overrides: tuple[Override, ...]) -> EngineRecipe | None:
+    """How to build this engine elsewhere (``None``: a plugin is not an importable module)."""
+    modules = []
+    for plugin in plugins:
+        name = getattr(plugin, "__name__", None)
+        if not isinstance(name, str) or sys.modules.get(name) is not plugin:
+            return None
+        modules.append(name)
+    return EngineRecipe(entry_points=entry_points, modules=tuple(modules), strict=strict,
+                        backend=backend, overrides=overrides)
 
 
 def _listed(values: object) -> object:

@@ -103,8 +103,12 @@ def _tier(scope: Scope, ctx: EvaluationContext, derivation: Derivation,
 
 
 def assemble(scope: Scope, app: Application, resolution: Resolution, derivation: Derivation,
-             wanted: tuple[Tier, ...], backend: Backend) -> Assessment:
-    """The assessment of ``app``: one :class:`TierAssessment` per tier in ``wanted``."""
+             wanted: tuple[Tier, ...], backend: Backend, *,
+             overrides: Sequence[str] = ()) -> Assessment:
+    """The assessment of ``app``: one :class:`TierAssessment` per tier in ``wanted``.
+
+    ``overrides`` (a what-if engine's) are listed first among the warnings.
+    """
     facts = resolution.facts
     ctx = EvaluationContext(
         facts=facts, tallies=derivation.tallies,
@@ -114,7 +118,13 @@ def assemble(scope: Scope, app: Application, resolution: Resolution, derivation:
                      for title, ids in derivation.revoked.items()},
     )
     tiers = [_tier(scope, ctx, derivation, tier) for tier in wanted]
-    notices = _notices(scope, facts.on, resolution)
+    notices = [Notice(code="what_if",
+                      message_zh="假设分析：规则参数已按以下设定修改，结果不代表现行规则："
+                      + "；".join(overrides),
+                      message_en="what-if run: rule parameters changed as follows, so this is "
+                      "not a verdict under the rules as published: " + "; ".join(overrides))
+               ] if overrides else []
+    notices += _notices(scope, facts.on, resolution)
     notices.extend(_next_tier(scope, tiers))
     call = scope.call
     return Assessment(

@@ -16,7 +16,7 @@ from ._calls import Call
 from ._checks import CheckFinding, Severity, check_call, check_pack
 from ._datafiles import load_jurisdiction
 from ._durable import RuleSpec, validate_specs
-from ._errors import GradientRulesError, PluginError
+from ._errors import ApplicationError, GradientRulesError, PluginError
 from ._evaluation import compile_scope
 from ._explain import probe
 from ._hookspecs import JurisdictionSource
@@ -25,6 +25,7 @@ from ._rulepack import JurisdictionInfo, RulePack
 from ._rules import Rule
 from ._scope import Scope, build_scope
 from ._vocabulary import Relation
+from ._whatif import Override, apply_overrides
 
 __all__ = ["Registry", "base_pack_of", "build_registry", "compile_into"]
 
@@ -67,6 +68,8 @@ class Registry:
     """Plugin name -> the installed distribution it came from (entry points only)."""
     findings: list[CheckFinding] = field(default_factory=list)
     """What the static checks found in every pack and call (errors refused them)."""
+    overridden: set[str] = field(default_factory=set)
+    """Jurisdictions whose own packs or calls hold a rule a what-if override changed."""
 
     def label(self, plugin: str) -> str:
         """A plugin's name, with its distribution when installed: ``'national' (pkg)``."""
@@ -179,8 +182,13 @@ def _resolve_relations(reg: Registry) -> None:
         item.packs = tuple(resolved)
 
 
-def build_registry(plugins: Sequence[object] | None, *, entry_points: bool) -> Registry:
-    """Register ``plugins`` (and, if asked, installed entry points) and load their data."""
+def build_registry(plugins: Sequence[object] | None, *, entry_points: bool,
+                   overrides: Sequence[Override] = ()) -> Registry:
+    """Register ``plugins`` (and, if asked, installed entry points) and load their data.
+
+    ``overrides`` (what-if runs, ``_whatif``) change rule parameters in the loaded packs and
+    calls before they are checked and compiled; a key naming no rule is bad input.
+    """
     pm = pluggy.PluginManager(_hookspecs.PROJECT)
     pm.add_hookspecs(_hookspecs)
     reg = Registry()
@@ -257,10 +265,39 @@ def build_registry(plugins: Sequence[object] | None, *, entry_points: bool) -> R
                                                       calls=loaded.calls)
 
     _check_rule_ids(reg)
+    if overrides:  # before adoptions are resolved, so a rule adopting a changed one follows it
+        _override(reg, overrides)
     _resolve_relations(reg)
     _check_packs(reg)
     _build_scopes(reg)
     return reg
+
+
+def _override(reg: Registry, overrides: Sequence[Override]) -> None:
+    used: set[str] = set()
+    for code, item in reg.jurisdictions.items():
+        packs = []
+        for pack in item.packs:
+            rules, found = apply_overrides(pack.rules, overrides, reg.kinds)
+            used |= found
+            packs.append(pack.model_copy(update={"rules": rules}) if found else pack)
+            if found:
+                reg.overridden.add(code)
+        item.packs = tuple(packs)
+        calls = []
+        for call in item.calls:
+            rules, found = apply_overrides(call.rules, overrides, reg.kinds)
+            used |= found
+            calls.append(call.model_copy(update={"rules": rules}) if found else call)
+            if found:
+                reg.overridden.add(code)
+        item.calls = tuple(calls)
+    unknown = [key for key, _ in overrides if key not in used]
+    if unknown:
+        raise ApplicationError([(key, f"no rule {key.partition('.')[0]!r} in the loaded "
+                                 "packs or calls (see `gradient-rules rules -j J`)",
+                                 f"已加载的规则中没有 {key.partition('.')[0]!r}")
+                                for key in unknown])
 
 
 def _refusal(findings: Sequence[CheckFinding]) -> str | None:

@@ -1,0 +1,322 @@
+"""Reading many applications: files, folders, JSON Lines, CSV and XLSX in the flat layout.
+
+Every source is read lazily, one application at a time, so an input of any length streams.
+A row that cannot be read becomes a :class:`BulkItem` with its error and keeps its place.
+
+The flat layout (one application per row, ``docs/bulk.md``): a heading names a field by its
+dotted path (``enterprise.name``), optionally after its Chinese label (``企业名称
+enterprise.name``); ``attestations.<name>`` is one attestation; list cells use ``;`` between
+items and ``—`` (or ``|``) between an item's parts:
+
+* ``scenarios``: ``segment—name—tier`` or ``id—tier`` (``生产作业—人机协同作业—excellent``);
+* ``incidents``: ``kind—grade—YYYY-MM-DD``;  ``titles``: ``tier—level—year[—status]``;
+* ``events``: ``kind—YYYY-MM-DD[—accident kind—grade]``;  ``kpis``: ``KPI-01=80; KPI-02=3``;
+* ``materials``: ``id; id``.
+
+An empty cell is unstated; ``无``/``none`` in a list cell is an empty list.  Yes/no cells take
+``是/否``, ``yes/no``, ``true/false``, ``1/0``.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import re
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from ._errors import ApplicationError
+from ._limits import APPLICATION_BYTES, BATCH_BYTES, STRING
+from ._loading import SUFFIXES, parse_text, read_mapping
+from ._screening import BulkItem
+
+__all__ = ["BULK_SUFFIXES", "LIST_FIELDS", "MAX_COLUMNS", "read_inputs", "row_application"]
+
+BULK_SUFFIXES = (".jsonl", ".csv", ".xlsx")
+MAX_COLUMNS = 300
+"""Most columns read from a spreadsheet row (the template has far fewer)."""
+MAX_LINE = APPLICATION_BYTES
+"""Longest JSON Lines line (one application)."""
+XLSX_BYTES = BATCH_BYTES
+"""Largest workbook opened (compressed size; its rows are then streamed)."""
+LIST_FIELDS = ("scenarios", "incidents", "titles", "events", "kpis", "materials")
+_BOOLEANS = {"是": True, "否": False, "yes": True, "no": False, "true": True, "false": False,
+             "1": True, "0": False, "y": True, "n": False}
+_BOOLEAN_KEYS = frozenset({"enterprise.independent_legal_person", "enterprise.is_branch",
+                           "enterprise.above_designated_size", "construction_completed"})
+_WHOLE_KEYS = frozenset({"self_assessment.maturity_level",
+                         "self_assessment.digital_transformation_level",
+                         "enterprise.main_business_revenue_cny"})
+_SHAPES: dict[str, dict[int, tuple[str, ...]]] = {
+    "scenarios": {2: ("id", "tier"), 3: ("segment", "name", "tier")},
+    "incidents": {3: ("kind", "grade", "occurred_on")},
+    "titles": {3: ("tier", "issuing_level", "year"),
+               4: ("tier", "issuing_level", "year", "status")},
+    "events": {2: ("kind", "occurred_on"),
+               4: ("kind", "occurred_on", "accident_kind", "grade")},
+}
+_EMPTY_LIST = {"无", "none", "[]"}
+_ITEM_SPLIT = re.compile(r"\s*[;；\n]\s*")
+_PART_SPLIT = re.compile(r"\s*[—|]\s*")
+_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_\-]+)*)\s*$")
+
+
+def _bad(source: str, en: str, zh: str) -> ApplicationError:
+    return ApplicationError([(source, en, zh)])
+
+
+# --- the flat layout ----------------------------------------------------------------------
+
+
+def heading_key(heading: object) -> str | None:
+    """The dotted field path a heading names (``企业名称 enterprise.name`` -> the path)."""
+    if heading is None:
+        return None
+    text = str(heading).strip()
+    if not text:
+        return None
+    found = _KEY.search(text)
+    return found.group(1) if found else None
+
+
+def _boolean(value: str, where: str) -> bool:
+    found = _BOOLEANS.get(value.strip().lower())
+    if found is None:
+        raise _bad(where, f"{value[:40]!r} is not yes or no (是/否, yes/no, true/false, 1/0)",
+                   f"{value[:40]!r} 不是“是/否”")
+    return found
+
+
+def _parts(cell: str) -> list[list[str]]:
+    return [_PART_SPLIT.split(item) for item in _ITEM_SPLIT.split(cell.strip()) if item]
+
+
+def _list_cell(name: str, cell: str, where: str) -> Any:
+    if cell.strip().lower() in _EMPTY_LIST:
+        return {} if name == "kpis" else []
+    items = _parts(cell)
+    if name == "materials":
+        return ["—".join(parts) for parts in items]
+    if name == "kpis":
+        out: dict[str, Any] = {}
+        for item in _ITEM_SPLIT.split(cell.strip()):
+            key, sep, value = item.partition("=")
+            if not sep:
+                raise _bad(where, f"{item[:40]!r} is not KPI-ID=value",
+                           f"{item[:40]!r} 不是 指标=数值")
+            try:
+                out[key.strip()] = float(value) if "." in value else int(value)
+            except ValueError:
+                out[key.strip()] = value.strip()  # the schema names the bad value
+        return out
+    shapes = _SHAPES[name]
+    rows = []
+    for number, parts in enumerate(items, 1):
+        keys = shapes.get(len(parts))
+        if keys is None:
+            forms = " or ".join("—".join(k) for k in shapes.values())
+            raise _bad(f"{where} item {number}", f"{'—'.join(parts)[:80]!r} has {len(parts)} "
+                       f"parts; write {forms}", f"应写作 {forms}")
+        rows.append(dict(zip(keys, parts, strict=True)))
+    return rows
+
+
+def row_application(cells: dict[str, str], where: str) -> tuple[dict[str, Any], str | None]:
+    """A flat row (dotted path -> cell text) as an application mapping, and the row's id."""
+    data: dict[str, Any] = {}
+    row_id: str | None = None
+    for key, raw in cells.items():
+        cell = raw.strip()
+        if not cell:
+            continue  # unstated
+        if len(cell) > STRING:
+            raise _bad(f"{where} {key}", f"the cell holds {len(cell)} characters; at most {STRING}",
+                       f"单元格超过 {STRING} 个字符")
+        if key == "id":
+            row_id = cell
+            continue
+        head, _, rest = key.partition(".")
+        value: Any
+        if head in LIST_FIELDS and not rest:
+            value = _list_cell(head, cell, f"{where} {key}")
+        elif (head == "attestations" and rest) or key in _BOOLEAN_KEYS:
+            value = _boolean(cell, f"{where} {key}")
+        elif key in _WHOLE_KEYS:
+            value = int(cell) if re.fullmatch(r"-?\d+", cell) else cell
+        else:
+            value = cell
+        target = data
+        path = [head, rest] if head == "attestations" and rest else key.split(".")
+        for part in path[:-1]:
+            target = target.setdefault(part, {})
+            if not isinstance(target, dict):
+                raise _bad(where, f"column {key!r} clashes with another column",
+                           f"列 {key!r} 与其他列冲突")
+        target[path[-1]] = value
+    return data, row_id
+
+
+def _flat_rows(headings: list[object], rows: Iterable[list[object]], label: str,
+               first: int) -> Iterator[BulkItem]:
+    keys = [heading_key(h) for h in headings[:MAX_COLUMNS]]
+    if not any(keys):
+        raise _bad(label, "the first row holds no headings naming fields (e.g. enterprise.name);"
+                   " start from `gradient-rules template`", "首行没有字段标题；请使用模板")
+    for number, row in enumerate(rows, first):
+        if len(row) > MAX_COLUMNS and any(str(v).strip() for v in row[MAX_COLUMNS:] if v):
+            yield BulkItem(source=f"{label} row {number}", error=_bad(
+                f"{label} row {number}", f"more than {MAX_COLUMNS} columns",
+                f"超过 {MAX_COLUMNS} 列"))
+            continue
+        cells = {k: "" if v is None else _cell_text(v) for k, v in zip(keys, row, strict=False)
+                 if k}
+        if not any(cells.values()):
+            continue  # a blank row is not an application
+        where = f"{label} row {number}"
+        try:
+            data, row_id = row_application(cells, where)
+        except ApplicationError as error:
+            yield BulkItem(source=where, error=error, id=cells.get("id") or None)
+            continue
+        yield BulkItem(source=where, data=data, id=row_id)
+
+
+def _cell_text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()[:10]  # a date cell
+    return str(value)
+
+
+# --- sources --------------------------------------------------------------------------------
+
+
+def _jsonl(stream: IO[bytes], label: str) -> Iterator[BulkItem]:
+    for number, line in enumerate(stream, 1):
+        where = f"{label}:{number}"
+        if len(line) > MAX_LINE:
+            yield BulkItem(source=where, error=_bad(where, f"the line is longer than {MAX_LINE} "
+                                                    "bytes", "该行过长"))
+            continue
+        if not line.strip():
+            continue
+        try:
+            data = parse_text(line, "JSON", where)
+        except ApplicationError as error:
+            yield BulkItem(source=where, error=error)
+            continue
+        if not isinstance(data, dict):
+            yield BulkItem(source=where, error=_bad(where, "each line must be a JSON object (one "
+                                                    "application)", "每行须为一个 JSON 对象"))
+            continue
+        row_id = data.pop("id", None)
+        yield BulkItem(source=where, data=data,
+                       id=None if row_id is None else str(row_id)[:200])
+
+
+def _csv(path: Path, label: str) -> Iterator[BulkItem]:
+    csv.field_size_limit(STRING + 2)
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        try:
+            headings: list[object] = list(next(reader, []))
+            yield from _flat_rows(headings, (list(r) for r in reader), label, 2)
+        except csv.Error as error:
+            raise _bad(label, f"not a readable CSV file: {error}", "无法读取的 CSV 文件") from None
+        except UnicodeDecodeError:
+            raise _bad(label, "a CSV file must be UTF-8 text", "CSV 文件须为 UTF-8 编码") from None
+
+
+def _xlsx(path: Path, label: str) -> Iterator[BulkItem]:
+    import zipfile
+
+    import openpyxl
+
+    if path.stat().st_size > XLSX_BYTES:
+        raise _bad(label, f"the workbook is larger than {XLSX_BYTES // 2**20} MiB; split it or "
+                   "use .csv/.jsonl", f"工作簿超过 {XLSX_BYTES // 2**20} MiB")
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
+        raise _bad(label, f"not a readable .xlsx workbook ({type(error).__name__})",
+                   "无法读取的 .xlsx 工作簿") from None
+    try:
+        sheet = book.worksheets[0]  # the template's first sheet; its example is on another
+        rows = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1)
+        headings = list(next(rows, ()))
+        yield from _flat_rows(headings, (list(r) for r in rows), label, 2)
+    finally:
+        book.close()
+
+
+def _file(path: Path) -> Iterator[BulkItem]:
+    label = str(path)[:300]
+    suffix = path.suffix.lower()
+    if suffix == ".jsonl":
+        with path.open("rb") as handle:
+            yield from _jsonl(handle, label)
+    elif suffix == ".csv":
+        yield from _csv(path, label)
+    elif suffix == ".xlsx":
+        yield from _xlsx(path, label)
+    else:
+        try:
+            data = read_mapping(path)
+        except ApplicationError as error:
+            yield BulkItem(source=label, error=error)
+            return
+        row_id = data.pop("id", None) if isinstance(data.get("id"), str | int) else None
+        yield BulkItem(source=label, data=data, id=None if row_id is None else str(row_id))
+
+
+def _readable(path: Path) -> bool:
+    return path.suffix.lower() in (*SUFFIXES, *BULK_SUFFIXES)
+
+
+def read_inputs(inputs: Iterable[str], stdin: IO[bytes] | None = None) -> Iterator[BulkItem]:
+    """Every application in ``inputs`` (files, folders, ``-`` for JSON Lines on stdin), in order.
+
+    A folder contributes its application files, sorted by path (sub-folders included).  An
+    input that does not exist is bad input at once; a file that cannot be parsed is a row
+    with its error.
+    """
+    paths: list[str] = list(inputs)
+    for name in paths:
+        if name != "-" and not Path(name).exists():
+            raise _bad(name[:300], "no such file or folder", "文件或文件夹不存在")
+    for name in paths:
+        if name == "-":
+            yield from _jsonl(stdin or sys.stdin.buffer, "stdin")
+            continue
+        path = Path(name)
+        if path.is_dir():
+            for child in sorted(p for p in path.rglob("*") if p.is_file() and _readable(p)):
+                yield from _safe(child)
+        else:
+            yield from _safe(path)
+
+
+def _safe(path: Path) -> Iterator[BulkItem]:
+    """A file's rows; a file that fails as a whole is one row with its error."""
+    try:
+        yield from _file(path)
+    except ApplicationError as error:
+        yield BulkItem(source=str(path)[:300], error=error)
+    except OSError as error:
+        yield BulkItem(source=str(path)[:300], error=_bad(
+            str(path)[:300], f"cannot be read: {error.strerror}", "无法读取"))
+
+
+def parse_jsonl_bytes(data: bytes, label: str = "input") -> list[BulkItem]:
+    """Every row of JSON Lines held in memory (tests and small inputs)."""
+    return list(_jsonl(io.BytesIO(data), label))
+
+
+def dumps_line(value: Any) -> str:
+    """One JSON Lines line."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

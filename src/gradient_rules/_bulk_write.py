@@ -1,0 +1,243 @@
+"""Writing screening results (JSON Lines, CSV, XLSX with a summary chart) and the template.
+
+Writers take rows one at a time, in input order, and keep nothing but counts: a 100,000-row
+screening streams to disk.  ``template`` writes the empty workbook of the flat layout
+(``_bulk_read``) for a jurisdiction (and call): headings in Chinese and English, drop-down
+lists for enumerations and yes/no, and an example row on its own sheet.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+from pathlib import Path
+from typing import IO, Any
+
+from ._scope import Scope
+from ._screening import ScreeningRow
+from ._vocabulary import Industry, Tier, Verdict
+
+__all__ = ["OUT_SUFFIXES", "RowWriter", "compact_assessment", "open_writer", "row_record",
+           "write_template"]
+
+OUT_SUFFIXES = (".jsonl", ".csv", ".xlsx")
+SUMMARY_COLUMNS = ("row", "source", "id", "enterprise", "highest_eligible",
+                   *(f"verdict_{t.value}" for t in Tier.ordered()), "not_met", "unknown",
+                   "next_zh", "next_en", "error", "retried", "overrides")
+
+
+def compact_assessment(assessment: dict[str, Any]) -> dict[str, Any]:
+    """The assessment without the quoted clause texts (``--compact``)."""
+    tiers = []
+    for tier in assessment.get("tiers", []):
+        findings = [{**f, "citation": {k: v for k, v in f["citation"].items() if k != "text_zh"}}
+                    for f in tier.get("findings", [])]
+        tiers.append({**tier, "findings": findings})
+    return {**assessment, "tiers": tiers}
+
+
+def row_record(row: ScreeningRow, *, compact: bool = False) -> dict[str, Any]:
+    """The JSON form of a row (JSON Lines output)."""
+    record = row.model_dump(mode="json", exclude={"assessment"})
+    record["row"] = row.index + 1
+    if row.assessment is not None:
+        record["assessment"] = compact_assessment(row.assessment) if compact else row.assessment
+    return record
+
+
+def _flat(row: ScreeningRow) -> list[Any]:
+    error = row.error
+    return [row.index + 1, row.source, row.id or "", row.enterprise or "",
+            row.highest_eligible.value if row.highest_eligible else "",
+            *(row.verdicts[t].value if t in row.verdicts else "" for t in Tier.ordered()),
+            " ".join(row.not_met), " ".join(row.unknown), row.next_zh, row.next_en,
+            f"{error.kind}: {error.message_en}" if error else "", "yes" if row.retried else "",
+            "; ".join(row.overrides)]
+
+
+class RowWriter:
+    """Write rows in order; count verdicts for the summary; :meth:`close` finishes the file."""
+
+    def __init__(self, path: Path, *, compact: bool = False) -> None:
+        self.path = path
+        self.compact = compact
+        self.rows = 0
+        self.counts: Counter[tuple[str, str]] = Counter()
+        self.highest: Counter[str] = Counter()
+
+    def write(self, row: ScreeningRow) -> None:
+        """Write one row."""
+        self.rows += 1
+        for tier, verdict in row.verdicts.items():
+            self.counts[(tier.value, verdict.value)] += 1
+        self.highest[row.highest_eligible.value if row.highest_eligible else
+                     ("error" if row.error else "none")] += 1
+        self._write(row)
+
+    def _write(self, row: ScreeningRow) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Finish the file."""
+
+
+class _JsonLines(RowWriter):
+    def __init__(self, path: Path, *, compact: bool = False) -> None:
+        super().__init__(path, compact=compact)
+        self._handle: IO[str] = path.open("w", encoding="utf-8")
+
+    def _write(self, row: ScreeningRow) -> None:
+        self._handle.write(json.dumps(row_record(row, compact=self.compact), ensure_ascii=False,
+                                      separators=(",", ":")) + "\n")
+
+    def close(self) -> None:
+        self._handle.close()
+
+
+class _Csv(RowWriter):
+    def __init__(self, path: Path, *, compact: bool = False) -> None:
+        super().__init__(path, compact=compact)
+        self._handle: IO[str] = path.open("w", encoding="utf-8-sig", newline="")
+        self._csv = csv.writer(self._handle)
+        self._csv.writerow(SUMMARY_COLUMNS)
+
+    def _write(self, row: ScreeningRow) -> None:
+        self._csv.writerow([_safe_cell(v) for v in _flat(row)])
+
+    def close(self) -> None:
+        self._handle.close()
+
+
+def _safe_cell(value: Any) -> Any:
+    """A cell a spreadsheet will not run as a formula (names come from strangers' files)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+class _Xlsx(RowWriter):
+    def __init__(self, path: Path, *, compact: bool = False) -> None:
+        import openpyxl
+
+        super().__init__(path, compact=compact)
+        self._book = openpyxl.Workbook(write_only=True)
+        self._summary = self._book.create_sheet("汇总 summary")
+        self._sheet = self._book.create_sheet("结果 results")
+        self._sheet.append(list(SUMMARY_COLUMNS))
+
+    def _write(self, row: ScreeningRow) -> None:
+        self._sheet.append([_safe_cell(v) for v in _flat(row)])
+
+    def close(self) -> None:
+        from openpyxl.chart import BarChart, Reference
+
+        verdicts = [v.value for v in Verdict]
+        self._summary.append(["tier 层级", *verdicts])
+        for tier in Tier.ordered():
+            self._summary.append([f"{tier.label_zh} {tier.value}",
+                                  *(self.counts[(tier.value, v)] for v in verdicts)])
+        self._summary.append([])
+        self._summary.append(["rows 行数", self.rows])
+        for key, count in sorted(self.highest.items()):
+            self._summary.append([f"highest eligible: {key}", count])
+        chart = BarChart()
+        chart.type = "col"
+        chart.grouping = "stacked"
+        chart.overlap = 100
+        chart.title = "Verdicts per tier 各层级结论"
+        data = Reference(self._summary, min_col=2, max_col=1 + len(verdicts), min_row=1,
+                         max_row=1 + len(Tier))
+        labels = Reference(self._summary, min_col=1, min_row=2, max_row=1 + len(Tier))
+        chart.add_data(data, titles_from_data=True)
+        chart.set_categories(labels)
+        self._summary.add_chart(chart, "F2")
+        self._book.save(self.path)
+
+
+def open_writer(path: str | Path, *, compact: bool = False) -> RowWriter:
+    """A writer for ``path`` by its suffix (.jsonl, .csv, .xlsx)."""
+    target = Path(path)
+    kind = {".jsonl": _JsonLines, ".csv": _Csv, ".xlsx": _Xlsx}.get(target.suffix.lower())
+    if kind is None:
+        from ._errors import ApplicationError
+
+        raise ApplicationError([("--out", f"unsupported output {target.suffix[:20]!r}; use "
+                                 ".jsonl, .csv or .xlsx", "输出文件须为 .jsonl、.csv 或 .xlsx")])
+    return kind(target, compact=compact)
+
+
+# --- the template ---------------------------------------------------------------------------
+
+_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("id", "编号"), ("enterprise.name", "企业名称"), ("enterprise.credit_code", "统一社会信用代码"),
+    ("enterprise.province", "所在省份"), ("enterprise.industry", "所属行业"),
+    ("enterprise.independent_legal_person", "独立法人"), ("enterprise.is_branch", "分支机构"),
+    ("enterprise.above_designated_size", "规模以上"),
+    ("enterprise.main_business_revenue_cny", "主营业务收入（元）"), ("project_name", "项目名称"),
+    ("dated", "评估日期"), ("construction_completed", "建设完成"),
+    ("self_assessment.maturity_level", "智能制造能力成熟度等级"),
+    ("self_assessment.digital_transformation_level", "数字化转型水平等级"),
+    ("scenarios", "场景（环节—名称—层级；…）"), ("incidents", "事故（类别—等级—日期；…）"),
+    ("titles", "已获称号（层级—认定层级—年份；…）"), ("events", "事件（类别—日期；…）"),
+    ("kpis", "指标（编号=数值；…）"),
+)
+_BOOLEAN_COLUMNS = {"enterprise.independent_legal_person", "enterprise.is_branch",
+                    "enterprise.above_designated_size", "construction_completed"}
+_EXAMPLE = {"id": "A-001", "enterprise.name": "示例智能制造有限公司",
+            "enterprise.above_designated_size": "是", "construction_completed": "是",
+            "self_assessment.maturity_level": 3, "dated": "2024-11-22",
+            "scenarios": "生产作业—人机协同作业—excellent; 生产管理—质量精准追溯—advanced",
+            "incidents": "无", "kpis": "KPI-01=80"}
+
+
+def template_columns(scope: Scope) -> list[tuple[str, str]]:
+    """(dotted path, Chinese label) of every column for ``scope``."""
+    columns = list(_COLUMNS)
+    if scope.call is not None:
+        columns += [("filing.online_filed_on", "网上申报日期"),
+                    ("filing.paper_submitted_on", "纸质材料报送日期"),
+                    ("materials", "已提交材料（编号；…）")]
+    columns += [(f"attestations.{name}", text.zh[:40])
+                for name, text in sorted(scope.attestations.items())]
+    return columns
+
+
+def write_template(scope: Scope, path: str | Path) -> int:
+    """Write the empty flat-layout workbook for ``scope``; return the number of columns."""
+    import openpyxl
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    columns = template_columns(scope)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "申报 applications"
+    lists = book.create_sheet("选项 lists")
+    lists.append(["是", "否"])
+    lists.append([i.value for i in Industry])
+    lists.append([t.value for t in Tier.ordered()])
+    for number, (key, label) in enumerate(columns, 1):
+        cell = sheet.cell(row=1, column=number, value=f"{label} {key}")
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True)
+        sheet.column_dimensions[get_column_letter(number)].width = 24
+        source = None
+        if key in _BOOLEAN_COLUMNS or key.startswith("attestations."):
+            source = "'选项 lists'!$A$1:$B$1"
+        elif key == "enterprise.industry":
+            source = f"'选项 lists'!$A$2:${get_column_letter(len(Industry))}$2"
+        if source:
+            rule = DataValidation(type="list", formula1=source, allow_blank=True)
+            rule.add(f"{get_column_letter(number)}2:{get_column_letter(number)}100000")
+            sheet.add_data_validation(rule)
+    sheet.freeze_panes = "B2"
+    example = book.create_sheet("示例 example")
+    example.append([f"{label} {key}" for key, label in columns])
+    example.append([_EXAMPLE.get(key, "是" if key.startswith("attestations.") else "")
+                    for key, _ in columns])
+    lists.sheet_state = "hidden"
+    book.save(Path(path))
+    return len(columns)

@@ -1,0 +1,386 @@
+"""Screening many applications: one row per application, in input order, none lost.
+
+``Engine.assess_many`` hands its work here.  Each application becomes a
+:class:`ScreeningRow` (verdict per tier, highest eligible tier, the rule ids not met or
+unknown, what to do next); an application that cannot be read or assessed keeps its place
+with its error.  Work runs in this process, in worker processes (``workers=N``: each builds
+its engine once, from the same plugins and overrides), or on any
+``concurrent.futures.Executor`` (a Dask cluster's ``Client.get_executor()``).  Chunks are
+submitted through a bounded window, so a 100,000-row input never sits in memory as results.
+A chunk whose worker died is retried once on a fresh pool; if it fails again its rows
+carry the error rather than disappear.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import multiprocessing
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from ._application import Application
+from ._assessment import Assessment, TierAssessment
+from ._errors import ApplicationError, EngineError, GradientRulesError
+from ._vocabulary import Outcome, Tier, Verdict
+
+if TYPE_CHECKING:
+    from ._engine import Engine
+
+__all__ = ["BulkItem", "EngineRecipe", "RowProblem", "ScreeningRow", "assess_many", "row_of"]
+
+log = logging.getLogger("gradient_rules")
+log.addHandler(logging.NullHandler())
+
+DEFAULT_CHUNK = 100
+"""Applications per task sent to a worker: large enough to amortise the hand-over."""
+MAX_NEXT_STEPS = 5
+"""At most this many actions in a row's "what to do next"."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+
+class RowProblem(_Model):
+    """Why a row has no verdict."""
+
+    kind: Literal["bad_input", "engine", "worker"]
+    """``bad_input``: the row cannot be read or is not a valid application (fix the row);
+    ``engine``: a plugin or the engine failed on it; ``worker``: the process assessing it
+    died, twice."""
+    message_en: str
+    """What is wrong, naming the field, in English."""
+    message_zh: str
+    """The same in Chinese."""
+
+
+class ScreeningRow(_Model):
+    """The result of one application of a screening, in input order."""
+
+    index: int
+    """Position in the input, from 0."""
+    source: str
+    """Where the row came from (``file``, ``file:line`` or ``file row n``)."""
+    id: str | None = None
+    """The row's own id, when the input gives one (``id`` column or key)."""
+    enterprise: str | None = None
+    """Applicant name, when it could be read."""
+    highest_eligible: Tier | None = None
+    """The highest tier with verdict eligible."""
+    verdicts: dict[Tier, Verdict] = {}
+    """Verdict per assessed tier."""
+    not_met: tuple[str, ...] = ()
+    """Rule ids not met at some assessed tier (pack order)."""
+    unknown: tuple[str, ...] = ()
+    """Rule ids that could not be judged at some assessed tier (pack order)."""
+    next_zh: str = ""
+    """What to do next, Chinese: the gaps of the lowest tier not yet eligible."""
+    next_en: str = ""
+    """The same in English."""
+    error: RowProblem | None = None
+    """Why there is no verdict (``None`` when the row was assessed)."""
+    retried: bool = False
+    """The worker assessing the row died and the row was assessed again."""
+    overrides: tuple[str, ...] = ()
+    """What-if overrides the engine applied (``RULE.path=value``)."""
+    assessment: dict[str, Any] | None = None
+    """The full assessment in its JSON form, when asked for
+    (``Assessment.model_validate(row.assessment)`` gives the object)."""
+
+    @property
+    def ok(self) -> bool:
+        """Whether the row was assessed."""
+        return self.error is None
+
+
+@dataclass(frozen=True)
+class BulkItem:
+    """One application to screen, as read: its data, or why it could not be read."""
+
+    source: str
+    """Where it came from, for the row."""
+    data: Application | Mapping[str, Any] | None = None
+    """The application (validated later, in the worker)."""
+    error: ApplicationError | None = None
+    """Why the row could not be read (its data is then ``None``)."""
+    id: str | None = None
+    """The row's own id, if the input gives one."""
+
+
+@dataclass(frozen=True)
+class EngineRecipe:
+    """How to build the same engine in another process: plugins, backend and overrides."""
+
+    entry_points: bool
+    modules: tuple[str, ...]
+    strict: bool
+    backend: Literal["durable", "reference"]
+    overrides: tuple[tuple[str, Any], ...] = ()
+
+    def build(self) -> Engine:
+        """The engine this recipe describes."""
+        import importlib
+
+        from ._engine import Engine
+
+        plugins = [importlib.import_module(name) for name in self.modules]
+        engine = Engine(plugins=plugins, entry_points=self.entry_points, strict=self.strict,
+                        backend=self.backend)
+        return engine.with_overrides(dict(self.overrides)) if self.overrides else engine
+
+
+_ENGINES: dict[EngineRecipe, Engine] = {}
+
+
+def _engine_for(recipe: EngineRecipe) -> Engine:
+    """The engine of ``recipe`` in this process, built once."""
+    engine = _ENGINES.get(recipe)
+    if engine is None:
+        engine = _ENGINES[recipe] = recipe.build()
+    return engine
+
+
+# --- one row --------------------------------------------------------------------------------
+
+
+def _tier_gaps(tier: TierAssessment, lang: Literal["zh", "en"]) -> list[str]:
+    return [f.action(lang) or f.message(lang) for f in tier.gaps][:MAX_NEXT_STEPS]
+
+
+def _next_steps(result: Assessment) -> tuple[str, str]:
+    """The gaps of the lowest tier that is not eligible, or a note that none is left."""
+    pending = next((t for t in result.tiers if t.verdict is not Verdict.ELIGIBLE), None)
+    if pending is None:
+        top = result.tiers[-1].tier if result.tiers else None
+        return (f"已符合所评估的全部层级（至{top.label_zh}）" if top else "",
+                f"eligible for every tier assessed (up to {top.value})" if top else "")
+    zh = "；".join(_tier_gaps(pending, "zh"))
+    en = "; ".join(_tier_gaps(pending, "en"))
+    return (f"{pending.label_zh}：{zh}" if zh else f"{pending.label_zh}：见各项说明",
+            f"{pending.tier.value}: {en}" if en else f"{pending.tier.value}: see the findings")
+
+
+def row_of(index: int, source: str, result: Assessment, *, row_id: str | None = None,
+           full: bool = False, overrides: Sequence[str] = ()) -> ScreeningRow:
+    """The screening row of one assessment."""
+    not_met: dict[str, None] = {}
+    unknown: dict[str, None] = {}
+    for tier in result.tiers:
+        for finding in tier.findings:
+            if finding.outcome is Outcome.NOT_MET:
+                not_met[finding.rule_id] = None
+            elif finding.outcome is Outcome.UNKNOWN:
+                unknown[finding.rule_id] = None
+    next_zh, next_en = _next_steps(result)
+    return ScreeningRow.model_construct(
+        index=index, source=source, id=row_id, enterprise=result.enterprise,
+        highest_eligible=result.highest_eligible,
+        verdicts={t.tier: t.verdict for t in result.tiers},
+        not_met=tuple(not_met), unknown=tuple(u for u in unknown if u not in not_met),
+        next_zh=next_zh, next_en=next_en, error=None, retried=False,
+        overrides=tuple(overrides),
+        assessment=result.model_dump(mode="json") if full else None)
+
+
+def _error_row(index: int, item: BulkItem, error: BaseException) -> ScreeningRow:
+    if isinstance(error, ApplicationError):
+        kind: Literal["bad_input", "engine", "worker"] = "bad_input"
+        en, zh = error.text("en"), error.text("zh")
+    elif isinstance(error, GradientRulesError):
+        kind, en, zh = "engine", str(error), str(error)
+    else:  # a bug in a plugin's condition kind, say: the row says so, the batch goes on
+        kind = "engine"
+        en = zh = f"{type(error).__name__}: {str(error)[:300]}"
+    enterprise = None
+    if isinstance(item.data, Application):
+        enterprise = item.data.enterprise.name
+    return ScreeningRow(index=index, source=item.source, id=item.id, enterprise=enterprise,
+                        error=RowProblem(kind=kind, message_en=en[:2000], message_zh=zh[:2000]))
+
+
+def _screen_one(engine: Engine, index: int, item: BulkItem, *, jurisdiction: str,
+                call: str | None, on: dt.date | None, full: bool) -> ScreeningRow:
+    if item.error is not None or item.data is None:
+        return _error_row(index, item, item.error or ApplicationError([(
+            item.source, "no application", "没有申报数据")]))
+    try:
+        result = engine.assess(item.data, jurisdiction=jurisdiction, on=on, call=call)
+    except (GradientRulesError, Exception) as error:
+        return _error_row(index, item, error)
+    return row_of(index, item.source, result, row_id=item.id, full=full,
+                  overrides=engine.overrides)
+
+
+def _assess_chunk(recipe: EngineRecipe, jurisdiction: str, call: str | None,
+                  on: dt.date | None, full: bool,
+                  chunk: Sequence[tuple[int, BulkItem]]) -> list[ScreeningRow]:
+    """What a worker runs: one engine per process, every row of the chunk."""
+    engine = _engine_for(recipe)
+    return [_screen_one(engine, index, item, jurisdiction=jurisdiction, call=call, on=on,
+                        full=full) for index, item in chunk]
+
+
+# --- many rows --------------------------------------------------------------------------------
+
+
+def _item(index: int, value: object) -> BulkItem:
+    if isinstance(value, BulkItem):
+        return value
+    if isinstance(value, Application | Mapping):
+        return BulkItem(source=f"#{index + 1}", data=value)
+    return BulkItem(source=f"#{index + 1}", error=ApplicationError([(
+        f"#{index + 1}", f"an application must be a mapping or an Application, got "
+        f"{type(value).__name__}", "申报须为字段映射或 Application")]))
+
+
+def _chunks(items: Iterable[object], size: int) -> Iterator[list[tuple[int, BulkItem]]]:
+    chunk: list[tuple[int, BulkItem]] = []
+    for index, value in enumerate(items):
+        chunk.append((index, _item(index, value)))
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _died(chunk: Sequence[tuple[int, BulkItem]], error: BaseException) -> list[ScreeningRow]:
+    why = f"{type(error).__name__}: {str(error)[:300]}"
+    return [ScreeningRow(index=index, source=item.source, id=item.id, retried=True,
+                         error=RowProblem(kind="worker",
+                                        message_en=f"the worker assessing this row died twice "
+                                                   f"({why}); assess it again on its own",
+                                        message_zh=f"评估本行的工作进程两次异常退出（{why}）；"
+                                                   "请单独重新评估"))
+            for index, item in chunk]
+
+
+@dataclass
+class _Task:
+    chunk: list[tuple[int, BulkItem]]
+    future: Future[list[ScreeningRow]]
+    attempt: int = 0
+
+
+def assess_many(engine: Engine, applications: Iterable[object], *, jurisdiction: str,
+                call: str | None = None, on: dt.date | None = None, workers: int = 1,
+                executor: Executor | None = None, full: bool = False,
+                chunk_size: int | None = None) -> Iterator[ScreeningRow]:
+    """Assess every application; yield one :class:`ScreeningRow` each, in input order.
+
+    See :meth:`Engine.assess_many`.
+    """
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ApplicationError([("workers", f"must be a whole number of at least 1, got "
+                                 f"{workers!r}", "须为不小于 1 的整数")])
+    size = DEFAULT_CHUNK if chunk_size is None else chunk_size
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise ApplicationError([("chunk_size", f"must be a whole number of at least 1, got "
+                                 f"{chunk_size!r}", "须为不小于 1 的整数")])
+    # Bad arguments are bad input before any row is read, not one error per row.
+    engine.scope(jurisdiction, on=on, call=call)
+    if executor is None and workers == 1:
+        return (_screen_one(engine, index, item, jurisdiction=jurisdiction, call=call, on=on,
+                            full=full)
+                for index, item in enumerate(_item(i, v) for i, v in enumerate(applications)))
+    recipe = engine.recipe
+    return _parallel(recipe, _chunks(applications, size), jurisdiction=jurisdiction,
+                     call=call, on=on, full=full, workers=workers, executor=executor)
+
+
+def _process_pool(workers: int) -> ProcessPoolExecutor:
+    # spawn: a worker never inherits the parent's threads or its durable-rules state.
+    return ProcessPoolExecutor(max_workers=workers,
+                               mp_context=multiprocessing.get_context("spawn"))
+
+
+def _parallel(recipe: EngineRecipe, chunks: Iterator[list[tuple[int, BulkItem]]], *,
+              jurisdiction: str, call: str | None, on: dt.date | None, full: bool,
+              workers: int, executor: Executor | None) -> Iterator[ScreeningRow]:
+    own = executor is None
+    pool: Executor = executor if executor is not None else _process_pool(workers)
+    window_size = 2 * max(workers, 1) + 2
+    window: deque[_Task] = deque()
+
+    def submit(chunk: list[tuple[int, BulkItem]], attempt: int) -> _Task:
+        try:
+            future = pool.submit(_assess_chunk, recipe, jurisdiction, call, on, full, chunk)
+        except (BrokenProcessPool, RuntimeError) as error:
+            if not own:
+                raise EngineError(f"the executor refused work: {error}") from error
+            replace_pool()  # once: a pool that breaks again at once cannot start workers
+            try:
+                future = pool.submit(_assess_chunk, recipe, jurisdiction, call, on, full,
+                                     chunk)
+            except (BrokenProcessPool, RuntimeError) as again:
+                raise EngineError(f"worker processes cannot be started: {again}") from again
+        return _Task(chunk, future, attempt)
+
+    def refill() -> None:
+        while len(window) < window_size:
+            chunk = next(chunks, None)
+            if chunk is None:
+                return
+            window.append(submit(chunk, 0))
+
+    def replace_pool() -> None:
+        nonlocal pool
+        if own:
+            assert isinstance(pool, ProcessPoolExecutor)
+            pool.shutdown(wait=False, cancel_futures=True)
+            pool = _process_pool(workers)
+
+    try:
+        refill()
+        while window:
+            task = window.popleft()
+            try:
+                rows = task.future.result()
+            except Exception as error:  # a dead worker, a lost Dask task
+                rows = _retry(task, error, window, submit, replace_pool)
+            else:
+                if task.attempt:  # submitted again after its pool broke
+                    rows = [row.model_copy(update={"retried": True}) for row in rows]
+            yield from rows
+            refill()
+    finally:
+        for task in window:
+            task.future.cancel()
+        if own:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _retry(task: _Task, error: BaseException, window: deque[_Task],
+           submit: Callable[[list[tuple[int, BulkItem]], int], _Task],
+           replace_pool: Callable[[], None]) -> list[ScreeningRow]:
+    """Assess a failed chunk once more (on a fresh pool when the pool broke)."""
+    log.warning("a worker failed on rows %d-%d (%s: %s); retrying them once",
+                task.chunk[0][0], task.chunk[-1][0], type(error).__name__, error)
+    if task.attempt >= 1:
+        return _died(task.chunk, error)
+    if isinstance(error, BrokenProcessPool):
+        replace_pool()
+        # Every chunk still waiting was lost with the pool: submit each again, once.
+        for index, waiting in enumerate(window):
+            if waiting.future.done() and waiting.future.exception() is not None:
+                window[index] = submit(waiting.chunk, waiting.attempt + 1)
+            elif not waiting.future.done():
+                waiting.future.cancel()
+                window[index] = submit(waiting.chunk, waiting.attempt + 1)
+    again = submit(task.chunk, 1)
+    try:
+        rows = again.future.result()
+    except Exception as second:
+        if isinstance(second, BrokenProcessPool):
+            replace_pool()
+            for index, waiting in enumerate(window):
+                window[index] = submit(waiting.chunk, waiting.attempt + 1)
+        return _died(task.chunk, second)
+    return [row.model_copy(update={"retried": True}) for row in rows]

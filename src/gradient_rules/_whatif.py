@@ -1,0 +1,135 @@
+"""What-if overrides: rule parameters changed for a new engine, the installed plugins untouched.
+
+Like an OpenFisca reform: ``engine.with_overrides({"GZ-SCN-B-1.minimum": 8})`` builds a new
+engine whose packs have the parameter changed.  A key is a rule id and a dotted path into
+the parameters of its condition (``minimum``, ``minimum.excellent`` for a per-tier table,
+``conditions.1.minimum`` inside an ``all_of``), or ``RULE.enabled`` with ``false`` to leave
+a rule out.  The changed condition is parsed again by its kind, so a value of the wrong
+type, an unknown rule or an unknown parameter is bad input naming the key.  Every
+assessment the engine makes lists the overrides among its warnings.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ._errors import ApplicationError, GradientRulesError
+from ._kinds import ConditionKinds
+from ._rules import Rule
+
+__all__ = ["Override", "apply_overrides", "format_override", "parse_override", "parse_value"]
+
+MAX_OVERRIDES = 200
+
+Override = tuple[str, Any]
+"""(``RULE.path``, value)."""
+
+
+def format_override(key: str, value: Any) -> str:
+    """``RULE.path=value`` as shown on results."""
+    return f"{key}={json.dumps(value, ensure_ascii=False)}"
+
+
+def parse_value(text: str) -> Any:
+    """A value given on the command line: JSON when it parses (8, true, [..]), else text."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def parse_override(text: str) -> Override:
+    """``RULE.path=value`` -> (``RULE.path``, value); bad input when malformed."""
+    key, sep, value = text.partition("=")
+    if not sep or "." not in key.strip():
+        raise ApplicationError([("--set", f"{text[:100]!r} is not RULE.path=value (e.g. "
+                                 "GZ-SCN-B-1.minimum=8)",
+                                 f"{text[:100]!r} 不是 规则.参数=值 的形式")])
+    return key.strip(), parse_value(value.strip())
+
+
+def normalise(overrides: Mapping[str, Any] | Sequence[Override]) -> tuple[Override, ...]:
+    """The overrides as a sorted tuple of pairs; bad input when not RULE.path keys."""
+    pairs = list(overrides.items()) if isinstance(overrides, Mapping) else list(overrides)
+    if len(pairs) > MAX_OVERRIDES:
+        raise ApplicationError([("overrides", f"at most {MAX_OVERRIDES} overrides",
+                                 f"最多 {MAX_OVERRIDES} 项")])
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        if not (isinstance(pair, tuple | list) and len(pair) == 2 and isinstance(pair[0], str)
+                and "." in pair[0]):
+            raise ApplicationError([("overrides", f"{str(pair)[:100]} is not (\"RULE.path\", "
+                                     "value)", "须为（规则.参数，值）")])
+        try:
+            json.dumps(pair[1])
+        except (TypeError, ValueError):
+            raise ApplicationError([(pair[0], "the value must be JSON-like (number, text, "
+                                     "true/false, list, table)",
+                                     "值须为数字、文本、真假、列表或表")]) from None
+        out[pair[0]] = pair[1]
+    return tuple(sorted(out.items()))
+
+
+def _set(node: Any, path: list[str], value: Any, key: str) -> Any:
+    """``node`` with the value at ``path`` replaced (copies, never mutates)."""
+    if not path:
+        return value
+    head, rest = path[0], path[1:]
+    if isinstance(node, dict):
+        if head not in node:
+            known = ", ".join(k for k in node if k != "kind") or "none"
+            raise ApplicationError([(key, f"no parameter {head!r} here; parameters: {known}",
+                                     f"没有参数 {head!r}；可用：{known}")])
+        return {**node, head: _set(node[head], rest, value, key)}
+    if isinstance(node, list):
+        if not head.isdigit() or int(head) >= len(node):
+            raise ApplicationError([(key, f"{head!r} is not an index of this list (0-"
+                                     f"{len(node) - 1})", f"{head!r} 不是列表的序号")])
+        copy = list(node)
+        copy[int(head)] = _set(node[int(head)], rest, value, key)
+        return copy
+    raise ApplicationError([(key, f"{head!r}: this parameter has no parts",
+                             f"{head!r}：该参数没有下级")])
+
+
+def _changed(rule: Rule, path: list[str], value: Any, key: str,
+             kinds: ConditionKinds) -> Rule | None:
+    if path == ["enabled"]:
+        if value is False:
+            return None
+        if value is True:
+            return rule
+        raise ApplicationError([(key, "enabled takes true or false", "enabled 须为 true 或 false")])
+    if path and path[0] == "kind":
+        raise ApplicationError([(key, "a rule's kind cannot be overridden; override its "
+                                 "parameters", "不能改变规则的条件类型")])
+    assert rule.condition is not None
+    data = _set(rule.condition.model_dump(mode="json"), path, value, key)
+    try:
+        condition = kinds.parse(data)
+    except (GradientRulesError, ValueError) as error:
+        raise ApplicationError([(key, f"not a valid value for this rule: {str(error)[:300]}",
+                                 f"该规则不接受此值：{str(error)[:300]}")]) from None
+    return rule.model_copy(update={"condition": condition})
+
+
+def apply_overrides(rules: Sequence[Rule], overrides: Sequence[Override],
+                    kinds: ConditionKinds) -> tuple[tuple[Rule, ...], set[str]]:
+    """``rules`` with the overrides that name them applied; and the keys that did."""
+    used: set[str] = set()
+    out: list[Rule] = []
+    for rule in rules:
+        current: Rule | None = rule
+        for key, value in overrides:
+            rule_id, _, path = key.partition(".")
+            if rule_id != rule.id or current is None:
+                continue
+            if current.condition is None:  # an adoption: override the adopted base rule
+                continue
+            current = _changed(current, path.split("."), value, key, kinds)
+            used.add(key)
+        if current is not None:
+            out.append(current)
+    return tuple(out), used

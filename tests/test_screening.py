@@ -1,0 +1,280 @@
+"""Screening at scale: assess_many, bulk inputs and outputs, workers, a killed worker, Dask,
+what-if overrides, the template round trip, progress off when piped."""
+
+from __future__ import annotations
+
+import csv
+import json
+import multiprocessing
+import os
+import random
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from grtest import ON, leading_application, patched
+
+import gradient_rules_national
+from gradient_rules import ApplicationError, Engine
+from gradient_rules._cli import cli
+
+
+def _apps(n: int, seed: int = 7) -> list[dict[str, Any]]:
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        app = leading_application()
+        app["enterprise"]["name"] = f"企业{i}"
+        app["self_assessment"] = {"maturity_level": rng.randint(1, 5)}
+        app["scenarios"] = app["scenarios"][: rng.randint(0, len(app["scenarios"]))]
+        out.append(app)
+    return out
+
+
+@pytest.fixture(scope="module")
+def installed() -> Engine:
+    return Engine.from_installed()
+
+
+def test_rows_come_back_in_order_with_bad_rows_in_place(installed: Engine) -> None:
+    apps: list[Any] = _apps(30)
+    apps[4] = {"enterprise": {}}  # no name
+    apps[9] = "not a mapping"
+    rows = list(installed.assess_many(apps, jurisdiction="national", on=ON))
+    assert [r.index for r in rows] == list(range(30))
+    assert rows[4].error is not None and rows[4].error.kind == "bad_input"
+    assert "enterprise.name" in rows[4].error.message_en
+    assert rows[9].error is not None and rows[9].error.kind == "bad_input"
+    for i in (0, 1, 17):
+        single = installed.assess(apps[i], jurisdiction="national", on=ON)
+        assert rows[i].highest_eligible == single.highest_eligible
+        assert rows[i].verdicts == {t.tier: t.verdict for t in single.tiers}
+        assert set(rows[i].not_met) == {f.rule_id for t in single.tiers for f in t.findings
+                                        if f.outcome.value == "not_met"}
+
+
+def test_bad_arguments_are_bad_input_before_any_row(installed: Engine) -> None:
+    with pytest.raises(ApplicationError, match="workers"):
+        list(installed.assess_many([], jurisdiction="national", workers=0))
+    with pytest.raises(Exception, match="nowhere"):
+        installed.assess_many([], jurisdiction="nowhere")
+
+
+def test_two_workers_give_the_same_rows_as_one(installed: Engine) -> None:
+    apps = _apps(120)
+    one = list(installed.assess_many(apps, jurisdiction="national", on=ON))
+    two = list(installed.assess_many(apps, jurisdiction="national", on=ON, workers=2,
+                                     chunk_size=16))
+    assert one == two
+
+
+def _killing(apps: list[dict[str, Any]], at: int) -> Iterator[dict[str, Any]]:
+    """Yield the applications; when row ``at`` is pulled, SIGKILL a worker of the pool."""
+    for index, app in enumerate(apps):
+        if index == at:
+            children = multiprocessing.active_children()
+            assert children, "no worker process to kill"
+            for child in children:
+                if child.pid is not None:
+                    os.kill(child.pid, signal.SIGKILL)
+                    break
+        yield app
+
+
+def test_a_killed_worker_loses_no_row(installed: Engine) -> None:
+    apps = _apps(200)
+    expected = list(installed.assess_many(apps, jurisdiction="national", on=ON))
+    rows = list(installed.assess_many(_killing(apps, 120), jurisdiction="national", on=ON,
+                                      workers=2, chunk_size=10))
+    assert len(rows) == len(apps)
+    assert [r.index for r in rows] == list(range(200))
+    assert any(r.retried for r in rows)  # the kill was felt, and reported on the rows
+    assert [r.model_copy(update={"retried": False}) for r in rows] == expected
+
+
+def test_engines_made_of_plugin_objects_refuse_workers_clearly() -> None:
+    class Plugin:
+        gradient_rules_jurisdictions = staticmethod(
+            gradient_rules_national.gradient_rules_jurisdictions)
+
+    engine = Engine(plugins=[gradient_rules_national])
+    assert engine.recipe.modules == ("gradient_rules_national",)
+    odd = Engine(plugins=[Plugin()], strict=False)
+    with pytest.raises(ApplicationError, match="workers=1"):
+        list(odd.assess_many(_apps(2), jurisdiction="national", on=ON, workers=2))
+
+
+@pytest.mark.slow
+def test_a_dask_cluster_gives_the_same_rows(installed: Engine) -> None:
+    distributed = pytest.importorskip("distributed")
+    apps = _apps(60)
+    expected = list(installed.assess_many(apps, jurisdiction="national", on=ON))
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        rows = list(installed.assess_many(apps, jurisdiction="national", on=ON,
+                                          executor=client.get_executor(), chunk_size=10))
+    assert rows == expected
+
+
+# --- what-if ------------------------------------------------------------------------------
+
+
+def test_an_override_changes_verdicts_and_says_so(installed: Engine) -> None:
+    app = patched(leading_application(), self_assessment={"maturity_level": 3})
+    before = installed.assess(app, jurisdiction="national", on=ON)
+    changed = installed.with_overrides({"NAT-BASE-5.minimum.excellent": 4})
+    after = changed.assess(app, jurisdiction="national", on=ON)
+    assert before.tier("excellent").verdict.value == "eligible"
+    assert after.tier("excellent").verdict.value == "not_eligible"
+    assert after.warnings[0].code == "what_if" and "NAT-BASE-5.minimum.excellent=4" in (
+        after.warnings[0].message_en)
+    # The installed engine is untouched.
+    assert installed.assess(app, jurisdiction="national", on=ON) == before
+    row = next(changed.assess_many([app], jurisdiction="national", on=ON))
+    assert row.overrides == ("NAT-BASE-5.minimum.excellent=4",)
+
+
+def test_a_disabled_rule_is_left_out(installed: Engine) -> None:
+    changed = installed.with_overrides({"GZ-SCN-B-1.enabled": False})
+    assert "GZ-SCN-B-1" not in {r.id for r in changed.rules("guizhou")}
+    assert "GZ-SCN-B-1" in {r.id for r in installed.rules("guizhou")}
+
+
+@pytest.mark.parametrize(("overrides", "names"), [
+    ({"NOPE-1.minimum": 3}, "no rule 'NOPE-1'"),
+    ({"GZ-SCN-B-1.maximum": 3}, "no parameter 'maximum'"),
+    ({"GZ-SCN-B-1.minimum": "many"}, "not a valid value"),
+    ({"GZ-SCN-B-1.kind": "x"}, "cannot be overridden"),
+    ({"NAT-BASE-5.minimum.basic": 4}, "higher tier must never be easier"),
+    ({"bare": 1}, "RULE.path"),
+])
+def test_bad_overrides_are_bad_input(installed: Engine, overrides: dict[str, Any],
+                                     names: str) -> None:
+    with pytest.raises(ApplicationError, match=names):
+        installed.with_overrides(overrides)
+
+
+# --- bulk files and the CLI ---------------------------------------------------------------
+
+
+def _run(*args: str, input: str | None = None) -> Any:
+    return CliRunner().invoke(cli, list(args), input=input)
+
+
+def test_jsonl_csv_and_xlsx_outputs_keep_every_row_in_order(tmp_path: Path) -> None:
+    apps = _apps(12)
+    lines = [json.dumps(a, ensure_ascii=False) for a in apps]
+    lines.insert(3, "{broken")
+    lines.insert(7, "[1]")
+    source = tmp_path / "apps.jsonl"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    for suffix in ("jsonl", "csv", "xlsx"):
+        out = tmp_path / f"r.{suffix}"
+        result = _run("assess", str(source), "-j", "national", "--on", ON.isoformat(),
+                      "--out", str(out))
+        assert result.exit_code == 2, result.output  # some rows are bad input
+        if suffix == "jsonl":
+            rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+            sources = [r["source"] for r in rows]
+            assert rows[3]["error"]["kind"] == "bad_input" and rows[0]["assessment"]
+        elif suffix == "csv":
+            with out.open(encoding="utf-8-sig") as handle:
+                rows = list(csv.DictReader(handle))
+            sources = [r["source"] for r in rows]
+            assert rows[7]["error"].startswith("bad_input")
+        else:
+            book = openpyxl.load_workbook(out)
+            sheet = book["结果 results"]
+            rows = list(sheet.iter_rows(min_row=2, values_only=True))
+            sources = [r[1] for r in rows]
+            summary = {r[0]: r[1:] for r in book["汇总 summary"].iter_rows(values_only=True)}
+            assert summary["rows 行数"][0] == 14
+            assert book["汇总 summary"]._charts
+        assert sources == [f"{source}:{n}" for n in range(1, 15)]
+
+
+def test_stdin_folders_and_single_files_mix_in_order(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i, app in enumerate(_apps(3)):
+        (folder / f"{i}.json").write_text(json.dumps(app, ensure_ascii=False), "utf-8")
+    (folder / "notes.txt").write_text("ignored", "utf-8")
+    stdin = json.dumps(_apps(1)[0], ensure_ascii=False) + "\n"
+    result = _run("assess", str(folder), "-", "-j", "national", "--on", ON.isoformat(),
+                  "--format", "json", "--quiet", input=stdin)
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert [r["source"] for r in rows] == [str(folder / "0.json"), str(folder / "1.json"),
+                                          str(folder / "2.json"), "stdin:1"]
+
+
+def test_progress_is_off_when_piped(tmp_path: Path) -> None:
+    source = tmp_path / "a.jsonl"
+    source.write_text(json.dumps(_apps(1)[0], ensure_ascii=False) + "\n", "utf-8")
+    result = _run("assess", str(source), "-j", "national", "--on", ON.isoformat())
+    assert result.exit_code == 0
+    assert "\r" not in result.output and "\x1b" not in result.output
+    assert result.output.splitlines()[0].startswith("1\t企业0\t")
+
+
+def test_template_round_trip(tmp_path: Path) -> None:
+    template = tmp_path / "t.xlsx"
+    assert _run("template", "-j", "national", "--out", str(template)).exit_code == 0
+    book = openpyxl.load_workbook(template)
+    sheet = book.worksheets[0]
+    headings = [c.value for c in sheet[1]]
+    assert "企业名称 enterprise.name" in headings
+    assert sheet.data_validations.dataValidation  # drop-down lists
+    example = [c.value for c in book["示例 example"][2]]
+    sheet.append(example)
+    bad = list(example)
+    bad[headings.index("企业名称 enterprise.name")] = None
+    sheet.append(bad)
+    odd = list(example)
+    odd[headings.index("场景（环节—名称—层级；…） scenarios")] = "只有一段"
+    sheet.append(odd)
+    filled = tmp_path / "filled.xlsx"
+    book.save(filled)
+    out = tmp_path / "r.jsonl"
+    result = _run("assess", str(filled), "-j", "national", "--on", ON.isoformat(),
+                  "--out", str(out))
+    rows = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    assert len(rows) == 3 and result.exit_code == 2
+    assert rows[0]["error"] is None and rows[0]["id"] == "A-001"
+    assert rows[0]["verdicts"]["basic"] == "eligible"
+    assert "enterprise.name" in rows[1]["error"]["message_en"]
+    assert "scenarios" in rows[2]["error"]["message_en"]
+
+
+def test_spreadsheet_formulas_are_never_written_live(tmp_path: Path) -> None:
+    app = _apps(1)[0]
+    app["enterprise"]["name"] = "=HYPERLINK(\"http://x\")"
+    source = tmp_path / "a.jsonl"
+    source.write_text(json.dumps(app, ensure_ascii=False) + "\n", "utf-8")
+    out = tmp_path / "r.csv"
+    assert _run("assess", str(source), "-j", "national", "--on", ON.isoformat(), "--out",
+                str(out)).exit_code == 0
+    assert "'=HYPERLINK" in out.read_text("utf-8-sig")
+
+
+def test_whatif_counts_changes_per_tier(tmp_path: Path) -> None:
+    apps = [patched(leading_application(), self_assessment={"maturity_level": 3})
+            for _ in range(3)]
+    source = tmp_path / "a.jsonl"
+    source.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in apps), "utf-8")
+    out = tmp_path / "changed.csv"
+    result = _run("whatif", str(source), "-j", "national", "--on", ON.isoformat(),
+                  "--set", "NAT-BASE-5.minimum.excellent=4", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    excellent = next(line for line in result.output.splitlines()
+                     if line.strip().startswith("excellent"))
+    assert "no longer eligible:      3" in excellent
+    with out.open(encoding="utf-8-sig") as handle:
+        assert len(list(csv.DictReader(handle))) == 3
+    bad = _run("whatif", str(source), "-j", "national", "--set", "NOPE-1.minimum=3")
+    assert bad.exit_code == 2 and "NOPE-1" in bad.output
