@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
-import json
 import re
 import sys
 from collections.abc import Iterable, Iterator
@@ -310,13 +308,3 @@ def _safe(path: Path) -> Iterator[BulkItem]:
     except OSError as error:
         yield BulkItem(source=str(path)[:300], error=_bad(
             str(path)[:300], f"cannot be read: {error.strerror}", "无法读取"))
-
-
-def parse_jsonl_bytes(data: bytes, label: str = "input") -> list[BulkItem]:
-    """Every row of JSON Lines held in memory (tests and small inputs)."""
-    return list(_jsonl(io.BytesIO(data), label))
-
-
-def dumps_line(value: Any) -> str:
-    """One JSON Lines line."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
