@@ -278,3 +278,13 @@ def test_whatif_counts_changes_per_tier(tmp_path: Path) -> None:
         assert len(list(csv.DictReader(handle))) == 3
     bad = _run("whatif", str(source), "-j", "national", "--set", "NOPE-1.minimum=3")
     assert bad.exit_code == 2 and "NOPE-1" in bad.output
+
+
+def test_workers_build_the_overridden_engine(installed: Engine) -> None:
+    changed = installed.with_overrides({"NAT-BASE-5.minimum.excellent": 4})
+    apps = _apps(40)
+    one = list(changed.assess_many(apps, jurisdiction="national", on=ON))
+    two = list(changed.assess_many(apps, jurisdiction="national", on=ON, workers=2,
+                                   chunk_size=8))
+    assert two == one
+    assert all(r.overrides == ("NAT-BASE-5.minimum.excellent=4",) for r in two)

@@ -131,9 +131,9 @@ class EngineRecipe:
         from ._engine import Engine
 
         plugins = [importlib.import_module(name) for name in self.modules]
-        engine = Engine(plugins=plugins, entry_points=self.entry_points, strict=self.strict,
-                        backend=self.backend)
-        return engine.with_overrides(dict(self.overrides)) if self.overrides else engine
+        # The overrides were validated where the recipe was made: build once, with them.
+        return Engine(plugins=plugins, entry_points=self.entry_points, strict=self.strict,
+                      backend=self.backend, overrides=self.overrides)
 
 
 _ENGINES: dict[EngineRecipe, Engine] = {}
