@@ -86,7 +86,8 @@ def run(n: int) -> dict[str, Any]:
     start = time.perf_counter()
     list(durable.assess_many(apps, jurisdiction="national", on=ON, workers=2))
     two_s = time.perf_counter() - start
-    return {"n": n, "rss_mb": checkpoints, "two_workers_over_one": one_s / two_s, "verdicts": verdicts, "mismatches": mismatches,
+    return {"n": n, "rss_mb": checkpoints, "two_workers_over_one": one_s / two_s,
+            "verdicts": verdicts, "mismatches": mismatches,
             "durable_over_reference": durable_s / reference_s,
             "durable_per_s": n / durable_s, "reference_per_s": n / reference_s,
             "check_s": both_s}
