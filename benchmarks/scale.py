@@ -1,30 +1,48 @@
-"""Run N generated national applications through both backends; report time ratio and RSS.
+"""The screening benchmark: gradient-rules against its peers, in one run, as ratios.
 
-    python benchmarks/scale.py 10000
+    python benchmarks/scale.py                # 10,000 applications; RSS read at 10k and 100k
+    python benchmarks/scale.py 2000 --quick   # fewer, and no 100k streaming run
 
-Figures are ratios within one run and RSS readings of this process (/proc/self/statm),
-not absolute claims about other machines.
+On the same fixed-seed national applications it times ``Engine.assess`` on the durable and
+reference backends (and durable with full JSON serialisation), zen-engine evaluating the
+national conditions as a JDM graph (when ``zen-engine`` is installed: the ``[bench]``
+extra), and a hand-written Python function (the floor).  Every contender's tier verdicts
+must equal the durable engine's on every application, or the run exits 1.  Then Guizhou
+(5-35 catalog claims) and Shandong (titles) on both backends, 1 against 2 worker
+processes, RSS while streaming 10k and 100k applications through ``assess_many``, and the
+time the CLI takes to print its first result.
+
+Figures are ratios within one run (and RSS readings of this process, /proc/self/statm);
+absolute rates depend on the machine.
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import argparse
 import os
-import random
+import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
+from functools import partial
+from pathlib import Path
 from typing import Any
 
+from generate import GENERATORS, ON, applications, national
+from peers import floor_verdicts, zen_decision
+
+import gradient_rules_guizhou
 import gradient_rules_national
+import gradient_rules_shandong
 from gradient_rules import Engine
 
-ON = dt.date(2024, 11, 22)
-SEGMENTS = ["factory_construction", "research_and_design", "production_operations",
-            "production_management", "operations_management"]
-TIERS = ["basic", "advanced", "excellent", "leading"]
-# The national pack's own attestation names, so this stays in step with the data.
-ATTESTATIONS = sorted(
-    Engine(plugins=[gradient_rules_national], backend="reference").pack("national").attestations)
+ROOT = Path(__file__).resolve().parents[1]
+PLUGINS = [gradient_rules_national, gradient_rules_guizhou, gradient_rules_shandong]
+
+__all__ = ["ON", "application", "rss_mb", "run"]
+
+application = national
+"""A national application (kept under this name for the scale test)."""
 
 
 def rss_mb() -> float:
@@ -34,66 +52,167 @@ def rss_mb() -> float:
     return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
 
 
-def application(rng: random.Random, i: int) -> dict[str, Any]:
-    """A varied national application (seeded)."""
-    return {
-        "enterprise": {"name": f"企业{i}", "above_designated_size": rng.random() < 0.9},
-        "self_assessment": {"maturity_level": rng.randint(1, 5)},
-        "construction_completed": rng.random() < 0.8,
-        "attestations": {a: rng.random() < 0.95 for a in ATTESTATIONS if rng.random() < 0.97},
-        "incidents": [{"kind": rng.choice(["safety", "environmental", "quality"]),
-                       "grade": rng.choice(["general", "larger", "major"]),
-                       "occurred_on": (ON - dt.timedelta(days=rng.randint(0, 2000))).isoformat()}
-                      for _ in range(rng.randint(0, 2))],
-        "scenarios": [{"segment": rng.choice(SEGMENTS), "tier": rng.choice(TIERS),
-                       "name": f"场景{k}"} for k in range(rng.randint(0, 12))],
-        "kpis": {"KPI-01": 80.0} if rng.random() < 0.9 else {},
-        "filing": {"online_filed_on": "2024-11-19", "paper_submitted_on": "2024-11-21"},
-    }
+def _rate(items: list[Any], work: Callable[[Any], Any]) -> tuple[float, list[Any]]:
+    start = time.perf_counter()
+    out = [work(item) for item in items]
+    return len(items) / (time.perf_counter() - start), out
 
 
-def run(n: int) -> dict[str, Any]:
-    """Assess ``n`` applications with each backend; return the figures."""
-    rng = random.Random(20241122)
-    apps = [application(rng, i) for i in range(n)]
-    durable = Engine(plugins=[gradient_rules_national])
-    reference = Engine(plugins=[gradient_rules_national], backend="reference")
-    durable.assess(apps[0], jurisdiction="national", on=ON)  # register the ruleset
-    checkpoints: dict[int, float] = {}
-    verdicts: dict[str, int] = {}
-    start = time.perf_counter()
-    for i, app in enumerate(apps, 1):
-        result = durable.assess(app, jurisdiction="national", on=ON)
-        for tier in result.tiers:
-            verdicts[tier.verdict.value] = verdicts.get(tier.verdict.value, 0) + 1
-        if i in (1000, 2000, n // 2, n):
-            checkpoints[i] = rss_mb()
-    durable_s = time.perf_counter() - start
-    start = time.perf_counter()
-    mismatches = 0
-    for app in apps:
-        ref = reference.assess(app, jurisdiction="national", on=ON)
-        mismatches += ref.model_dump(exclude={"backend"}) != durable.assess(
-            app, jurisdiction="national", on=ON).model_dump(exclude={"backend"})
-    both_s = time.perf_counter() - start
-    start = time.perf_counter()
-    for app in apps:
-        reference.assess(app, jurisdiction="national", on=ON)
-    reference_s = time.perf_counter() - start
-    start = time.perf_counter()
-    list(durable.assess_many(apps, jurisdiction="national", on=ON))
-    one_s = time.perf_counter() - start
-    start = time.perf_counter()
-    list(durable.assess_many(apps, jurisdiction="national", on=ON, workers=2))
-    two_s = time.perf_counter() - start
-    return {"n": n, "rss_mb": checkpoints, "two_workers_over_one": one_s / two_s,
-            "verdicts": verdicts, "mismatches": mismatches,
-            "durable_over_reference": durable_s / reference_s,
-            "durable_per_s": n / durable_s, "reference_per_s": n / reference_s,
-            "check_s": both_s}
+def _verdicts(assessment: Any) -> dict[str, str]:
+    return {t.tier.value: t.verdict.value for t in assessment.tiers}
+
+
+def contenders(n: int) -> dict[str, Any]:
+    """Cases per second of each contender on the same ``n`` national applications."""
+    apps = applications("national", n)
+    durable = Engine(plugins=PLUGINS)
+    reference = Engine(plugins=PLUGINS, backend="reference")
+    for engine in (durable, reference):  # build scopes and register rulesets first
+        engine.assess(apps[0], jurisdiction="national", on=ON)
+    rates: dict[str, float] = {}
+    rates["durable"], ours = _rate(apps, lambda a: durable.assess(a, jurisdiction="national",
+                                                                  on=ON))
+    rates["durable+json"], _ = _rate(apps, lambda a: durable.assess(
+        a, jurisdiction="national", on=ON).model_dump_json())
+    rates["reference"], theirs = _rate(apps, lambda a: reference.assess(
+        a, jurisdiction="national", on=ON))
+    expected = [_verdicts(a) for a in ours]
+    mismatches = {"reference": sum(a.model_dump(exclude={"backend"})
+                                   != b.model_dump(exclude={"backend"})
+                                   for a, b in zip(ours, theirs, strict=True))}
+    rates["floor"], floor = _rate(apps, lambda a: floor_verdicts(a, ON))
+    mismatches["floor"] = sum(f != e for f, e in zip(floor, expected, strict=True))
+    try:
+        decision = zen_decision()
+    except ImportError:
+        print("zen-engine not installed (pip install -e '.[bench]'); its column is skipped")
+    else:
+        iso = ON.isoformat()
+        rates["zen"], zen = _rate(apps, lambda a: decision.evaluate({**a, "on": iso}))
+        mismatches["zen"] = sum(z["result"]["verdicts"] != e
+                                for z, e in zip(zen, expected, strict=True))
+    return {"rates": rates, "mismatches": mismatches}
+
+
+def provinces(n: int) -> dict[str, Any]:
+    """Durable against reference on Guizhou and Shandong applications."""
+    durable = Engine(plugins=PLUGINS)
+    reference = Engine(plugins=PLUGINS, backend="reference")
+    figures: dict[str, Any] = {}
+    for jurisdiction in ("guizhou", "shandong"):
+        apps = applications(jurisdiction, n)
+        on = GENERATORS[jurisdiction][1]
+        for engine in (durable, reference):
+            engine.assess(apps[0], jurisdiction=jurisdiction, on=on)
+        d_rate, ours = _rate(apps, partial(durable.assess, jurisdiction=jurisdiction, on=on))
+        r_rate, theirs = _rate(apps, partial(reference.assess, jurisdiction=jurisdiction, on=on))
+        figures[jurisdiction] = {
+            "durable_per_s": d_rate, "reference_per_s": r_rate,
+            "mismatches": sum(a.model_dump(exclude={"backend"}) != b.model_dump(exclude={"backend"})
+                              for a, b in zip(ours, theirs, strict=True))}
+    return figures
+
+
+def workers(n: int) -> float:
+    """Time with one worker process over time with two, on ``n`` national applications."""
+    apps = applications("national", n)
+    engine = Engine(plugins=PLUGINS)
+    times = []
+    for count in (1, 2):
+        start = time.perf_counter()
+        rows = sum(1 for _ in engine.assess_many(apps, jurisdiction="national", on=ON,
+                                                 workers=count))
+        times.append(time.perf_counter() - start)
+        assert rows == n
+    return times[0] / times[1]
+
+
+def streaming(total: int) -> dict[int, float]:
+    """RSS (MB) after 1k, 10k and ``total`` applications streamed through ``assess_many``."""
+    import random
+
+    def feed() -> Iterator[dict[str, Any]]:
+        rng = random.Random(3)
+        for i in range(total):
+            yield national(rng, i)
+
+    engine = Engine(plugins=PLUGINS)
+    readings: dict[int, float] = {}
+    marks = {1000, 10_000, total}
+    for i, _ in enumerate(engine.assess_many(feed(), jurisdiction="national", on=ON), 1):
+        if i in marks:
+            readings[i] = rss_mb()
+    return readings
+
+
+def cli_first_result() -> dict[str, float]:
+    """Seconds until the CLI has printed one assessment, and a bare interpreter's start."""
+    example = ROOT / "examples" / "national" / "basic-workshop.json"
+    cli = Path(sys.executable).with_name("gradient-rules")
+
+    def best(command: list[str]) -> float:
+        times = []
+        for _ in range(5):
+            start = time.perf_counter()
+            subprocess.run(command, check=False, capture_output=True)
+            times.append(time.perf_counter() - start)
+        return min(times)
+
+    return {"cli_s": best([str(cli), "assess", str(example), "--on", ON.isoformat()]),
+            "python_s": best([sys.executable, "-c", "pass"])}
+
+
+def run(n: int, *, quick: bool = False) -> dict[str, Any]:
+    """All the figures, in one run."""
+    figures: dict[str, Any] = {"n": n}
+    # Streaming first, so the other runs' garbage does not sit in the RSS readings.
+    figures["rss_mb"] = streaming(20_000 if quick else 100_000)
+    figures.update(contenders(n))
+    figures["provinces"] = provinces(max(n // 5, 200))
+    figures["two_workers_over_one"] = workers(n)
+    figures.update(cli_first_result())
+    return figures
+
+
+def report(figures: dict[str, Any]) -> None:
+    """Print the ratios (and the rates they come from)."""
+    rates = figures["rates"]
+    print(f"national, {figures['n']} applications, cases/s:")
+    for name, rate in rates.items():
+        print(f"  {name:>13}: {rate:10.0f}")
+    print("ratios (throughput):")
+    pairs = [("durable", "reference"), ("durable", "zen"), ("durable+json", "zen"),
+             ("reference", "zen"), ("floor", "durable")]
+    for a, b in pairs:
+        if a in rates and b in rates:
+            print(f"  {a} / {b}: {rates[a] / rates[b]:.2f}")
+    print(f"verdict mismatches against the durable engine: {figures['mismatches']}")
+    for jurisdiction, row in figures["provinces"].items():
+        print(f"{jurisdiction}: durable {row['durable_per_s']:.0f}/s, reference "
+              f"{row['reference_per_s']:.0f}/s, durable / reference "
+              f"{row['durable_per_s'] / row['reference_per_s']:.2f}, "
+              f"mismatches {row['mismatches']}")
+    print(f"2 workers / 1 worker (throughput): {figures['two_workers_over_one']:.2f}")
+    rss = figures["rss_mb"]
+    marks = sorted(rss)
+    print("RSS MB while streaming: " + ", ".join(f"{k}: {rss[k]:.1f}" for k in marks)
+          + f"; growth {marks[1]}->{marks[-1]}: {rss[marks[-1]] - rss[marks[1]]:+.1f} MB")
+    print(f"CLI first result: {figures['cli_s']:.3f} s (a bare interpreter starts in "
+          f"{figures['python_s']:.3f} s)")
+
+
+def main() -> int:
+    """Run the benchmark; exit 1 when any contender's verdicts differ from the engine's."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("n", nargs="?", type=int, default=10_000)
+    parser.add_argument("--quick", action="store_true", help="stream 20k, not 100k")
+    args = parser.parse_args()
+    figures = run(args.n, quick=args.quick)
+    report(figures)
+    bad = sum(figures["mismatches"].values()) + sum(
+        row["mismatches"] for row in figures["provinces"].values())
+    return 1 if bad else 0
 
 
 if __name__ == "__main__":
-    figures = run(int(sys.argv[1]) if len(sys.argv) > 1 else 10_000)
-    for key, value in figures.items():
-        print(f"{key}: {value}")
+    sys.exit(main())
