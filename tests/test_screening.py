@@ -288,3 +288,31 @@ def test_workers_build_the_overridden_engine(installed: Engine) -> None:
                                    chunk_size=8))
     assert two == one
     assert all(r.overrides == ("NAT-BASE-5.minimum.excellent=4",) for r in two)
+
+
+def test_a_csv_row_that_is_not_utf8_spoils_only_itself(tmp_path: Path) -> None:
+    source = tmp_path / "apps.csv"
+    source.write_bytes(
+        "id,enterprise.name,self_assessment.maturity_level\n".encode()
+        + "a1,甲公司,2\n".encode() + b"a2,\xff\xfe\xb2\xbb,3\n" + "a3,丙公司,3\n".encode())
+    out = tmp_path / "out.jsonl"
+    result = _run("assess", str(source), "-j", "national", "--on", ON.isoformat(),
+                  "--out", str(out), "--quiet")
+    assert result.exit_code == 2, result.output  # some row is bad input
+    rows = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    assert [(r["id"], r["source"]) for r in rows] == [
+        ("a1", f"{source} row 2"), (None, f"{source} row 3"), ("a3", f"{source} row 4")]
+    assert rows[0]["error"] is None and rows[2]["error"] is None and rows[2]["verdicts"]
+    assert rows[1]["error"]["kind"] == "bad_input"
+    assert "not UTF-8" in rows[1]["error"]["message_en"]
+
+
+def test_a_csv_heading_row_that_is_not_utf8_is_one_error(tmp_path: Path) -> None:
+    source = tmp_path / "apps.csv"
+    source.write_bytes(b"id,\xffname\n" + "a1,甲\n".encode())
+    out = tmp_path / "out.jsonl"
+    result = _run("assess", str(source), "-j", "national", "--on", ON.isoformat(),
+                  "--out", str(out), "--quiet")
+    assert result.exit_code == 2
+    rows = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    assert len(rows) == 1 and "heading row" in rows[0]["error"]["message_en"]

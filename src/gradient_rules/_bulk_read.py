@@ -24,6 +24,7 @@ import datetime as dt
 import re
 import sys
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -158,13 +159,25 @@ def row_application(cells: dict[str, str], where: str) -> tuple[dict[str, Any], 
     return data, row_id
 
 
-def _flat_rows(headings: list[object], rows: Iterable[list[object]], label: str,
+@dataclass(frozen=True)
+class _Unreadable:
+    """A record the file format could not give (a bad byte, a broken quote)."""
+
+    en: str
+    zh: str
+
+
+def _flat_rows(headings: list[object], rows: Iterable[list[object] | _Unreadable], label: str,
                first: int) -> Iterator[BulkItem]:
     keys = [heading_key(h) for h in headings[:MAX_COLUMNS]]
     if not any(keys):
         raise _bad(label, "the first row holds no headings naming fields (e.g. enterprise.name);"
                    " start from `gradient-rules template`", "首行没有字段标题；请使用模板")
     for number, row in enumerate(rows, first):
+        if isinstance(row, _Unreadable):
+            where = f"{label} row {number}"
+            yield BulkItem(source=where, error=_bad(where, row.en, row.zh))
+            continue
         if len(row) > MAX_COLUMNS and any(str(v).strip() for v in row[MAX_COLUMNS:] if v):
             yield BulkItem(source=f"{label} row {number}", error=_bad(
                 f"{label} row {number}", f"more than {MAX_COLUMNS} columns",
@@ -217,17 +230,48 @@ def _jsonl(stream: IO[bytes], label: str) -> Iterator[BulkItem]:
                        id=None if row_id is None else str(row_id)[:200])
 
 
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")  # bytes that are not UTF-8, as surrogateescape keeps them
+
+
+class _StuckReader(Exception):
+    """The CSV reader fails without moving on: the rest of the file cannot be read."""
+
+
+def _csv_records(reader: Any) -> Iterator[list[object] | _Unreadable]:
+    """The records of ``reader``; one it cannot give is an :class:`_Unreadable`, not the end.
+
+    Bytes that are not UTF-8 spoil only their own record (decoded with ``surrogateescape``),
+    and after a malformed record the reader goes on with the next line.
+    """
+    while True:
+        line = reader.line_num
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            if reader.line_num == line:  # no progress: give up on the rest of the file
+                raise _StuckReader(str(error)) from None
+            yield _Unreadable(f"not a readable CSV record: {error}", "无法读取的 CSV 记录")
+            continue
+        if any(_NOT_UTF8.search(cell) for cell in record):
+            yield _Unreadable("this row is not UTF-8 text; save the file as UTF-8 (CSV UTF-8)",
+                              "该行不是 UTF-8 编码；请另存为 UTF-8 编码的 CSV")
+            continue
+        yield list(record)
+
+
 def _csv(path: Path, label: str) -> Iterator[BulkItem]:
     csv.field_size_limit(STRING + 2)
-    with path.open(encoding="utf-8-sig", newline="") as handle:
+    with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
         reader = csv.reader(handle)
         try:
-            headings: list[object] = list(next(reader, []))
-            yield from _flat_rows(headings, (list(r) for r in reader), label, 2)
-        except csv.Error as error:
+            first = next(_csv_records(reader), [])
+            if isinstance(first, _Unreadable):
+                raise _bad(label, f"the heading row: {first.en}", f"标题行：{first.zh}")
+            yield from _flat_rows(first, _csv_records(reader), label, 2)
+        except _StuckReader as error:
             raise _bad(label, f"not a readable CSV file: {error}", "无法读取的 CSV 文件") from None
-        except UnicodeDecodeError:
-            raise _bad(label, "a CSV file must be UTF-8 text", "CSV 文件须为 UTF-8 编码") from None
 
 
 def _xlsx(path: Path, label: str) -> Iterator[BulkItem]:
