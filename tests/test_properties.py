@@ -158,6 +158,14 @@ def test_verdicts_follow_from_must_rules_and_in_principle_never_refuses(
         assert sorted(shortfalls) == sorted(str(w.rule_id) for w in tier.warnings)
 
 
+@SETTINGS
+@given(app=applications())
+def test_reused_findings_equal_fresh_ones(engine: Engine, app: dict[str, Any]) -> None:
+    reused = _assess(engine, app)  # findings kept from earlier examples may be reused
+    engine.scope("national", on=ON).findings.clear()
+    assert _assess(engine, app) == reused
+
+
 def _backends_agree(engine: Engine, reference_engine: Engine, app: dict[str, Any]) -> None:
     durable = _assess(engine, app).model_dump(exclude={"backend"})
     reference = _assess(reference_engine, app).model_dump(exclude={"backend"})

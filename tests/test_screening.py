@@ -293,7 +293,7 @@ def test_workers_build_the_overridden_engine(installed: Engine) -> None:
 def test_a_csv_row_that_is_not_utf8_spoils_only_itself(tmp_path: Path) -> None:
     source = tmp_path / "apps.csv"
     source.write_bytes(
-        "id,enterprise.name,self_assessment.maturity_level\n".encode()
+        b"id,enterprise.name,self_assessment.maturity_level\n"
         + "a1,甲公司,2\n".encode() + b"a2,\xff\xfe\xb2\xbb,3\n" + "a3,丙公司,3\n".encode())
     out = tmp_path / "out.jsonl"
     result = _run("assess", str(source), "-j", "national", "--on", ON.isoformat(),

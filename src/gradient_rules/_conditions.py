@@ -15,7 +15,7 @@ through the ``gradient_rules_condition_kinds`` hook.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -42,6 +42,7 @@ __all__ = [
     "missing_tiers",
     "op",
     "per_tier",
+    "reusable",
     "tally_pattern",
     "worst",
 ]
@@ -152,6 +153,16 @@ class Condition(BaseModel):
         """Observed and required values, and messages, for an outcome."""
         raise NotImplementedError
 
+    def explanation_key(self, ctx: EvaluationContext, tier: Tier) -> Hashable | None:
+        """What :meth:`explain` reads of ``ctx`` for ``tier``, as a hashable value; or ``None``.
+
+        Two applications with equal keys (and the same outcome) get equal explanations, so an
+        assessment may reuse a finding built for an earlier one instead of explaining again.
+        ``None``, the default, never reuses.  A kind that overrides ``explain`` without
+        overriding this method is never reused either (see :func:`reusable`).
+        """
+        return None
+
     def attestation_names(self) -> frozenset[str]:
         """Attestations this condition reads (the application may state only declared ones)."""
         return frozenset()
@@ -159,6 +170,25 @@ class Condition(BaseModel):
     def tier_problems(self, tiers: Sequence[Tier]) -> list[str]:
         """Problems with per-tier parameters for a rule applying to ``tiers``."""
         return []
+
+
+_KEY_SAFE: dict[type, bool] = {}
+
+
+def reusable(condition: Condition) -> bool:
+    """Whether ``condition.explanation_key`` may be trusted to stand for its explanation.
+
+    Only when the class that defines ``explanation_key`` also defines ``explain``: a plugin
+    kind that subclasses a built-in one and changes ``explain`` alone is never served an
+    explanation meant for its parent.
+    """
+    cls = type(condition)
+    safe = _KEY_SAFE.get(cls)
+    if safe is None:
+        def owner(name: str) -> type:
+            return next(c for c in cls.__mro__ if name in c.__dict__)
+        safe = _KEY_SAFE[cls] = owner("explain") is owner("explanation_key")
+    return safe
 
 
 def per_tier(value: PerTier, tier: Tier) -> int:
@@ -254,6 +284,16 @@ class AllOf(Condition):
             "；".join(p.action_zh for p in parts if p.action_zh),
             "; ".join(p.action_en for p in parts if p.action_en),
         )
+
+    def explanation_key(self, ctx: EvaluationContext, tier: Tier) -> Hashable | None:
+        """The parts' keys with their outcomes; ``None`` if any part has none."""
+        keys = []
+        for part in self.conditions:
+            key = part.explanation_key(ctx, tier) if reusable(part) else None
+            if key is None:
+                return None
+            keys.append((key, part.evaluate(ctx, tier)))
+        return tuple(keys)
 
     def attestation_names(self) -> frozenset[str]:
         """Union of the parts'."""

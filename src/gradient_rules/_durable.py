@@ -46,7 +46,7 @@ import re
 import threading
 import time
 import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, TypeVar
@@ -251,6 +251,10 @@ MAX_RULES = 2_000
 """Most rules in one ruleset (durable-rules holds 4,096 actions; keep a wide margin)."""
 
 
+_RULE_NAME = re.compile(r"[A-Za-z0-9_|.:\-]{1,200}")
+"""Rule names need no escaping in JSON, so an action's name is read without decoding."""
+
+
 def validate_specs(specs: Sequence[RuleSpec]) -> None:
     """Check compiled rules as durable-rules would need them, without loading it.
 
@@ -265,6 +269,9 @@ def validate_specs(specs: Sequence[RuleSpec]) -> None:
     for spec in specs:
         if spec.name in seen or spec.name.startswith("__"):
             raise EngineError(f"rule name {spec.name!r} is reserved or used twice")
+        if not _RULE_NAME.fullmatch(spec.name):
+            raise EngineError(f"rule name {spec.name!r}: use letters, digits and _ | . : - "
+                              "only (at most 200)")
         seen.add(spec.name)
         if not spec.patterns:
             raise EngineError(f"rule {spec.name!r} has no pattern")
@@ -321,8 +328,11 @@ class _Handle:
 
     def call(self, method: str, *args: Any) -> Any:
         """Call ``durable_rules_engine.<method>(handle, *args)``."""
-        function = getattr(self._native, method)
-        return self._checked(method, lambda: function(self.id, *args))
+        try:
+            return getattr(self._native, method)(self.id, *args)
+        except Exception as error:  # durable_rules_engine.error and anything else it raises
+            raise EngineError(
+                f"durable-rules failed in {method} on {self.name!r}: {error}") from error
 
     def _checked(self, method: str, call: Callable[[], T]) -> T:
         try:
@@ -336,6 +346,34 @@ class _Handle:
     def get_state(self) -> Any:
         """The session's state as the engine holds it (``EngineError`` 309 when none)."""
         return json.loads(self.call("get_state", SID))
+
+
+class _Matched(Mapping[str, Mapping[str, Any]]):
+    """The facts an action matched, by alias, decoded from the engine's message on first use.
+
+    Most actions only record that they fired; they never pay for decoding.
+    """
+
+    __slots__ = ("_facts", "_message", "_name")
+
+    def __init__(self, message: str, name: str) -> None:
+        self._message = message
+        self._name = name
+        self._facts: dict[str, Mapping[str, Any]] | None = None
+
+    def _decoded(self) -> dict[str, Mapping[str, Any]]:
+        if self._facts is None:
+            self._facts = json.loads(self._message)[self._name]
+        return self._facts
+
+    def __getitem__(self, alias: str) -> Mapping[str, Any]:
+        return self._decoded()[alias]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._decoded())
+
+    def __len__(self) -> int:
+        return len(self._decoded())
 
 
 class Session:
@@ -393,14 +431,15 @@ class Session:
         started = self._handle.call("start_action_for_state", state)
         message: str | None = started[1] if started else None
         while message:
-            name, matched = next(iter(json.loads(message).items()))
-            self._act(name, matched)
+            # The engine writes {"<rule name>":{<alias>:<fact>,...}}; rule names need no
+            # escaping (validate_specs), so the name is read without decoding the facts.
+            name = message[2:message.index('"', 2)]
+            action = self._actions.get(name)
+            if action is not None:  # not the sentinel
+                self._act(name, action, _Matched(message, name))
             message = self._handle.call("complete_and_start_action", state)
 
-    def _act(self, name: str, matched: Mapping[str, Mapping[str, Any]]) -> None:
-        action = self._actions.get(name)
-        if action is None:  # the sentinel and the sink
-            return
+    def _act(self, name: str, action: Action, matched: Mapping[str, Mapping[str, Any]]) -> None:
         started = _now()
         self._pending = []
         try:

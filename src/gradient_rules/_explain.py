@@ -22,10 +22,11 @@ from ._assessment import (
     TierAssessment,
     TitleStanding,
 )
-from ._conditions import EvaluationContext, condition_call
+from ._conditions import EvaluationContext, condition_call, reusable
 from ._evaluation import Derivation, evaluate_reference, revokes
 from ._facts import CaseFacts
 from ._resolve import Resolution, resolve
+from ._rules import Rule
 from ._scope import Scope
 from ._vocabulary import DocumentStatus, Outcome, Strength, Tier, TitleStatus, Verdict
 
@@ -57,39 +58,63 @@ def standings(scope: Scope, app: Application, facts: CaseFacts,
     return tuple(out)
 
 
+FINDINGS_KEPT = 20_000
+"""Most findings a scope keeps for reuse; the store starts afresh when full."""
+
+
+def _finding(scope: Scope, ctx: EvaluationContext, rule: Rule, tier: Tier,
+             outcome: Outcome) -> tuple[Finding, Notice | None]:
+    assert rule.condition is not None
+    why = condition_call(rule.id, rule.condition, "explain", ctx, tier, outcome)
+    # Built from the engine's own values, not from input: constructed without
+    # re-validation (the models' types are checked by mypy and the suite's round trips).
+    finding = Finding.model_construct(
+        rule_id=rule.id, tier=tier, outcome=outcome, strength=rule.strength,
+        title_en=rule.title_en, title_zh=rule.title_zh, citation=scope.citations[rule.id],
+        observed=why.observed, required=why.required,
+        message_zh=why.message_zh, message_en=why.message_en,
+        action_zh=why.action_zh if outcome is not Outcome.MET else "",
+        action_en=why.action_en if outcome is not Outcome.MET else "",
+        relation=rule.relation, relates_to=rule.relates_to, part=scope.parts[rule.id],
+    )
+    if rule.strength is not Strength.IN_PRINCIPLE or outcome is Outcome.MET:
+        return finding, None
+    unknown = outcome is Outcome.UNKNOWN
+    return finding, Notice(
+        code="in_principle_unknown" if unknown else "in_principle_shortfall",
+        rule_id=rule.id,
+        message_zh=f"{rule.id}（原则上）{'无法判断' if unknown else '未满足'}："
+                   f"{why.message_zh}；供评审专家研判，不自动否决",
+        message_en=f"{rule.id} (in principle) "
+                   f"{'cannot be judged' if unknown else 'not met'}: "
+                   f"{why.message_en}; for the reviewers, not an automatic refusal",
+    )
+
+
 def _tier(scope: Scope, ctx: EvaluationContext, derivation: Derivation,
           tier: Tier) -> TierAssessment:
     findings: list[Finding] = []
     warnings: list[Notice] = []
-    citations = scope.citations
+    kept = scope.findings
     for rule in scope.rules:
         if tier not in rule.tiers:
             continue
         assert rule.condition is not None
         outcome = derivation.outcome(rule.id, tier)
-        why = condition_call(rule.id, rule.condition, "explain", ctx, tier, outcome)
-        # Built from the engine's own values, not from input: constructed without
-        # re-validation (the models' types are checked by mypy and the suite's round trips).
-        findings.append(Finding.model_construct(
-            rule_id=rule.id, tier=tier, outcome=outcome, strength=rule.strength,
-            title_en=rule.title_en, title_zh=rule.title_zh, citation=citations[rule.id],
-            observed=why.observed, required=why.required,
-            message_zh=why.message_zh, message_en=why.message_en,
-            action_zh=why.action_zh if outcome is not Outcome.MET else "",
-            action_en=why.action_en if outcome is not Outcome.MET else "",
-            relation=rule.relation, relates_to=rule.relates_to, part=scope.parts[rule.id],
-        ))
-        if rule.strength is Strength.IN_PRINCIPLE and outcome is not Outcome.MET:
-            unknown = outcome is Outcome.UNKNOWN
-            warnings.append(Notice(
-                code="in_principle_unknown" if unknown else "in_principle_shortfall",
-                rule_id=rule.id,
-                message_zh=f"{rule.id}（原则上）{'无法判断' if unknown else '未满足'}："
-                           f"{why.message_zh}；供评审专家研判，不自动否决",
-                message_en=f"{rule.id} (in principle) "
-                           f"{'cannot be judged' if unknown else 'not met'}: "
-                           f"{why.message_en}; for the reviewers, not an automatic refusal",
-            ))
+        # A finding depends only on the rule, the tier, the outcome and what the condition's
+        # explanation reads (its key): one built for an earlier application is reused.
+        key = condition_call(rule.id, rule.condition, "explanation_key", ctx, tier) \
+            if reusable(rule.condition) else None
+        built = None if key is None else kept.get((rule.id, tier, outcome, key))
+        if built is None:
+            built = _finding(scope, ctx, rule, tier, outcome)
+            if key is not None:
+                if len(kept) >= FINDINGS_KEPT:
+                    kept.clear()
+                kept[(rule.id, tier, outcome, key)] = built
+        findings.append(built[0])
+        if built[1] is not None:
+            warnings.append(built[1])
     warnings.extend(Notice(code="tier_notice", rule_id=n.rule, message_zh=n.zh, message_en=n.en)
                     for n in scope.tier_notices if tier in n.tiers)
     route = scope.recognition.get(tier)

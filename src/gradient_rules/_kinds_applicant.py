@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
@@ -80,6 +80,10 @@ class MinLevel(Condition):
             Check(Outcome.UNKNOWN, (case_pattern(absent(key)),)),
         ]
 
+    def explanation_key(self, ctx: EvaluationContext, tier: Tier) -> Hashable | None:
+        """The stated level."""
+        return ctx.case.get(_LEVEL_FIELDS[self.field][0])
+
     def explain(self, ctx: EvaluationContext, tier: Tier, outcome: Outcome) -> Explanation:
         """Level stated vs required."""
         key, name_en, name_zh = _LEVEL_FIELDS[self.field]
@@ -136,6 +140,10 @@ class Attestation(Condition):
             Check(Outcome.NOT_MET, (case_pattern(any_of(*(op("$eq", k, 0) for k in keys))),)),
             Check(Outcome.UNKNOWN, (case_pattern(any_of(*(absent(k) for k in keys))),)),
         ]
+
+    def explanation_key(self, ctx: EvaluationContext, tier: Tier) -> Hashable | None:
+        """The attested values."""
+        return tuple(ctx.case.get(f"att_{name}") for name in self.names)
 
     def explain(self, ctx: EvaluationContext, tier: Tier, outcome: Outcome) -> Explanation:
         """Each attestation with its stated value."""
@@ -195,6 +203,10 @@ class Flag(Condition):
             Check(Outcome.UNKNOWN, (case_pattern(absent(key)),)),
         ]
 
+    def explanation_key(self, ctx: EvaluationContext, tier: Tier) -> Hashable | None:
+        """The stated value."""
+        return ctx.case.get(_FLAG_FIELDS[self.field][0])
+
     def explain(self, ctx: EvaluationContext, tier: Tier, outcome: Outcome) -> Explanation:
         """The stated value."""
         key, en, zh = _FLAG_FIELDS[self.field]
@@ -234,6 +246,10 @@ class RegisteredIn(Condition):
             Check(Outcome.NOT_MET, (case_pattern(op("$neq", "province", self.province)),)),
             Check(Outcome.UNKNOWN, (case_pattern(absent("province")),)),
         ]
+
+    def explanation_key(self, ctx: EvaluationContext, tier: Tier) -> Hashable | None:
+        """The stated province."""
+        return ctx.case.get("province")
 
     def explain(self, ctx: EvaluationContext, tier: Tier, outcome: Outcome) -> Explanation:
         """Stated vs required province, by name."""
@@ -281,6 +297,10 @@ class AboveDesignatedSize(Condition):
                 absent("above_size"), op("$lt", "revenue", self.revenue_threshold_cny)),)),
             Check(Outcome.UNKNOWN, (case_pattern(absent("above_size"), absent("revenue")),)),
         ]
+
+    def explanation_key(self, ctx: EvaluationContext, tier: Tier) -> Hashable | None:
+        """The flag and the revenue."""
+        return ctx.case.get("above_size"), ctx.case.get("revenue")
 
     def explain(self, ctx: EvaluationContext, tier: Tier, outcome: Outcome) -> Explanation:
         """Flag or revenue vs threshold."""
@@ -389,6 +409,14 @@ class LegalPersonOrBranch(Condition):
     def attestation_names(self) -> frozenset[str]:
         """The special-circumstances attestation, when the list is illustrative."""
         return frozenset({self.others_by_attestation} if self.others_by_attestation else ())
+
+    def explanation_key(self, ctx: EvaluationContext, tier: Tier) -> Hashable | None:
+        """The legal-person, branch, industry and credit-code facts (and the attestation)."""
+        case = ctx.case
+        return (case.get("legal_person"), case.get("branch"), case.get("industry"),
+                "has_credit_code" in case,
+                case.get(f"att_{self.others_by_attestation}") if self.others_by_attestation
+                else None)
 
     def explain(self, ctx: EvaluationContext, tier: Tier, outcome: Outcome) -> Explanation:
         """Which route, and what is missing."""

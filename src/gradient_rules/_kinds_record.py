@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from typing import Any, Literal
 
 from pydantic import Field
@@ -74,6 +74,13 @@ class NoIncidents(Condition):
             Check(Outcome.NOT_MET, (incident,)),
             Check(Outcome.UNKNOWN, (case_pattern(absent("incidents_stated")),)),
         ]
+
+    def explanation_key(self, ctx: EvaluationContext, tier: Tier) -> Hashable | None:
+        """Whether incidents were stated, and the disqualifying ones."""
+        if "incidents_stated" not in ctx.case:
+            return "unstated"
+        return tuple((i["type"], i["grade"], i["day"]) for i in ctx.facts.incidents
+                     if self._disqualifying(i))
 
     def explain(self, ctx: EvaluationContext, tier: Tier, outcome: Outcome) -> Explanation:
         """The disqualifying incidents, if any."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from typing import Literal
 
 from pydantic import Field, field_validator
@@ -59,6 +59,10 @@ class SegmentsCovered(Condition):
                 *(op("$lt", SEGMENT_KEYS[s], 1) for s in self.segments))),)),
             Check(Outcome.UNKNOWN, (case_pattern(absent("scenarios_stated")),)),
         ]
+
+    def explanation_key(self, ctx: EvaluationContext, tier: Tier) -> Hashable | None:
+        """The segments covered at ``tier``."""
+        return "unstated" if ctx.tallies is None else tuple(ctx.tallies[tier].covered())
 
     def explain(self, ctx: EvaluationContext, tier: Tier, outcome: Outcome) -> Explanation:
         """Covered vs required segments, and what is missing."""
@@ -117,6 +121,12 @@ class ScenarioCount(Condition):
             Check(Outcome.UNKNOWN, (case_pattern(absent("scenarios_stated")),)),
         ]
 
+    def explanation_key(self, ctx: EvaluationContext, tier: Tier) -> Hashable | None:
+        """The qualifying and claimed counts at ``tier``."""
+        if ctx.tallies is None:
+            return "unstated"
+        return ctx.tallies[tier].qualifying, ctx.tallies[tier].claimed
+
     def explain(self, ctx: EvaluationContext, tier: Tier, outcome: Outcome) -> Explanation:
         """Count vs minimum and the shortfall."""
         minimum = per_tier(self.minimum, tier)
@@ -167,6 +177,10 @@ class KpisReported(Condition):
             Check(Outcome.NOT_MET, (case_pattern(op("$lt", "kpis_reported", self.minimum)),)),
             Check(Outcome.UNKNOWN, (case_pattern(absent("kpis_reported")),)),
         ]
+
+    def explanation_key(self, ctx: EvaluationContext, tier: Tier) -> Hashable | None:
+        """The number of KPIs reported."""
+        return ctx.case.get("kpis_reported")
 
     def explain(self, ctx: EvaluationContext, tier: Tier, outcome: Outcome) -> Explanation:
         """Number reported vs minimum."""

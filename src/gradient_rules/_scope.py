@@ -11,11 +11,11 @@ built.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from ._assessment import CitedClause
+from ._assessment import CitedClause, Finding, Notice
 from ._calls import BatchRules, Call, FormSpec, Material
 from ._catalog import Kpi, ScenarioCatalog
 from ._conditions import AllOf, Condition
@@ -151,6 +151,16 @@ class Scope:
     def document(self, doc_id: str) -> Document:
         """A document by id."""
         return self.documents[doc_id]
+
+    @functools.cached_property
+    def findings(self) -> dict[Hashable, tuple[Finding, Notice | None]]:
+        """Findings already built, for reuse by later assessments.
+
+        (rule id, tier, outcome, explanation key) -> (finding, in-principle warning or
+        ``None``); filled and bounded by ``_explain``.  Findings are frozen, so sharing one
+        between assessments is safe.
+        """
+        return {}
 
     @functools.cached_property
     def citations(self) -> Mapping[str, CitedClause]:

@@ -1,0 +1,65 @@
+"""Findings reused between assessments equal findings built afresh.
+
+``_explain`` reuses a finding when the rule, tier, outcome and the condition's
+``explanation_key`` match an earlier application's.  These tests hold the reused
+assessments against ones built with the store emptied before every application, on the
+benchmark's generated applications of three jurisdictions (hypothesis-generated national
+ones in test_properties.py); and check a plugin kind that changes ``explain`` alone is never reused.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import gradient_rules_guizhou
+import gradient_rules_national
+import gradient_rules_shandong
+from gradient_rules import Engine, Outcome, Tier
+from gradient_rules._conditions import EvaluationContext, Explanation, reusable
+from gradient_rules._kinds import Attestation
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+import generate
+
+
+@pytest.fixture(scope="module", params=["durable", "reference"])
+def provinces(request: pytest.FixtureRequest) -> Engine:
+    return Engine(plugins=[gradient_rules_national, gradient_rules_guizhou,
+                           gradient_rules_shandong], backend=request.param)
+
+
+@pytest.mark.parametrize("jurisdiction", sorted(generate.GENERATORS))
+def test_reused_findings_equal_fresh_ones(provinces: Engine, jurisdiction: str) -> None:
+    on = generate.GENERATORS[jurisdiction][1]
+    apps = generate.applications(jurisdiction, 150, seed=5)
+    scope = provinces.scope(jurisdiction, on=on)
+    scope.findings.clear()
+    warm = [provinces.assess(app, jurisdiction=jurisdiction, on=on) for app in apps]
+    assert scope.findings, "nothing was kept for reuse"
+    for app, reused in zip(apps, warm, strict=True):
+        scope.findings.clear()
+        fresh = provinces.assess(app, jurisdiction=jurisdiction, on=on)
+        assert reused == fresh
+        assert reused.model_dump_json() == fresh.model_dump_json()
+
+
+class _Reworded(Attestation):
+    """A plugin's attestation kind with its own explanation, but the parent's key."""
+
+    def explain(self, ctx: EvaluationContext, tier: Tier, outcome: Outcome) -> Explanation:
+        return Explanation(None, None, "改写", "reworded")
+
+
+class _ReworderWithKey(_Reworded):
+    def explanation_key(self, ctx: EvaluationContext, tier: Tier) -> Any:
+        return "always the same"
+
+
+def test_a_kind_that_changes_explain_alone_is_never_reused() -> None:
+    assert reusable(Attestation(names=("competitive",)))
+    assert not reusable(_Reworded(names=("competitive",)))
+    assert not reusable(_ReworderWithKey(names=("competitive",)))  # explain lives in a parent
