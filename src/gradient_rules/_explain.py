@@ -58,7 +58,7 @@ def standings(scope: Scope, app: Application, facts: CaseFacts,
     return tuple(out)
 
 
-FINDINGS_KEPT = 20_000
+FINDINGS_KEPT = 4096
 """Most findings a scope keeps for reuse; the store starts afresh when full."""
 
 

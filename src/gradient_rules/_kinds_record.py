@@ -76,11 +76,16 @@ class NoIncidents(Condition):
         ]
 
     def explanation_key(self, ctx: EvaluationContext, tier: Tier) -> Hashable | None:
-        """Whether incidents were stated, and the disqualifying ones."""
+        """Unstated, or stated with none disqualifying; ``None`` (not reused) otherwise.
+
+        A disqualifying accident's explanation names its date, which is nearly unique to
+        one application: keeping it would only fill the store.
+        """
         if "incidents_stated" not in ctx.case:
             return "unstated"
-        return tuple((i["type"], i["grade"], i["day"]) for i in ctx.facts.incidents
-                     if self._disqualifying(i))
+        if any(self._disqualifying(i) for i in ctx.facts.incidents):
+            return None
+        return "none disqualifying"
 
     def explain(self, ctx: EvaluationContext, tier: Tier, outcome: Outcome) -> Explanation:
         """The disqualifying incidents, if any."""

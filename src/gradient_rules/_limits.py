@@ -148,6 +148,23 @@ Number = Annotated[float, BeforeValidator(_number)]
 """A finite number (an integer or a decimal), bounded by NUMBER; ``true`` is refused."""
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+_Path = tuple[Any, str | int] | None
+"""A value's place as (parent's place, key or list index), rendered only for a problem."""
+
+
+def _render(place: _Path) -> str:
+    parts: list[str | int] = []
+    while place is not None:
+        place, part = place
+        parts.append(part)
+    out = ""
+    for part in reversed(parts):
+        out += f"[{part}]" if isinstance(part, int) else f".{part}" if out else part
+    return out
+
+
 def walk(data: Any, *, values: int = VALUES) -> list[tuple[str, str, str]]:
     """Problems with ``data`` as parsed: depth, string length, surrogates, numbers, size.
 
@@ -155,48 +172,48 @@ def walk(data: Any, *, values: int = VALUES) -> list[tuple[str, str, str]]:
     Chinese)`` triples; empty when every bound holds.
     """
     problems: list[tuple[str, str, str]] = []
-    stack: list[tuple[Any, str, int]] = [(data, "", 0)]
+    stack: list[tuple[Any, _Path, int]] = [(data, None, 0)]
     count = 0
     while stack and len(problems) < 20:
-        value, path, depth = stack.pop()
+        value, place, depth = stack.pop()
         count += 1
         if count > values:
             problems.append(("", f"more than {values:,} values; the limit for one file",
                              f"数据项超过{values:,}个，超出单个文件的上限"))
             break
         if depth > DEPTH:
-            problems.append((path, f"nested more than {DEPTH} levels deep",
+            problems.append((_render(place), f"nested more than {DEPTH} levels deep",
                              f"嵌套超过{DEPTH}层"))
             continue
-        if isinstance(value, Mapping):
+        if isinstance(value, str):  # the common case first
+            if len(value) > STRING:
+                problems.append((_render(place), f"text of {len(value):,} characters; at most "
+                                 f"{STRING:,}", f"文本长度{len(value):,}，超过上限{STRING:,}"))
+            elif _SURROGATE.search(value):
+                problems.append((_render(place), "contains an unpaired surrogate (not valid "
+                                 "Unicode)", "含有无效的 Unicode 代理字符"))
+        elif isinstance(value, Mapping):
             for key, item in value.items():
                 if not isinstance(key, str):
-                    problems.append((path, f"a key is not text ({type(key).__name__})",
-                                     "键须为文本"))
+                    problems.append((_render(place), f"a key is not text "
+                                     f"({type(key).__name__})", "键须为文本"))
                     continue
-                child = f"{path}.{key[:60]}" if path else key[:60]
+                child = (place, key[:60])
                 if len(key) > 200:
-                    problems.append((child, "a key longer than 200 characters",
+                    problems.append((_render(child), "a key longer than 200 characters",
                                      "键超过200个字符"))
                     continue
                 stack.append((item, child, depth + 1))
         elif isinstance(value, list | tuple):
-            stack.extend((item, f"{path}[{index}]", depth + 1)
-                         for index, item in enumerate(value))
-        elif isinstance(value, str):
-            if len(value) > STRING:
-                problems.append((path, f"text of {len(value):,} characters; at most "
-                                 f"{STRING:,}", f"文本长度{len(value):,}，超过上限{STRING:,}"))
-            elif any(0xD800 <= ord(char) <= 0xDFFF for char in value):
-                problems.append((path, "contains an unpaired surrogate (not valid Unicode)",
-                                 "含有无效的 Unicode 代理字符"))
+            stack.extend((item, (place, index), depth + 1) for index, item in enumerate(value))
         elif isinstance(value, bool) or value is None or isinstance(value, dt.date):
             continue
         elif isinstance(value, int):
             if abs(value) >= INTEGER:
-                problems.append((path, f"a number of more than {len(str(INTEGER)) - 1} digits",
+                problems.append((_render(place), f"a number of more than "
+                                 f"{len(str(INTEGER)) - 1} digits",
                                  f"数字超过{len(str(INTEGER)) - 1}位"))
         elif isinstance(value, float) and (not math.isfinite(value) or abs(value) > NUMBER):
-            problems.append((path, "not a finite number within bounds",
+            problems.append((_render(place), "not a finite number within bounds",
                              "数字须为有限值且在范围内"))
     return problems
