@@ -316,3 +316,16 @@ def test_a_csv_heading_row_that_is_not_utf8_is_one_error(tmp_path: Path) -> None
     assert result.exit_code == 2
     rows = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
     assert len(rows) == 1 and "heading row" in rows[0]["error"]["message_en"]
+
+
+def test_workers_that_die_as_they_start_give_every_row_an_error() -> None:
+    import grdoomed
+
+    engine = Engine(plugins=[grdoomed])
+    assert engine.recipe.modules == ("grdoomed",)
+    apps = _apps(40)
+    rows = list(engine.assess_many(apps, jurisdiction="national", on=ON, workers=2,
+                                   chunk_size=4))
+    assert [r.index for r in rows] == list(range(40))  # every row, in order, once
+    assert all(r.error is not None and r.error.kind == "worker" for r in rows)
+

@@ -18,7 +18,7 @@ import logging
 import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import CancelledError, Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -301,6 +301,16 @@ def _process_pool(workers: int) -> ProcessPoolExecutor:
                                mp_context=multiprocessing.get_context("spawn"))
 
 
+MAX_POOL_BREAKS = 3
+"""Worker pools that may break in a row, no chunk finishing in between, before the rest of
+the rows are given up as worker errors (workers that die as they start would otherwise be
+restarted for every chunk)."""
+
+
+class _WorkersDying(Exception):
+    """Worker processes keep dying before finishing any work."""
+
+
 def _parallel(recipe: EngineRecipe, chunks: Iterator[list[tuple[int, BulkItem]]], *,
               jurisdiction: str, call: str | None, on: dt.date | None, full: bool,
               workers: int, executor: Executor | None) -> Iterator[ScreeningRow]:
@@ -308,6 +318,7 @@ def _parallel(recipe: EngineRecipe, chunks: Iterator[list[tuple[int, BulkItem]]]
     pool: Executor = executor if executor is not None else _process_pool(workers)
     window_size = 2 * max(workers, 1) + 2
     window: deque[_Task] = deque()
+    breaks = 0
 
     def submit(chunk: list[tuple[int, BulkItem]], attempt: int) -> _Task:
         try:
@@ -328,33 +339,82 @@ def _parallel(recipe: EngineRecipe, chunks: Iterator[list[tuple[int, BulkItem]]]
             chunk = next(chunks, None)
             if chunk is None:
                 return
-            window.append(submit(chunk, 0))
+            try:
+                window.append(submit(chunk, 0))
+            except _WorkersDying:
+                lost: Future[list[ScreeningRow]] = Future()
+                lost.cancel()
+                window.append(_Task(chunk, lost))  # taken from the input: never dropped
+                raise
 
     def replace_pool() -> None:
-        nonlocal pool
+        nonlocal pool, breaks
         if own:
             assert isinstance(pool, ProcessPoolExecutor)
             pool.shutdown(wait=False, cancel_futures=True)
+            breaks += 1
+            if breaks >= MAX_POOL_BREAKS:
+                raise _WorkersDying(f"{breaks} worker pools in a row died before finishing "
+                                    "any work")
             pool = _process_pool(workers)
 
+    current: _Task | None = None  # taken from the window, its rows not yet given
     try:
-        refill()
-        while window:
-            task = window.popleft()
-            try:
-                rows = task.future.result()
-            except Exception as error:  # a dead worker, a lost Dask task
-                rows = _retry(task, error, window, submit, replace_pool)
-            else:
-                if task.attempt:  # submitted again after its pool broke
-                    rows = [row.model_copy(update={"retried": True}) for row in rows]
-            yield from rows
+        try:
             refill()
+            while window:
+                current = task = window.popleft()
+                try:
+                    rows = task.future.result()
+                except Exception as error:  # a dead worker, a lost Dask task
+                    rows = _retry(task, error, window, submit, replace_pool)
+                else:
+                    breaks = 0
+                    if task.attempt:  # submitted again after its pool broke
+                        rows = [row.model_copy(update={"retried": True}) for row in rows]
+                current = None
+                yield from rows
+                refill()
+        except _WorkersDying as dying:
+            log.error("%s; the remaining rows are reported as worker errors", dying)
+            yield from _give_up(current, window, chunks, dying)
     finally:
-        for task in window:
-            task.future.cancel()
+        for waiting in window:
+            waiting.future.cancel()
         if own:
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _give_up(task: _Task | None, window: deque[_Task],
+             chunks: Iterator[list[tuple[int, BulkItem]]],
+             dying: _WorkersDying) -> Iterator[ScreeningRow]:
+    """Every row not yet given, in order: finished chunks' results, the rest worker errors."""
+    if task is not None:
+        yield from _died(task.chunk, dying)
+    while window:
+        waiting = window.popleft()
+        future = waiting.future
+        if future.done() and not future.cancelled() and future.exception() is None:
+            yield from future.result()
+        else:
+            future.cancel()
+            yield from _died(waiting.chunk, dying)
+    for chunk in chunks:
+        yield from _died(chunk, dying)
+
+
+def _lost(task: _Task) -> bool:
+    """Whether a chunk's result was lost with a broken pool (failed, cancelled or pending)."""
+    future = task.future
+    return not future.done() or future.cancelled() or future.exception() is not None
+
+
+def _resubmit_lost(window: deque[_Task],
+                   submit: Callable[[list[tuple[int, BulkItem]], int], _Task]) -> None:
+    for index, waiting in enumerate(window):
+        if _lost(waiting):
+            waiting.future.cancel()
+            window[index] = submit(waiting.chunk, waiting.attempt + 1)
 
 
 def _retry(task: _Task, error: BaseException, window: deque[_Task],
@@ -365,22 +425,15 @@ def _retry(task: _Task, error: BaseException, window: deque[_Task],
                 task.chunk[0][0], task.chunk[-1][0], type(error).__name__, error)
     if task.attempt >= 1:
         return _died(task.chunk, error)
-    if isinstance(error, BrokenProcessPool):
+    if isinstance(error, BrokenProcessPool | CancelledError):
         replace_pool()
-        # Every chunk still waiting was lost with the pool: submit each again, once.
-        for index, waiting in enumerate(window):
-            if waiting.future.done() and waiting.future.exception() is not None:
-                window[index] = submit(waiting.chunk, waiting.attempt + 1)
-            elif not waiting.future.done():
-                waiting.future.cancel()
-                window[index] = submit(waiting.chunk, waiting.attempt + 1)
+        _resubmit_lost(window, submit)  # every chunk lost with the pool goes again, once
     again = submit(task.chunk, 1)
     try:
         rows = again.future.result()
     except Exception as second:
-        if isinstance(second, BrokenProcessPool):
+        if isinstance(second, BrokenProcessPool | CancelledError):
             replace_pool()
-            for index, waiting in enumerate(window):
-                window[index] = submit(waiting.chunk, waiting.attempt + 1)
+            _resubmit_lost(window, submit)
         return _died(task.chunk, second)
     return [row.model_copy(update={"retried": True}) for row in rows]
