@@ -18,9 +18,16 @@ import pytest
 import gradient_rules_guizhou
 import gradient_rules_national
 import gradient_rules_shandong
-from gradient_rules import Engine, Outcome, Tier
-from gradient_rules._conditions import EvaluationContext, Explanation, reusable
+from gradient_rules import Engine, Outcome, PluginError, Tier
+from gradient_rules._application import parse_application
+from gradient_rules._conditions import (
+    EvaluationContext,
+    Explanation,
+    explanation_key,
+    reusable,
+)
 from gradient_rules._kinds import Attestation
+from gradient_rules._resolve import resolve
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import generate
@@ -63,3 +70,25 @@ def test_a_kind_that_changes_explain_alone_is_never_reused() -> None:
     assert reusable(Attestation(names=("competitive",)))
     assert not reusable(_Reworded(names=("competitive",)))
     assert not reusable(_ReworderWithKey(names=("competitive",)))  # explain lives in a parent
+
+
+class _ListKey(Attestation):
+    """A kind whose key is a list: a plugin fault, named as such."""
+
+    def explain(self, ctx: EvaluationContext, tier: Tier, outcome: Outcome) -> Explanation:
+        return Explanation(None, None, "列表", "a list")
+
+    def explanation_key(self, ctx: EvaluationContext, tier: Tier) -> Any:
+        return [1]
+
+
+def test_an_unhashable_key_is_a_plugin_error_naming_the_kind() -> None:
+    app = generate.applications("national", 1)[0]
+    engine = Engine(plugins=[gradient_rules_national])
+    scope = engine.scope("national", on=generate.ON)
+    resolution = resolve(scope, parse_application(app), generate.ON)
+    ctx = EvaluationContext(facts=resolution.facts, tallies=None,
+                            attestation_texts=scope.attestation_texts)
+    with pytest.raises(PluginError, match=r"attestation.*cannot be hashed"):
+        explanation_key("X-1", _ListKey(names=("competitive",)), ctx, Tier.BASIC)
+    assert explanation_key("X-1", _Reworded(names=("competitive",)), ctx, Tier.BASIC) is None

@@ -38,6 +38,7 @@ __all__ = [
     "bounded_per_tier",
     "case_pattern",
     "condition_call",
+    "explanation_key",
     "leaves",
     "missing_tiers",
     "op",
@@ -189,6 +190,25 @@ def reusable(condition: Condition) -> bool:
             return next(c for c in cls.__mro__ if name in c.__dict__)
         safe = _KEY_SAFE[cls] = owner("explain") is owner("explanation_key")
     return safe
+
+
+def explanation_key(rule_id: str, condition: Condition, ctx: EvaluationContext,
+                    tier: Tier) -> Hashable | None:
+    """The key under which ``condition``'s finding for ``tier`` may be reused, or ``None``.
+
+    ``None`` when the kind cannot be trusted to give one (:func:`reusable`); a key that is
+    not hashable is a :class:`PluginError` naming the kind, like any other fault in it.
+    """
+    if not reusable(condition):
+        return None
+    key: Hashable | None = condition_call(rule_id, condition, "explanation_key", ctx, tier)
+    try:
+        hash(key)
+    except TypeError:
+        raise PluginError(f"rule {rule_id}: condition kind {condition.kind!r} returned an "
+                          f"explanation_key that cannot be hashed ({type(key).__name__})",
+                          plugin=type(condition).__module__.split(".")[0]) from None
+    return key
 
 
 def per_tier(value: PerTier, tier: Tier) -> int:

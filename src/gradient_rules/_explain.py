@@ -22,7 +22,7 @@ from ._assessment import (
     TierAssessment,
     TitleStanding,
 )
-from ._conditions import EvaluationContext, condition_call, reusable
+from ._conditions import EvaluationContext, condition_call, explanation_key
 from ._evaluation import Derivation, evaluate_reference, revokes
 from ._facts import CaseFacts
 from ._resolve import Resolution, resolve
@@ -103,8 +103,7 @@ def _tier(scope: Scope, ctx: EvaluationContext, derivation: Derivation,
         outcome = derivation.outcome(rule.id, tier)
         # A finding depends only on the rule, the tier, the outcome and what the condition's
         # explanation reads (its key): one built for an earlier application is reused.
-        key = condition_call(rule.id, rule.condition, "explanation_key", ctx, tier) \
-            if reusable(rule.condition) else None
+        key = explanation_key(rule.id, rule.condition, ctx, tier)
         built = None if key is None else kept.get((rule.id, tier, outcome, key))
         if built is None:
             built = _finding(scope, ctx, rule, tier, outcome)
