@@ -323,25 +323,21 @@ class _Handle:
     def __init__(self, name: str, definition: str) -> None:
         self.name = name
         self._native = load_durable().native
-        self.id: int = self._checked("create_ruleset", lambda: self._native.create_ruleset(
-            name, definition))
+        try:
+            self.id: int = self._native.create_ruleset(name, definition)
+        except Exception as error:
+            raise self._failed("create_ruleset", error) from error
 
     def call(self, method: str, *args: Any) -> Any:
         """Call ``durable_rules_engine.<method>(handle, *args)``."""
         try:
             return getattr(self._native, method)(self.id, *args)
-        except Exception as error:  # durable_rules_engine.error and anything else it raises
-            raise EngineError(
-                f"durable-rules failed in {method} on {self.name!r}: {error}") from error
+        except Exception as error:
+            raise self._failed(method, error) from error
 
-    def _checked(self, method: str, call: Callable[[], T]) -> T:
-        try:
-            return call()
-        except EngineError:
-            raise
-        except Exception as error:  # durable_rules_engine.error and anything else it raises
-            raise EngineError(
-                f"durable-rules failed in {method} on {self.name!r}: {error}") from error
+    def _failed(self, method: str, error: Exception) -> EngineError:
+        """durable_rules_engine.error, or anything else the C engine raised, as ours."""
+        return EngineError(f"durable-rules failed in {method} on {self.name!r}: {error}")
 
     def get_state(self) -> Any:
         """The session's state as the engine holds it (``EngineError`` 309 when none)."""
