@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 import pluggy
 
@@ -273,25 +273,23 @@ def build_registry(plugins: Sequence[object] | None, *, entry_points: bool,
     return reg
 
 
+_Ruled = TypeVar("_Ruled", RulePack, Call)
+
+
 def _override(reg: Registry, overrides: Sequence[Override]) -> None:
     used: set[str] = set()
+
+    def overridden(model: _Ruled, code: str) -> _Ruled:
+        rules, found = apply_overrides(model.rules, overrides, reg.kinds)
+        if not found:
+            return model
+        used.update(found)
+        reg.overridden.add(code)
+        return model.model_copy(update={"rules": rules})
+
     for code, item in reg.jurisdictions.items():
-        packs = []
-        for pack in item.packs:
-            rules, found = apply_overrides(pack.rules, overrides, reg.kinds)
-            used |= found
-            packs.append(pack.model_copy(update={"rules": rules}) if found else pack)
-            if found:
-                reg.overridden.add(code)
-        item.packs = tuple(packs)
-        calls = []
-        for call in item.calls:
-            rules, found = apply_overrides(call.rules, overrides, reg.kinds)
-            used |= found
-            calls.append(call.model_copy(update={"rules": rules}) if found else call)
-            if found:
-                reg.overridden.add(code)
-        item.calls = tuple(calls)
+        item.packs = tuple(overridden(pack, code) for pack in item.packs)
+        item.calls = tuple(overridden(call, code) for call in item.calls)
     unknown = [key for key, _ in overrides if key not in used]
     if unknown:
         raise ApplicationError([(key, f"no rule {key.partition('.')[0]!r} in the loaded "
