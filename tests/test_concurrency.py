@@ -180,10 +180,10 @@ def test_an_interrupt_inside_an_action_is_an_interrupt_and_the_engine_recovers()
     adapter = DurableAdapter()
     state = {"interrupt": True}
 
-    def action(session: Any, matched: Any) -> None:
+    def action(session: Any, frames: Any) -> None:
         if state["interrupt"]:
             raise KeyboardInterrupt
-        session.record("hit", matched["m"]["n"])
+        session.record("hit", frames[0]["m"]["n"])
 
     adapter.register("t", [RuleSpec("r", (("m", {"kind": "x"}),), action)])
 

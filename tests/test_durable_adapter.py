@@ -19,14 +19,14 @@ import subprocess
 import sys
 import textwrap
 import threading
-from collections.abc import Mapping
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
 from grtest import ON, leading_application, patched
 
 from gradient_rules import Engine, EngineError, RuleEvaluationError, _durable
-from gradient_rules._durable import SID, DurableAdapter, RuleSpec, Session, fnv1a_32
+from gradient_rules._durable import SID, DurableAdapter, Frame, RuleSpec, Session, fnv1a_32
 
 
 def _run_python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -61,14 +61,19 @@ def _observed(result: subprocess.CompletedProcess[str], expected: int, hazard: s
 
 
 def _record(name: str) -> Any:
-    def action(session: Session, matched: Mapping[str, Mapping[str, Any]]) -> None:
-        session.record(name, {alias: dict(fact) for alias, fact in matched.items()})
+    def action(session: Session, frames: Sequence[Frame]) -> None:
+        for frame in frames:
+            session.record(name, {alias: dict(fact) for alias, fact in frame.items()})
     return action
 
 
 JOIN = RuleSpec("join", (("a", {"kind": "a"}), ("b", {"kind": "b"})), _record("joined"))
-DERIVE = RuleSpec("derive", (("m", {"kind": "base"}),),
-                  lambda s, m: s.derive({"kind": "derived", "n": m["m"]["n"]}))
+def _derive_from_base(session: Session, frames: Sequence[Frame]) -> None:
+    for frame in frames:
+        session.derive({"kind": "derived", "n": frame["m"]["n"]})
+
+
+DERIVE = RuleSpec("derive", (("m", {"kind": "base"}),), _derive_from_base)
 SEE = RuleSpec("see", (("m", {"kind": "derived"}),), _record("derived"))
 
 
@@ -195,6 +200,29 @@ def test_identical_facts_are_both_kept(adapter: DurableAdapter) -> None:
     assert len(got["joined"]) == 2
 
 
+def test_an_action_runs_once_per_batch_with_every_match() -> None:
+    # Rules are capped (durable-rules' `cap`): twenty matches are one firing of twenty
+    # frames, and the facts a batch derives come together in the next firing.
+    calls: list[int] = []
+
+    def sizes(session: Session, frames: Sequence[Frame]) -> None:
+        calls.append(len(frames))
+        for frame in frames:
+            session.record("n", frame["m"]["n"])
+
+    adapter = DurableAdapter()
+    adapter.register("t", [RuleSpec("seen", (("m", {"kind": "x"}),), sizes), DERIVE, SEE])
+    def driver(session: Session) -> dict[str, list[Any]]:
+        session.assert_facts([{"kind": "x", "n": i} for i in range(20)]
+                             + [{"kind": "base", "n": i} for i in range(5)])
+        return session.results
+
+    got = adapter.evaluate("t", driver)
+    assert calls == [20]
+    assert sorted(got["n"]) == list(range(20))
+    assert sorted(f["m"]["n"] for f in got["derived"]) == list(range(5))
+
+
 def test_identical_incidents_are_both_reported(engine: Engine) -> None:
     incident = {"kind": "safety", "grade": "major", "occurred_on": "2024-01-01"}
     app = patched(leading_application(), incidents=[incident, incident])
@@ -210,7 +238,7 @@ def test_identical_incidents_are_both_reported(engine: Engine) -> None:
 def test_an_exception_inside_a_rule_becomes_a_library_error() -> None:
     adapter = DurableAdapter()
 
-    def boom(session: Session, matched: Mapping[str, Mapping[str, Any]]) -> None:
+    def boom(session: Session, frames: Sequence[Frame]) -> None:
         raise ZeroDivisionError("inside the rule")
 
     adapter.register("t", [RuleSpec("boom", (("m", {"kind": "x"}),), boom),
@@ -242,7 +270,7 @@ def test_durable_rules_python_runner_is_never_in_the_path(
 def test_an_action_failing_mid_chain_fails_the_whole_evaluation() -> None:
     adapter = DurableAdapter()
 
-    def boom(session: Session, matched: Mapping[str, Mapping[str, Any]]) -> None:
+    def boom(session: Session, frames: Sequence[Frame]) -> None:
         raise KeyError("derived step")
 
     adapter.register("t", [DERIVE, RuleSpec("boom", (("m", {"kind": "derived"}),), boom)])
@@ -269,7 +297,7 @@ def test_an_action_outliving_the_completion_window_is_an_error(
     clock = [1000.0]
     monkeypatch.setattr(_durable, "_now", lambda: clock[0])
 
-    def slow(session: Session, matched: Mapping[str, Mapping[str, Any]]) -> None:
+    def slow(session: Session, frames: Sequence[Frame]) -> None:
         clock[0] += 11.0
 
     adapter.register("t", [RuleSpec("slow", (("m", {"kind": "x"}),), slow)])
@@ -363,7 +391,7 @@ def test_durable_lang_and_its_global_host_are_never_imported() -> None:
 
 def test_engine_errors_leave_nothing_on_stderr(capfd: pytest.CaptureFixture[str]) -> None:
     adapter = DurableAdapter()
-    def boom(session: Session, matched: Mapping[str, Mapping[str, Any]]) -> None:
+    def boom(session: Session, frames: Sequence[Frame]) -> None:
         raise ZeroDivisionError
 
     adapter.register("t", [RuleSpec("boom", (("m", {"kind": "x"}),), boom)])

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ._calls import BatchRules
-from ._durable import DurableAdapter, RuleSpec, Session
+from ._durable import Action, DurableAdapter, Frame, RuleSpec, Session
 from ._scope import Scope
 
 __all__ = ["compile_batch", "positions", "rank_uses", "run_batch_rules"]
@@ -23,10 +23,12 @@ __all__ = ["compile_batch", "positions", "rank_uses", "run_batch_rules"]
 Derived = dict[str, list[tuple[Any, ...]]]
 
 
-def _record(name: str, *fields: str) -> Any:
-    def action(session: Session, matched: Mapping[str, Mapping[str, Any]]) -> None:
-        values = [matched[alias][key] for alias, key in (f.split(".") for f in fields)]
-        session.record(name, tuple(values))
+def _record(name: str, *fields: str) -> Action:
+    paths = [tuple(f.split(".")) for f in fields]
+
+    def action(session: Session, frames: Sequence[Frame]) -> None:
+        for frame in frames:
+            session.record(name, tuple(frame[alias][key] for alias, key in paths))
     return action
 
 

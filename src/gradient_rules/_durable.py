@@ -21,6 +21,8 @@ It follows ``shared/docs/durable-rules-notes.md`` ("Recommended wrapping"):
   never meets a session in which no action completed (segfault);
 * a sink rule that observes every fact, so no fact is "not handled" and no batch leaves
   actions pending;
+* every rule capped at :data:`MAX_FACTS` matches per firing, so an action runs once per
+  asserted batch with all of its rule's matches, not once per match;
 * explicit fact ids ``"0"``..``"9999"`` (checked collision-free under FNV-1a 32), so facts
   are never merged by content hash (``'9' == 9``);
 * every action run by the adapter: exceptions are collected with the rule name and
@@ -49,12 +51,12 @@ import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 from ._errors import EngineError, RuleEvaluationError
 
-__all__ = ["DurableAdapter", "RuleSpec", "Session", "capacity_hint", "fnv1a_32", "load_durable",
-           "validate_specs"]
+__all__ = ["Action", "DurableAdapter", "Frame", "RuleSpec", "Session", "capacity_hint",
+           "fnv1a_32", "load_durable", "validate_specs"]
 
 
 def _now() -> float:
@@ -77,7 +79,10 @@ _OPERATORS = frozenset({"$lt", "$lte", "$gt", "$gte", "$eq", "$neq", "$ex", "$ne
                         "$or", "$iany", "$iall", "$mt", "$imt"})
 
 T = TypeVar("T")
-Action = Callable[["Session", Mapping[str, Mapping[str, Any]]], None]
+Frame = Mapping[str, Mapping[str, Any]]
+"""One match of a rule: the matched facts by alias."""
+Action = Callable[["Session", Sequence[Frame]], None]
+"""Runs once per batch of matches of its rule (every match the engine has scheduled)."""
 
 
 # --- loading durable-rules --------------------------------------------------------------
@@ -187,7 +192,10 @@ def fnv1a_32(text: str) -> int:
 class RuleSpec:
     """A rule: named patterns (alias -> condition JSON) that must all match, and an action.
 
-    The action receives the session and the matched facts by alias.
+    The action receives the session and the rule's matches, each a :data:`Frame` (the
+    matched facts by alias): every match the engine found in one asserted batch comes in
+    one call (durable-rules' ``cap``), so a rule matching twenty claims fires once, not
+    twenty times.
     """
 
     name: str
@@ -344,28 +352,36 @@ class _Handle:
         return json.loads(self.call("get_state", SID))
 
 
-class _Matched(Mapping[str, Mapping[str, Any]]):
-    """The facts an action matched, by alias, decoded from the engine's message on first use.
+class _Frames(Sequence[Frame]):
+    """An action's matches, decoded from the engine's message on first use.
 
     Most actions only record that they fired; they never pay for decoding.
     """
 
-    __slots__ = ("_facts", "_message", "_name")
+    __slots__ = ("_frames", "_message", "_name")
 
     def __init__(self, message: str, name: str) -> None:
         self._message = message
         self._name = name
-        self._facts: dict[str, Mapping[str, Any]] | None = None
+        self._frames: list[Frame] | None = None
 
-    def _decoded(self) -> dict[str, Mapping[str, Any]]:
-        if self._facts is None:
-            self._facts = json.loads(self._message)[self._name]
-        return self._facts
+    def _decoded(self) -> list[Frame]:
+        if self._frames is None:
+            frames = json.loads(self._message)[self._name]
+            # A capped rule always sends a list; the sentinel (uncapped) a single frame.
+            self._frames = frames if isinstance(frames, list) else [frames]
+        return self._frames
 
-    def __getitem__(self, alias: str) -> Mapping[str, Any]:
-        return self._decoded()[alias]
+    @overload
+    def __getitem__(self, index: int) -> Frame: ...
 
-    def __iter__(self) -> Iterator[str]:
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Frame]: ...
+
+    def __getitem__(self, index: int | slice) -> Frame | Sequence[Frame]:
+        return self._decoded()[index]
+
+    def __iter__(self) -> Iterator[Frame]:
         return iter(self._decoded())
 
     def __len__(self) -> int:
@@ -427,19 +443,19 @@ class Session:
         started = self._handle.call("start_action_for_state", state)
         message: str | None = started[1] if started else None
         while message:
-            # The engine writes {"<rule name>":{<alias>:<fact>,...}}; rule names need no
+            # The engine writes {"<rule name>":[{<alias>:<fact>,...},...]}; rule names need no
             # escaping (validate_specs), so the name is read without decoding the facts.
             name = message[2:message.index('"', 2)]
             action = self._actions.get(name)
             if action is not None:  # not the sentinel
-                self._act(name, action, _Matched(message, name))
+                self._act(name, action, _Frames(message, name))
             message = self._handle.call("complete_and_start_action", state)
 
-    def _act(self, name: str, action: Action, matched: Mapping[str, Mapping[str, Any]]) -> None:
+    def _act(self, name: str, action: Action, frames: Sequence[Frame]) -> None:
         started = _now()
         self._pending = []
         try:
-            action(self, matched)
+            action(self, frames)
             if self._pending:
                 self._asserted("assert_facts", _dumps(self._pending))
         except BaseException as error:  # surfaced as RuleEvaluationError by the caller
@@ -534,7 +550,8 @@ class DurableAdapter:
     def _definition(specs: Sequence[RuleSpec]) -> dict[str, Any]:
         validate_specs(specs)
         definition: dict[str, Any] = {
-            spec.name: {"all": [{alias: copy.deepcopy(cond)} for alias, cond in spec.patterns]}
+            spec.name: {"all": [{alias: copy.deepcopy(cond)} for alias, cond in spec.patterns],
+                        "cap": MAX_FACTS}
             for spec in specs}
         definition["__sentinel__"] = {"all": [{"m": {"kind": "__sentinel__"}}]}
         definition["__sink__"] = {"all": [{"m": {"$ex": {"kind": 1}}}, {"never": {"__never__": 1}}]}

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ._conditions import EvaluationContext, Pattern, condition_call, worst
-from ._durable import DurableAdapter, RuleSpec, Session
+from ._durable import Action, DurableAdapter, Frame, RuleSpec, Session
 from ._facts import CaseFacts, Holdings, Tally, holdings_of, tally_qualifying
 from ._rulepack import RevocationTrigger
 from ._scope import Scope
@@ -71,22 +71,24 @@ class Derivation:
 # --- durable-rules ----------------------------------------------------------------------
 
 
-def _record_qualifying(tier: Tier) -> Any:
-    def action(session: Session, matched: Mapping[str, Mapping[str, Any]]) -> None:
-        session.record("qualifying", (int(matched["claim"]["claim"]), tier))
+def _record_qualifying(tier: Tier) -> Action:
+    def action(session: Session, frames: Sequence[Frame]) -> None:
+        session.results.setdefault("qualifying", []).extend(
+            (int(frame["claim"]["claim"]), tier) for frame in frames)
     return action
 
 
-def _record_outcomes(outcomes: Sequence[tuple[str, Tier, Outcome, Strength]]) -> Any:
+def _record_outcomes(outcomes: Sequence[tuple[str, Tier, Outcome, Strength]]) -> Action:
     """One action for every (rule, tier) whose check is the same pattern."""
-    def action(session: Session, matched: Mapping[str, Mapping[str, Any]]) -> None:
+    def action(session: Session, frames: Sequence[Frame]) -> None:
         session.results.setdefault("outcome", []).extend(outcomes)
     return action
 
 
-def _record_revoked(index: int) -> Any:
-    def action(session: Session, matched: Mapping[str, Mapping[str, Any]]) -> None:
-        session.record("revoked", (int(matched["held"]["n"]), index))
+def _record_revoked(index: int) -> Action:
+    def action(session: Session, frames: Sequence[Frame]) -> None:
+        session.results.setdefault("revoked", []).extend(
+            (int(frame["held"]["n"]), index) for frame in frames)
     return action
 
 
