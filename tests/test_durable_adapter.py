@@ -318,12 +318,24 @@ def test_an_unknown_operator_is_refused_with_a_message() -> None:
     ({"n": 1}, "needs a 'kind'"),
     ({"kind": "x", "when": ON}, "must be a number, a string"),
     ({"kind": "x", "flag": True}, "must be a number, a string"),
+    ({"kind": "x", "v": float("nan")}, "needs a finite number"),
+    ({"kind": "x", "v": float("-inf")}, "needs a finite number"),
+    ({"kind": "x", "tags": ["a", None]}, "must be a number, a string"),
+    ({"kind": "x", "n": 2**63}, "outside 64 bits"),
+    ({"kind": "x", "tags": [1, -(2**63) - 1]}, "outside 64 bits"),
     ({"kind": "x", **{f"p{i}": i for i in range(260)}}, "at most 253"),
 ])
 def test_facts_durable_rules_cannot_take_are_refused(adapter: DurableAdapter,
                                                       fact: dict[str, Any], message: str) -> None:
     with pytest.raises(EngineError, match=message):
         adapter.evaluate("t", lambda s: s.assert_facts([fact]))
+
+
+def test_facts_keep_their_values_on_the_way_through_the_engine(adapter: DurableAdapter) -> None:
+    edge = {"kind": "a", "n": 2**63 - 1, "m": -(2**63), "x": 0.1, "tags": [2**62, "十"]}
+    got = results_of(adapter, [edge, {"kind": "b", "label": "先进级 \u2028\"\\"}])
+    assert {k: got["joined"][0]["a"][k] for k in edge} == edge
+    assert got["joined"][0]["b"]["label"] == "先进级 \u2028\"\\"
 
 
 def test_the_same_ruleset_name_twice_on_one_host_is_a_clear_error() -> None:

@@ -42,6 +42,7 @@ import importlib
 import importlib.util
 import json
 import logging
+import math
 import os
 import platform
 import re
@@ -52,6 +53,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, TypeVar, overload
+
+import orjson
 
 from ._errors import EngineError, RuleEvaluationError
 
@@ -295,6 +298,9 @@ def validate_specs(specs: Sequence[RuleSpec]) -> None:
                               "durable-rules' 32-bit hash; rename one")
 
 
+_INT64 = 2**63
+
+
 def _check_fact(fact: Mapping[str, Any]) -> None:
     if "kind" not in fact:
         raise EngineError(f"every fact needs a 'kind': {dict(fact)!r}")
@@ -303,6 +309,18 @@ def _check_fact(fact: Mapping[str, Any]) -> None:
             f"a {fact['kind']!r} fact has {len(fact)} properties; durable-rules takes at most "
             f"{MAX_PROPERTIES - 2} besides sid and id")
     for key, value in fact.items():
+        kind = type(value)  # exact types first: the facts the engine builds are plain
+        if kind is str or (kind is int and -_INT64 <= value < _INT64) or (
+                kind is list and all(type(v) is str or (type(v) is int and -_INT64 <= v < _INT64)
+                                     for v in value)):
+            continue
+        if any(isinstance(v, int) and not -_INT64 <= v < _INT64
+               for v in (value if isinstance(value, list) else [value])):
+            raise EngineError(f"fact property {key!r} of a {fact['kind']!r} fact holds an integer "
+                              "outside 64 bits, which durable-rules cannot compare")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise EngineError(f"fact property {key!r} of a {fact['kind']!r} fact is {value}; "
+                              "durable-rules needs a finite number")
         if isinstance(value, bool) or not (
             isinstance(value, int | float | str)
             or (isinstance(value, list) and all(isinstance(v, int | str) for v in value))
@@ -313,7 +331,11 @@ def _check_fact(fact: Mapping[str, Any]) -> None:
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    """Compact JSON, as durable-rules reads it (orjson: a batch is encoded ~10x faster)."""
+    try:
+        return orjson.dumps(value).decode()
+    except (orjson.JSONEncodeError, TypeError):  # e.g. non-string keys, which json converts
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 SENTINEL = _dumps({"sid": SID, "id": "0", "kind": "__sentinel__"})
@@ -349,7 +371,7 @@ class _Handle:
 
     def get_state(self) -> Any:
         """The session's state as the engine holds it (``EngineError`` 309 when none)."""
-        return json.loads(self.call("get_state", SID))
+        return orjson.loads(self.call("get_state", SID))
 
 
 class _Frames(Sequence[Frame]):
@@ -367,7 +389,7 @@ class _Frames(Sequence[Frame]):
 
     def _decoded(self) -> list[Frame]:
         if self._frames is None:
-            frames = json.loads(self._message)[self._name]
+            frames = orjson.loads(self._message)[self._name]
             # A capped rule always sends a list; the sentinel (uncapped) a single frame.
             self._frames = frames if isinstance(frames, list) else [frames]
         return self._frames
