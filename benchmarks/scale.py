@@ -58,8 +58,29 @@ def _rate(items: list[Any], work: Callable[[Any], Any]) -> tuple[float, list[Any
     return len(items) / (time.perf_counter() - start), out
 
 
+ROUNDS = 10
+"""Contenders take turns on slices of the applications, so drift in the machine's speed
+(large on shared hosts) falls on all of them alike instead of on whichever ran last.  Each
+slice's results are compared and dropped before the next, so no contender runs with a
+heap full of the others' results (the cycle collector's passes grow with it)."""
+
+
 def _verdicts(assessment: Any) -> dict[str, str]:
     return {t.tier.value: t.verdict.value for t in assessment.tiers}
+
+
+def _mismatches(outs: dict[str, list[Any]]) -> dict[str, int]:
+    """Contenders whose answers on a slice differ from the durable engine's."""
+    ours = outs["durable"]
+    expected = [_verdicts(a) for a in ours]
+    found = {"reference": sum(a.model_dump(exclude={"backend"})
+                              != b.model_dump(exclude={"backend"})
+                              for a, b in zip(ours, outs["reference"], strict=True)),
+             "floor": sum(f != e for f, e in zip(outs["floor"], expected, strict=True))}
+    if "zen" in outs:
+        found["zen"] = sum(z["result"]["verdicts"] != e
+                           for z, e in zip(outs["zen"], expected, strict=True))
+    return found
 
 
 def contenders(n: int) -> dict[str, Any]:
@@ -69,29 +90,34 @@ def contenders(n: int) -> dict[str, Any]:
     reference = Engine(plugins=PLUGINS, backend="reference")
     for engine in (durable, reference):  # build scopes and register rulesets first
         engine.assess(apps[0], jurisdiction="national", on=ON)
-    rates: dict[str, float] = {}
-    rates["durable"], ours = _rate(apps, lambda a: durable.assess(a, jurisdiction="national",
-                                                                  on=ON))
-    rates["durable+json"], _ = _rate(apps, lambda a: durable.assess(
-        a, jurisdiction="national", on=ON).model_dump_json())
-    rates["reference"], theirs = _rate(apps, lambda a: reference.assess(
-        a, jurisdiction="national", on=ON))
-    expected = [_verdicts(a) for a in ours]
-    mismatches = {"reference": sum(a.model_dump(exclude={"backend"})
-                                   != b.model_dump(exclude={"backend"})
-                                   for a, b in zip(ours, theirs, strict=True))}
-    rates["floor"], floor = _rate(apps, lambda a: floor_verdicts(a, ON))
-    mismatches["floor"] = sum(f != e for f, e in zip(floor, expected, strict=True))
+    works: dict[str, Callable[[Any], Any]] = {
+        "durable": lambda a: durable.assess(a, jurisdiction="national", on=ON),
+        "durable+json": lambda a: durable.assess(a, jurisdiction="national",
+                                                 on=ON).model_dump_json(),
+        "reference": lambda a: reference.assess(a, jurisdiction="national", on=ON),
+        "floor": lambda a: floor_verdicts(a, ON),
+    }
     try:
         decision = zen_decision()
     except ImportError:
         print("zen-engine not installed (pip install -e '.[bench]'); its column is skipped")
     else:
         iso = ON.isoformat()
-        rates["zen"], zen = _rate(apps, lambda a: decision.evaluate({**a, "on": iso}))
-        mismatches["zen"] = sum(z["result"]["verdicts"] != e
-                                for z, e in zip(zen, expected, strict=True))
-    return {"rates": rates, "mismatches": mismatches}
+        works["zen"] = lambda a: decision.evaluate({**a, "on": iso})
+    spent = dict.fromkeys(works, 0.0)
+    mismatches: dict[str, int] = {}
+    size = -(-len(apps) // ROUNDS)
+    for start in range(0, len(apps), size):
+        part = apps[start:start + size]
+        outs: dict[str, list[Any]] = {}
+        for name, work in works.items():
+            begun = time.perf_counter()
+            outs[name] = [work(item) for item in part]
+            spent[name] += time.perf_counter() - begun
+        for name, count in _mismatches(outs).items():
+            mismatches[name] = mismatches.get(name, 0) + count
+    return {"rates": {name: len(apps) / spent[name] for name in works},
+            "mismatches": mismatches}
 
 
 def provinces(n: int) -> dict[str, Any]:

@@ -201,7 +201,12 @@ def explanation_key(rule_id: str, condition: Condition, ctx: EvaluationContext,
     """
     if not reusable(condition):
         return None
-    key: Hashable | None = condition_call(rule_id, condition, "explanation_key", ctx, tier)
+    try:  # condition_call, inlined: this runs for every rule and tier of every assessment
+        key: Hashable | None = condition.explanation_key(ctx, tier)
+    except GradientRulesError:
+        raise
+    except (Exception, SystemExit) as error:
+        raise _raised(rule_id, condition, "explanation_key", error) from error
     try:
         hash(key)
     except TypeError:
@@ -226,10 +231,13 @@ def condition_call(rule_id: str, condition: Condition, method: str, *args: Any) 
     except GradientRulesError:
         raise
     except (Exception, SystemExit) as error:
-        owner = type(condition).__module__.split(".")[0]
-        raise PluginError(f"rule {rule_id}: condition kind {condition.kind!r} raised "
-                          f"{type(error).__name__} in {method}: {str(error)[:200]}",
-                          plugin=owner) from error
+        raise _raised(rule_id, condition, method, error) from error
+
+
+def _raised(rule_id: str, condition: Condition, method: str, error: BaseException) -> PluginError:
+    owner = type(condition).__module__.split(".")[0]
+    return PluginError(f"rule {rule_id}: condition kind {condition.kind!r} raised "
+                       f"{type(error).__name__} in {method}: {str(error)[:200]}", plugin=owner)
 
 
 def bounded_per_tier(value: Any, low: int, high: int) -> Any:

@@ -117,7 +117,8 @@ def _tier(scope: Scope, ctx: EvaluationContext, derivation: Derivation,
     warnings.extend(Notice(code="tier_notice", rule_id=n.rule, message_zh=n.zh, message_en=n.en)
                     for n in scope.tier_notices if tier in n.tiers)
     route = scope.recognition.get(tier)
-    return TierAssessment(
+    # Like findings, built from the engine's own values: constructed without re-validation.
+    return TierAssessment.model_construct(
         tier=tier, label_zh=scope.label(tier), verdict=derivation.verdict(tier),
         findings=tuple(findings), warnings=tuple(warnings),
         route=None if route is None else Route(authority_zh=route.authority_zh,
@@ -151,7 +152,7 @@ def assemble(scope: Scope, app: Application, resolution: Resolution, derivation:
     notices += _notices(scope, facts.on, resolution)
     notices.extend(_next_tier(scope, tiers))
     call = scope.call
-    return Assessment(
+    return Assessment.model_construct(
         jurisdiction=scope.jurisdiction.code, jurisdiction_name_zh=scope.jurisdiction.name_zh,
         pack_version=scope.version, pack_status=scope.status,
         conditions_jurisdiction=scope.conditions.jurisdiction.code,

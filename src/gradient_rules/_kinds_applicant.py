@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Annotated, Any, Literal
 
@@ -116,6 +117,12 @@ class MinLevel(Condition):
 AttestationName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,59}$")]
 
 
+@functools.lru_cache(maxsize=4096)
+def _fact_keys(names: tuple[str, ...]) -> tuple[str, ...]:
+    """The case fact's properties holding these attestations."""
+    return tuple(f"att_{name}" for name in names)
+
+
 class Attestation(Condition):
     """Judgement calls the applicant must attest as true (e.g. competitive products)."""
 
@@ -125,9 +132,10 @@ class Attestation(Condition):
 
     def evaluate(self, ctx: EvaluationContext, tier: Tier) -> Outcome:
         """Kleene AND of the attested values."""
+        case = ctx.case
         outcomes = []
-        for name in self.names:
-            value = ctx.case.get(f"att_{name}")
+        for key in _fact_keys(self.names):
+            value = case.get(key)
             outcomes.append(
                 Outcome.UNKNOWN if value is None else Outcome.MET if value else Outcome.NOT_MET
             )
@@ -143,7 +151,8 @@ class Attestation(Condition):
 
     def explanation_key(self, ctx: EvaluationContext, tier: Tier) -> Hashable | None:
         """The attested values."""
-        return tuple(ctx.case.get(f"att_{name}") for name in self.names)
+        case = ctx.case
+        return tuple([case.get(key) for key in _fact_keys(self.names)])
 
     def explain(self, ctx: EvaluationContext, tier: Tier, outcome: Outcome) -> Explanation:
         """Each attestation with its stated value."""

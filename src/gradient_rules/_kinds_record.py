@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Hashable, Mapping
 from typing import Any, Literal
 
@@ -37,6 +38,11 @@ def _years_after(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years, month=3, day=1)
 
 
+@functools.lru_cache(maxsize=256)
+def _kind_values(kinds: tuple[IncidentKind, ...]) -> frozenset[str]:
+    return frozenset(k.value for k in kinds)
+
+
 class NoIncidents(Condition):
     """No accident of the given kinds at or above a grade within the last years."""
 
@@ -50,9 +56,9 @@ class NoIncidents(Condition):
 
     def _disqualifying(self, incident: Mapping[str, Any]) -> bool:
         return (
-            incident["type"] in {k.value for k in self.kinds}
-            and incident["grade"] >= self.min_grade.rank
+            incident["grade"] >= self.min_grade.rank
             and 0 <= incident["years_ago"] < self.years
+            and incident["type"] in _kind_values(self.kinds)
         )
 
     def evaluate(self, ctx: EvaluationContext, tier: Tier) -> Outcome:
