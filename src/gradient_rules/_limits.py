@@ -165,6 +165,14 @@ def _render(place: _Path) -> str:
     return out
 
 
+def _plain(item: Any) -> bool:
+    """A scalar within every bound (the common case, checked without a stack entry)."""
+    kind = type(item)
+    if kind is str:
+        return len(item) <= STRING and (item.isascii() or not _SURROGATE.search(item))
+    return (kind is int and -INTEGER < item < INTEGER) or item is None or kind is bool
+
+
 def walk(data: Any, *, values: int = VALUES) -> list[tuple[str, str, str]]:
     """Problems with ``data`` as parsed: depth, string length, surrogates, numbers, size.
 
@@ -178,13 +186,12 @@ def walk(data: Any, *, values: int = VALUES) -> list[tuple[str, str, str]]:
         value, place, depth = stack.pop()
         count += 1
         if count > values:
-            problems.append(("", f"more than {values:,} values; the limit for one file",
-                             f"数据项超过{values:,}个，超出单个文件的上限"))
             break
         if depth > DEPTH:
             problems.append((_render(place), f"nested more than {DEPTH} levels deep",
                              f"嵌套超过{DEPTH}层"))
             continue
+        inline = depth < DEPTH  # a child one level down is still within the depth bound
         if isinstance(value, str):  # the common case first
             if len(value) > STRING:
                 problems.append((_render(place), f"text of {len(value):,} characters; at most "
@@ -198,14 +205,20 @@ def walk(data: Any, *, values: int = VALUES) -> list[tuple[str, str, str]]:
                     problems.append((_render(place), f"a key is not text "
                                      f"({type(key).__name__})", "键须为文本"))
                     continue
-                child = (place, key[:60])
                 if len(key) > 200:
-                    problems.append((_render(child), "a key longer than 200 characters",
-                                     "键超过200个字符"))
+                    problems.append((_render((place, key[:60])), "a key longer than 200 "
+                                     "characters", "键超过200个字符"))
                     continue
-                stack.append((item, child, depth + 1))
+                if inline and _plain(item):
+                    count += 1
+                else:
+                    stack.append((item, (place, key[:60]), depth + 1))
         elif isinstance(value, list | tuple):
-            stack.extend((item, (place, index), depth + 1) for index, item in enumerate(value))
+            for index, item in enumerate(value):
+                if inline and _plain(item):
+                    count += 1
+                else:
+                    stack.append((item, (place, index), depth + 1))
         elif isinstance(value, bool) or value is None or isinstance(value, dt.date):
             continue
         elif isinstance(value, int):
@@ -216,4 +229,7 @@ def walk(data: Any, *, values: int = VALUES) -> list[tuple[str, str, str]]:
         elif isinstance(value, float) and (not math.isfinite(value) or abs(value) > NUMBER):
             problems.append((_render(place), "not a finite number within bounds",
                              "数字须为有限值且在范围内"))
+    if count > values:
+        problems.append(("", f"more than {values:,} values; the limit for one file",
+                         f"数据项超过{values:,}个，超出单个文件的上限"))
     return problems
