@@ -9,6 +9,7 @@ import pytest
 from grtest import NATIONAL_ATTESTATIONS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import BaseModel
 
 from gradient_rules import Assessment, Engine, Outcome, Strength, Tier, Verdict
 
@@ -164,6 +165,15 @@ def test_reused_findings_equal_fresh_ones(engine: Engine, app: dict[str, Any]) -
     reused = _assess(engine, app)  # findings kept from earlier examples may be reused
     engine.scope("national", on=ON).findings.clear()
     assert _assess(engine, app) == reused
+
+
+@SETTINGS
+@given(app=applications())
+def test_assessment_json_is_pydantics_byte_for_byte(engine: Engine, app: dict[str, Any]) -> None:
+    assessment = _assess(engine, app)
+    text = assessment.model_dump_json()  # from the findings' kept JSON
+    assert text == BaseModel.model_dump_json(assessment)
+    assert Assessment.model_validate_json(text) == assessment
 
 
 def _backends_agree(engine: Engine, reference_engine: Engine, app: dict[str, Any]) -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+import weakref
+from typing import Any, Literal
 
+import orjson
 from pydantic import BaseModel, ConfigDict, JsonValue
 
 from ._vocabulary import (
@@ -251,6 +253,19 @@ class Assessment(_Model):
     titles: tuple[TitleStanding, ...] = ()
     """Titles held and whether each still stands (empty when none are stated)."""
 
+    def model_dump_json(self, **options: Any) -> str:
+        """The assessment as JSON; with no options, each shared finding's JSON is made once.
+
+        Findings are shared between assessments (the engine reuses one finding for every
+        application whose explanation would be the same, D36), so without options the text
+        is put together from each finding's JSON, made on first use and kept while the
+        finding lives.  The text is the same, byte for byte, as pydantic's (tested); any
+        option (``indent``, ``exclude``, ...) goes to pydantic.
+        """
+        if options:
+            return super().model_dump_json(**options)
+        return _assessment_json(self)
+
     def tier(self, tier: Tier | str) -> TierAssessment:
         """The assessment of one tier."""
         wanted = Tier(tier)
@@ -264,3 +279,35 @@ class Assessment(_Model):
         """The highest tier with verdict eligible, if any."""
         eligible = [t.tier for t in self.tiers if t.verdict is Verdict.ELIGIBLE]
         return max(eligible, key=lambda t: t.rank) if eligible else None
+
+
+# --- JSON from shared findings ------------------------------------------------------------
+
+_FINDING_JSON: dict[int, tuple[weakref.ref[Finding], orjson.Fragment]] = {}
+"""id(finding) -> (a reference to it, its JSON); an entry goes when its finding does."""
+
+
+def _finding_json(finding: Finding) -> orjson.Fragment:
+    key = id(finding)
+    entry = _FINDING_JSON.get(key)
+    if entry is not None and entry[0]() is finding:
+        return entry[1]
+    fragment = orjson.Fragment(BaseModel.model_dump_json(finding).encode())
+
+    def forget(_: weakref.ref[Finding]) -> None:
+        _FINDING_JSON.pop(key, None)
+
+    _FINDING_JSON[key] = (weakref.ref(finding, forget), fragment)
+    return fragment
+
+
+def _ordered(model: BaseModel, name: str, value: Any) -> dict[str, Any]:
+    """``model`` as JSON values, field ``name`` replaced by ``value``, in field order."""
+    rest = model.model_dump(mode="json", exclude={name})
+    return {field: value if field == name else rest[field] for field in type(model).model_fields}
+
+
+def _assessment_json(assessment: Assessment) -> str:
+    tiers = [_ordered(tier, "findings", [_finding_json(f) for f in tier.findings])
+             for tier in assessment.tiers]
+    return orjson.dumps(_ordered(assessment, "tiers", tiers)).decode()

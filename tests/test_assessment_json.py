@@ -1,0 +1,76 @@
+"""``Assessment.model_dump_json()`` put together from each shared finding's kept JSON.
+
+It must give pydantic's text byte for byte, on both backends and every generated
+jurisdiction; options go to pydantic; a finding's kept JSON never outlives it.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import sys
+import weakref
+from pathlib import Path
+
+import orjson
+import pytest
+from grtest import ON, leading_application
+from pydantic import BaseModel
+
+import gradient_rules_guizhou
+import gradient_rules_national
+import gradient_rules_shandong
+from gradient_rules import Assessment, Engine
+from gradient_rules import _assessment as assessment_module
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+import generate
+
+
+@pytest.fixture(scope="module", params=["durable", "reference"])
+def provinces(request: pytest.FixtureRequest) -> Engine:
+    return Engine(plugins=[gradient_rules_national, gradient_rules_guizhou,
+                           gradient_rules_shandong], backend=request.param)
+
+
+@pytest.mark.parametrize("jurisdiction", sorted(generate.GENERATORS))
+def test_the_json_is_pydantics_byte_for_byte(provinces: Engine, jurisdiction: str) -> None:
+    on = generate.GENERATORS[jurisdiction][1]
+    for app in generate.applications(jurisdiction, 120, seed=11):
+        assessment = provinces.assess(app, jurisdiction=jurisdiction, on=on)
+        text = assessment.model_dump_json()
+        assert text == BaseModel.model_dump_json(assessment)
+        assert Assessment.model_validate_json(text) == assessment
+
+
+def test_options_go_to_pydantic(national: object) -> None:
+    assessment = Engine(plugins=[national]).assess(leading_application(), jurisdiction="national",
+                                                   on=ON)
+    assert assessment.model_dump_json(indent=2) == BaseModel.model_dump_json(assessment, indent=2)
+    trimmed = json.loads(assessment.model_dump_json(exclude={"tiers"}))
+    assert "tiers" not in trimmed and trimmed["enterprise"] == assessment.enterprise
+
+
+def test_a_findings_kept_json_goes_with_it(national: object) -> None:
+    engine = Engine(plugins=[national])
+    assessment = engine.assess(leading_application(), jurisdiction="national", on=ON)
+    assessment.model_dump_json()
+    kept = {id(f) for t in assessment.tiers for f in t.findings}
+    assert kept <= set(assessment_module._FINDING_JSON)
+    engine.scope("national", on=ON).findings.clear()
+    del assessment, engine
+    gc.collect()
+    assert not kept & set(assessment_module._FINDING_JSON)
+
+
+def test_an_entry_left_for_another_object_at_the_address_is_not_used(national: object) -> None:
+    # Were an entry to outlive its finding, and a new finding get the same address, the
+    # entry's reference (to another object) keeps its JSON from being served.
+    assessment = Engine(plugins=[national]).assess(leading_application(),
+                                                   jurisdiction="national", on=ON)
+    one, other = assessment.tiers[0].findings[0], assessment.tiers[-1].findings[-1]
+    wrong = orjson.Fragment(b'{"stale":true}')
+    assessment_module._FINDING_JSON[id(other)] = (weakref.ref(one), wrong)
+    got = assessment_module._finding_json(other)
+    assert got is not wrong
+    assert orjson.dumps(got).decode() == BaseModel.model_dump_json(other)
