@@ -9,6 +9,7 @@ start the next line.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 
 __all__ = ["display_width", "visible", "wrap"]
@@ -40,6 +41,7 @@ def visible(text: str) -> str:
     return "".join(out)
 
 
+@functools.lru_cache(maxsize=8192)
 def _char_width(char: str) -> int:
     if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
         return 0
@@ -48,7 +50,9 @@ def _char_width(char: str) -> int:
 
 def display_width(text: str) -> int:
     """Columns ``text`` takes in a terminal."""
-    return sum(_char_width(char) for char in text)
+    if text.isascii() and text.isprintable():
+        return len(text)
+    return sum(map(_char_width, text))
 
 
 def _wide(char: str) -> bool:
