@@ -223,6 +223,14 @@ def test_an_action_runs_once_per_batch_with_every_match() -> None:
     assert sorted(f["m"]["n"] for f in got["derived"]) == list(range(5))
 
 
+def test_a_join_with_more_matches_than_the_cap_gets_every_one(adapter: DurableAdapter) -> None:
+    # 120 x 120 pairs: more than one firing holds (the cap is MAX_FACTS), none is lost.
+    facts = [{"kind": "a", "n": i} for i in range(120)] + [{"kind": "b", "n": i}
+                                                            for i in range(120)]
+    pairs = {(f["a"]["n"], f["b"]["n"]) for f in results_of(adapter, facts)["joined"]}
+    assert len(pairs) == 120 * 120 > _durable.MAX_FACTS
+
+
 def test_identical_incidents_are_both_reported(engine: Engine) -> None:
     incident = {"kind": "safety", "grade": "major", "occurred_on": "2024-01-01"}
     app = patched(leading_application(), incidents=[incident, incident])
