@@ -6,7 +6,9 @@ from typing import Any
 
 import pytest
 
+import gradient_rules_guizhou
 import gradient_rules_national
+import gradient_rules_shandong
 from gradient_rules import Engine
 
 
@@ -23,3 +25,10 @@ def engine(national: Any) -> Engine:
 @pytest.fixture(scope="session")
 def reference_engine(national: Any) -> Engine:
     return Engine(plugins=[national], backend="reference")
+
+
+@pytest.fixture(scope="module", params=["durable", "reference"])
+def provinces(request: pytest.FixtureRequest) -> Engine:
+    """National, Guizhou and Shandong (the benchmark's generated jurisdictions), each backend."""
+    return Engine(plugins=[gradient_rules_national, gradient_rules_guizhou,
+                           gradient_rules_shandong], backend=request.param)

@@ -8,29 +8,16 @@ from __future__ import annotations
 
 import gc
 import json
-import sys
 import weakref
-from pathlib import Path
 
+import generate
 import orjson
 import pytest
 from grtest import ON, leading_application
 from pydantic import BaseModel
 
-import gradient_rules_guizhou
-import gradient_rules_national
-import gradient_rules_shandong
 from gradient_rules import Assessment, Engine
 from gradient_rules import _assessment as assessment_module
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-import generate
-
-
-@pytest.fixture(scope="module", params=["durable", "reference"])
-def provinces(request: pytest.FixtureRequest) -> Engine:
-    return Engine(plugins=[gradient_rules_national, gradient_rules_guizhou,
-                           gradient_rules_shandong], backend=request.param)
 
 
 @pytest.mark.parametrize("jurisdiction", sorted(generate.GENERATORS))

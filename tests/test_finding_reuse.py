@@ -9,15 +9,12 @@ ones in test_properties.py); and check a plugin kind that changes ``explain`` al
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Any
 
+import generate
 import pytest
 
-import gradient_rules_guizhou
 import gradient_rules_national
-import gradient_rules_shandong
 from gradient_rules import Engine, Outcome, PluginError, Tier
 from gradient_rules._application import parse_application
 from gradient_rules._conditions import (
@@ -28,15 +25,6 @@ from gradient_rules._conditions import (
 )
 from gradient_rules._kinds import Attestation
 from gradient_rules._resolve import resolve
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-import generate
-
-
-@pytest.fixture(scope="module", params=["durable", "reference"])
-def provinces(request: pytest.FixtureRequest) -> Engine:
-    return Engine(plugins=[gradient_rules_national, gradient_rules_guizhou,
-                           gradient_rules_shandong], backend=request.param)
 
 
 @pytest.mark.parametrize("jurisdiction", sorted(generate.GENERATORS))

@@ -9,19 +9,15 @@
 from __future__ import annotations
 
 import random
-import sys
-from pathlib import Path
 
+import generate
+import peers
 import pytest
+import scale
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gradient_rules import Engine, Verdict
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-import generate
-import peers
-import scale
 
 
 @pytest.mark.slow
