@@ -60,11 +60,13 @@ def _rate(items: list[Any], work: Callable[[Any], Any]) -> tuple[float, list[Any
     return len(items) / (time.perf_counter() - start), out
 
 
-ROUNDS = 10
-"""Contenders take turns on slices of the applications, so drift in the machine's speed
-(large on shared hosts) falls on all of them alike instead of on whichever ran last.  Each
-slice's results are compared and dropped before the next, so no contender runs with a
-heap full of the others' results (the cycle collector's passes grow with it)."""
+SLICE = 100
+"""Contenders take turns on slices of this many applications, so drift in the machine's
+speed (large on shared hosts, from one second to the next) falls on all of them alike
+instead of on whichever ran last; the order of turns rotates from slice to slice, so none
+always runs first.  Each slice's results are compared and dropped before the next, so no
+contender runs with a heap full of the others' results (the cycle collector's passes grow
+with it)."""
 
 
 def _verdicts(assessment: Any) -> dict[str, str]:
@@ -108,11 +110,12 @@ def contenders(n: int) -> dict[str, Any]:
         works["zen"] = lambda a: decision.evaluate({**a, "on": iso})
     spent = dict.fromkeys(works, 0.0)
     mismatches: dict[str, int] = {}
-    size = -(-len(apps) // ROUNDS)
-    for start in range(0, len(apps), size):
-        part = apps[start:start + size]
+    order = list(works)
+    for turn, start in enumerate(range(0, len(apps), SLICE)):
+        part = apps[start:start + SLICE]
         outs: dict[str, list[Any]] = {}
-        for name, work in works.items():
+        for name in order[turn % len(order):] + order[:turn % len(order)]:
+            work = works[name]
             begun = time.perf_counter()
             outs[name] = [work(item) for item in part]
             spent[name] += time.perf_counter() - begun

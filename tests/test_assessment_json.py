@@ -1,7 +1,7 @@
-"""``Assessment.model_dump_json()`` put together from each shared finding's kept JSON.
+"""``Assessment.model_dump_json()`` put together from each shared tier's and finding's kept JSON.
 
 It must give pydantic's text byte for byte, on both backends and every generated
-jurisdiction; options go to pydantic; a finding's kept JSON never outlives it.
+jurisdiction; options go to pydantic; kept JSON never outlives its finding or tier.
 """
 
 from __future__ import annotations
@@ -38,16 +38,16 @@ def test_options_go_to_pydantic(national: object) -> None:
     assert "tiers" not in trimmed and trimmed["enterprise"] == assessment.enterprise
 
 
-def test_a_findings_kept_json_goes_with_it(national: object) -> None:
+def test_kept_json_goes_with_its_finding_or_tier(national: object) -> None:
     engine = Engine(plugins=[national])
     assessment = engine.assess(leading_application(), jurisdiction="national", on=ON)
     assessment.model_dump_json()
-    kept = {id(f) for t in assessment.tiers for f in t.findings}
-    assert kept <= set(assessment_module._FINDING_JSON)
-    engine.scope("national", on=ON).findings.clear()
+    kept = {id(f) for t in assessment.tiers for f in t.findings} | {id(t) for t in assessment.tiers}
+    assert kept <= set(assessment_module._KEPT_JSON)
+    engine.scope("national", on=ON).forget_reused()
     del assessment, engine
     gc.collect()
-    assert not kept & set(assessment_module._FINDING_JSON)
+    assert not kept & set(assessment_module._KEPT_JSON)
 
 
 def test_an_entry_left_for_another_object_at_the_address_is_not_used(national: object) -> None:
@@ -57,7 +57,10 @@ def test_an_entry_left_for_another_object_at_the_address_is_not_used(national: o
                                                    jurisdiction="national", on=ON)
     one, other = assessment.tiers[0].findings[0], assessment.tiers[-1].findings[-1]
     wrong = orjson.Fragment(b'{"stale":true}')
-    assessment_module._FINDING_JSON[id(other)] = (weakref.ref(one), wrong)
-    got = assessment_module._finding_json(other)
+    assessment_module._KEPT_JSON[id(other)] = (weakref.ref(one), wrong)
+    got = assessment_module._kept_json(other, assessment_module._finding_json)
     assert got is not wrong
     assert orjson.dumps(got).decode() == BaseModel.model_dump_json(other)
+    tier = assessment.tiers[-1]
+    assessment_module._KEPT_JSON[id(tier)] = (weakref.ref(one), wrong)
+    assert assessment.model_dump_json() == BaseModel.model_dump_json(assessment)

@@ -16,14 +16,17 @@ import pytest
 
 import gradient_rules_national
 from gradient_rules import Engine, Outcome, PluginError, Tier
+from gradient_rules import _explain as explain_module
 from gradient_rules._application import parse_application
 from gradient_rules._conditions import (
+    AllOf,
     EvaluationContext,
     Explanation,
     explanation_key,
     reusable,
 )
-from gradient_rules._kinds import Attestation
+from gradient_rules._evaluation import evaluate_reference
+from gradient_rules._kinds import Attestation, MinLevel, NoIncidents, tier_free
 from gradient_rules._resolve import resolve
 
 
@@ -32,11 +35,11 @@ def test_reused_findings_equal_fresh_ones(provinces: Engine, jurisdiction: str) 
     on = generate.GENERATORS[jurisdiction][1]
     apps = generate.applications(jurisdiction, 150, seed=5)
     scope = provinces.scope(jurisdiction, on=on)
-    scope.findings.clear()
+    scope.forget_reused()
     warm = [provinces.assess(app, jurisdiction=jurisdiction, on=on) for app in apps]
     assert scope.findings, "nothing was kept for reuse"
     for app, reused in zip(apps, warm, strict=True):
-        scope.findings.clear()
+        scope.forget_reused()
         fresh = provinces.assess(app, jurisdiction=jurisdiction, on=on)
         assert reused == fresh
         assert reused.model_dump_json() == fresh.model_dump_json()
@@ -80,3 +83,78 @@ def test_an_unhashable_key_is_a_plugin_error_naming_the_kind() -> None:
     with pytest.raises(PluginError, match=r"attestation.*cannot be hashed"):
         explanation_key("X-1", _ListKey(names=("competitive",)), ctx, Tier.BASIC)
     assert explanation_key("X-1", _Reworded(names=("competitive",)), ctx, Tier.BASIC) is None
+
+
+# --- tier-free keys and shared tier assessments (D38) ----------------------------------------
+
+
+@pytest.mark.parametrize("jurisdiction", sorted(generate.GENERATORS))
+def test_a_tier_free_rule_has_one_outcome_and_key_at_every_tier(provinces: Engine,
+                                                                jurisdiction: str) -> None:
+    # The assessment works a tier-free rule's explanation key out once for all its tiers;
+    # that is exact only if the kinds in TIER_FREE_KINDS never read the tier.
+    on = generate.GENERATORS[jurisdiction][1]
+    scope = provinces.scope(jurisdiction, on=on)
+    free = {rule.id: rule.condition for rules in scope.tier_rules.values()
+            for rule, is_free in rules if is_free}
+    assert free, "no tier-free rule to check"
+    outcomes_seen = set()
+    for app in generate.applications(jurisdiction, 150, seed=7):
+        resolution = resolve(scope, parse_application(app), on)
+        derivation = evaluate_reference(scope, resolution.facts)
+        ctx = EvaluationContext(facts=resolution.facts, tallies=derivation.tallies,
+                                attestation_texts=scope.attestation_texts,
+                                holdings=derivation.holdings)
+        for rule_id, condition in free.items():
+            assert condition is not None
+            keys = {explanation_key(rule_id, condition, ctx, tier) for tier in Tier}
+            outcomes = {condition.evaluate(ctx, tier) for tier in Tier}
+            assert len(keys) == 1 and len(outcomes) == 1, (rule_id, keys, outcomes)
+            outcomes_seen |= outcomes
+    assert len(outcomes_seen) == 3  # met, not met and unknown all checked
+
+
+def test_only_built_in_kinds_that_read_no_tier_are_tier_free() -> None:
+    att = Attestation(names=("competitive",))
+    accidents = NoIncidents(kinds=("safety",), min_grade="larger", years=3)
+    level = MinLevel(field="maturity_level", minimum=2)
+    assert tier_free(att) and tier_free(accidents)
+    assert tier_free(AllOf(conditions=(att, accidents)))
+    assert not tier_free(level)  # its minimum may be per tier
+    assert not tier_free(AllOf(conditions=(att, level)))
+    assert not tier_free(_Reworded(names=("competitive",)))  # a plugin's subclass may read it
+
+
+def test_a_tier_assessment_is_shared_only_when_all_its_findings_are(national: Any) -> None:
+    engine = Engine(plugins=[national])
+    scope = engine.scope("national", on=generate.ON)
+    app = generate.applications("national", 1, seed=3)[0]
+    app["incidents"] = []
+    first = engine.assess(app, jurisdiction="national", on=generate.ON)
+    again = engine.assess(dict(app, enterprise={**app["enterprise"], "name": "另一家"}),
+                          jurisdiction="national", on=generate.ON)
+    assert all(a is b for a, b in zip(first.tiers, again.tiers, strict=True))
+    kept = len(scope.tier_assessments)
+    day = generate.ON.replace(year=generate.ON.year - 1).isoformat()
+    app["incidents"] = [{"kind": "safety", "grade": "major", "occurred_on": day}]
+    accident = engine.assess(app, jurisdiction="national", on=generate.ON)
+    # Its accident finding names a date, so it is not kept, nor is any tier holding it.
+    assert all(t.verdict.value == "not_eligible" for t in accident.tiers)
+    assert len(scope.tier_assessments) == kept
+    assert accident.tiers[0] is not engine.assess(app, jurisdiction="national",
+                                                  on=generate.ON).tiers[0]
+
+
+def test_the_tier_store_is_bounded_and_stays_exact(national: Any,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(explain_module, "FINDINGS_KEPT", 3)
+    engine = Engine(plugins=[national])
+    scope = engine.scope("national", on=generate.ON)
+    apps = generate.applications("national", 40, seed=9)
+    warm = []
+    for app in apps:
+        warm.append(engine.assess(app, jurisdiction="national", on=generate.ON))
+        assert len(scope.tier_assessments) <= 3 and len(scope.findings) <= 3
+    for app, reused in zip(apps, warm, strict=True):
+        scope.forget_reused()
+        assert engine.assess(app, jurisdiction="national", on=generate.ON) == reused

@@ -163,7 +163,7 @@ def test_verdicts_follow_from_must_rules_and_in_principle_never_refuses(
 @given(app=applications())
 def test_reused_findings_equal_fresh_ones(engine: Engine, app: dict[str, Any]) -> None:
     reused = _assess(engine, app)  # findings kept from earlier examples may be reused
-    engine.scope("national", on=ON).findings.clear()
+    engine.scope("national", on=ON).forget_reused()
     assert _assess(engine, app) == reused
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import weakref
+from collections.abc import Callable
 from typing import Any, Literal
 
 import orjson
@@ -283,22 +284,34 @@ class Assessment(_Model):
 
 # --- JSON from shared findings ------------------------------------------------------------
 
-_FINDING_JSON: dict[int, tuple[weakref.ref[Finding], orjson.Fragment]] = {}
-"""id(finding) -> (a reference to it, its JSON); an entry goes when its finding does."""
+_KEPT_JSON: dict[int, tuple[weakref.ref[BaseModel], orjson.Fragment]] = {}
+"""id(finding or tier assessment) -> (a reference to it, its JSON); an entry goes when its
+object does."""
 
 
-def _finding_json(finding: Finding) -> orjson.Fragment:
-    key = id(finding)
-    entry = _FINDING_JSON.get(key)
-    if entry is not None and entry[0]() is finding:
+def _kept_json(model: BaseModel, make: Callable[[BaseModel], bytes]) -> orjson.Fragment:
+    """``model``'s JSON, made by ``make`` on first use and kept while ``model`` lives."""
+    key = id(model)
+    entry = _KEPT_JSON.get(key)
+    if entry is not None and entry[0]() is model:
         return entry[1]
-    fragment = orjson.Fragment(BaseModel.model_dump_json(finding).encode())
+    fragment = orjson.Fragment(make(model))
 
-    def forget(_: weakref.ref[Finding]) -> None:
-        _FINDING_JSON.pop(key, None)
+    def forget(_: weakref.ref[BaseModel]) -> None:
+        _KEPT_JSON.pop(key, None)
 
-    _FINDING_JSON[key] = (weakref.ref(finding, forget), fragment)
+    _KEPT_JSON[key] = (weakref.ref(model, forget), fragment)
     return fragment
+
+
+def _finding_json(finding: BaseModel) -> bytes:
+    return BaseModel.model_dump_json(finding).encode()
+
+
+def _tier_json(tier: BaseModel) -> bytes:
+    assert isinstance(tier, TierAssessment)
+    return orjson.dumps(_ordered(tier, "findings",
+                                 [_kept_json(f, _finding_json) for f in tier.findings]))
 
 
 def _ordered(model: BaseModel, name: str, value: Any) -> dict[str, Any]:
@@ -308,6 +321,5 @@ def _ordered(model: BaseModel, name: str, value: Any) -> dict[str, Any]:
 
 
 def _assessment_json(assessment: Assessment) -> str:
-    tiers = [_ordered(tier, "findings", [_finding_json(f) for f in tier.findings])
-             for tier in assessment.tiers]
+    tiers = [_kept_json(tier, _tier_json) for tier in assessment.tiers]
     return orjson.dumps(_ordered(assessment, "tiers", tiers)).decode()

@@ -61,7 +61,15 @@ ZH_NUM = {1: "一", 2: "二", 3: "三", 4: "四", 5: "五"}
 
 def worst(outcomes: Sequence[Outcome]) -> Outcome:
     """Kleene conjunction: not met beats unknown beats met; no outcomes means met."""
-    return max(outcomes, key=lambda o: o.severity, default=Outcome.MET)
+    result = Outcome.MET
+    for outcome in outcomes:  # a loop, not max(): this runs for every all_of and attestation
+        if outcome is Outcome.NOT_MET:
+            return outcome
+        if outcome is Outcome.UNKNOWN:
+            result = outcome
+        elif outcome is not Outcome.MET:  # not an outcome: fails as it always has, by name
+            return max(outcomes, key=lambda o: o.severity)
+    return result
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ the clause it rests on, what the application states and what the rule requires.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from typing import Literal
 
 from ._application import Application, Enterprise
@@ -91,36 +91,63 @@ def _finding(scope: Scope, ctx: EvaluationContext, rule: Rule, tier: Tier,
     )
 
 
-def _tier(scope: Scope, ctx: EvaluationContext, derivation: Derivation,
-          tier: Tier) -> TierAssessment:
-    findings: list[Finding] = []
-    warnings: list[Notice] = []
+_UNSET = object()
+
+
+def _tier(scope: Scope, ctx: EvaluationContext, derivation: Derivation, tier: Tier,
+          shared_keys: dict[str, Hashable | None]) -> TierAssessment:
     kept = scope.findings
-    for rule in scope.rules:
-        if tier not in rule.tiers:
-            continue
-        assert rule.condition is not None
+    built: list[tuple[Finding, Notice | None]] = []
+    reused = True
+    for rule, free in scope.tier_rules[tier]:
+        condition = rule.condition
+        assert condition is not None
         outcome = derivation.outcome(rule.id, tier)
         # A finding depends only on the rule, the tier, the outcome and what the condition's
-        # explanation reads (its key): one built for an earlier application is reused.
-        key = explanation_key(rule.id, rule.condition, ctx, tier)
-        built = None if key is None else kept.get((rule.id, tier, outcome, key))
-        if built is None:
-            built = _finding(scope, ctx, rule, tier, outcome)
-            if key is not None:
-                if len(kept) >= FINDINGS_KEPT:
-                    kept.clear()
-                kept[(rule.id, tier, outcome, key)] = built
-        findings.append(built[0])
-        if built[1] is not None:
-            warnings.append(built[1])
+        # explanation reads (its key): one built for an earlier application is reused.  A
+        # tier-free rule's key is worked out once for all tiers (D38).
+        key = shared_keys.get(rule.id, _UNSET) if free else _UNSET
+        if key is _UNSET:
+            key = explanation_key(rule.id, condition, ctx, tier)
+            if free:
+                shared_keys[rule.id] = key
+        if key is None:
+            built.append(_finding(scope, ctx, rule, tier, outcome))
+            reused = False
+            continue
+        found = kept.get((rule.id, tier, outcome, key))
+        if found is None:
+            found = _finding(scope, ctx, rule, tier, outcome)
+            if len(kept) >= FINDINGS_KEPT:
+                kept.clear()
+            kept[(rule.id, tier, outcome, key)] = found
+        built.append(found)
+    verdict = derivation.verdict(tier)
+    if not reused:
+        return _tier_assessment(scope, tier, verdict, built)
+    # Every finding is a shared one: so may the whole tier be.  The kept assessment holds
+    # its findings, so their identities cannot pass to other objects while it is kept.
+    memo = scope.tier_assessments
+    memo_key = (tier, verdict, *[id(finding) for finding, _ in built])
+    assessment = memo.get(memo_key)
+    if assessment is None:
+        assessment = _tier_assessment(scope, tier, verdict, built)
+        if len(memo) >= FINDINGS_KEPT:
+            memo.clear()
+        memo[memo_key] = assessment
+    return assessment
+
+
+def _tier_assessment(scope: Scope, tier: Tier, verdict: Verdict,
+                     built: list[tuple[Finding, Notice | None]]) -> TierAssessment:
+    warnings = [notice for _, notice in built if notice is not None]
     warnings.extend(Notice(code="tier_notice", rule_id=n.rule, message_zh=n.zh, message_en=n.en)
                     for n in scope.tier_notices if tier in n.tiers)
     route = scope.recognition.get(tier)
     # Like findings, built from the engine's own values: constructed without re-validation.
     return TierAssessment.model_construct(
-        tier=tier, label_zh=scope.label(tier), verdict=derivation.verdict(tier),
-        findings=tuple(findings), warnings=tuple(warnings),
+        tier=tier, label_zh=scope.label(tier), verdict=verdict,
+        findings=tuple(finding for finding, _ in built), warnings=tuple(warnings),
         route=None if route is None else Route(authority_zh=route.authority_zh,
                                                authority_en=route.authority_en,
                                                rule_id=route.rule),
@@ -142,7 +169,8 @@ def assemble(scope: Scope, app: Application, resolution: Resolution, derivation:
         revocations={title: tuple(scope.revocation[k].clause for k in sorted(ids))
                      for title, ids in derivation.revoked.items()},
     )
-    tiers = [_tier(scope, ctx, derivation, tier) for tier in wanted]
+    shared_keys: dict[str, Hashable | None] = {}
+    tiers = [_tier(scope, ctx, derivation, tier, shared_keys) for tier in wanted]
     notices = [Notice(code="what_if",
                       message_zh="假设分析：规则参数已按以下设定修改，结果不代表现行规则："
                       + "；".join(overrides),

@@ -36,6 +36,7 @@ __all__ = [
     "ScenarioCount",
     "SegmentsCovered",
     "TitleHeld",
+    "tier_free",
 ]
 
 BUILTIN_KINDS: tuple[type[Condition], ...] = (
@@ -43,6 +44,27 @@ BUILTIN_KINDS: tuple[type[Condition], ...] = (
     SegmentsCovered, ScenarioCount, KpisReported, Deadline, AllOf, LegalPersonOrBranch,
     TitleHeld, MaterialsPresent,
 )
+
+TIER_FREE_KINDS: frozenset[type[Condition]] = frozenset({
+    Attestation, Flag, RegisteredIn, AboveDesignatedSize, LegalPersonOrBranch, NoIncidents,
+    KpisReported,
+})
+"""Built-in kinds whose ``evaluate`` and ``explanation_key`` never read the tier asked for.
+
+Exact classes: a plugin's subclass may read the tier, so it is not in the set."""
+
+
+def tier_free(condition: Condition) -> bool:
+    """Whether ``condition``'s outcome and explanation key are the same at every tier.
+
+    Then one explanation key serves every tier of an assessment (D38).  ``all_of`` is tier
+    free when all its parts are; any other kind only when it is one of ``TIER_FREE_KINDS``.
+    """
+    cls = type(condition)
+    if cls is AllOf:
+        assert isinstance(condition, AllOf)
+        return all(tier_free(part) for part in condition.conditions)
+    return cls in TIER_FREE_KINDS
 
 
 class ConditionKinds:

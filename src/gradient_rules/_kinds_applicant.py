@@ -22,7 +22,6 @@ from ._conditions import (
     missing_tiers,
     op,
     per_tier,
-    worst,
 )
 from ._limits import NUMBER
 from ._places import province_code, province_name_en, province_name_zh
@@ -133,13 +132,14 @@ class Attestation(Condition):
     def evaluate(self, ctx: EvaluationContext, tier: Tier) -> Outcome:
         """Kleene AND of the attested values."""
         case = ctx.case
-        outcomes = []
+        result = Outcome.MET
         for key in _fact_keys(self.names):
             value = case.get(key)
-            outcomes.append(
-                Outcome.UNKNOWN if value is None else Outcome.MET if value else Outcome.NOT_MET
-            )
-        return worst(outcomes)
+            if value is None:
+                result = Outcome.UNKNOWN
+            elif not value:
+                return Outcome.NOT_MET
+        return result
 
     def checks(self, tier: Tier) -> list[Check]:
         """Any attested false; any unstated."""

@@ -15,11 +15,11 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from ._assessment import CitedClause, Finding, Notice
+from ._assessment import CitedClause, Finding, Notice, TierAssessment
 from ._calls import BatchRules, Call, FormSpec, Material
 from ._catalog import Kpi, ScenarioCatalog
 from ._conditions import AllOf, Condition
-from ._kinds import MaterialsPresent
+from ._kinds import MaterialsPresent, tier_free
 from ._rulepack import (
     JurisdictionInfo,
     LaterEdition,
@@ -161,6 +161,33 @@ class Scope:
         between assessments is safe.
         """
         return {}
+
+    @functools.cached_property
+    def tier_assessments(self) -> dict[Hashable, TierAssessment]:
+        """Tier assessments already built from shared findings, for reuse (D38).
+
+        (tier, verdict, the findings' identities) -> the tier's assessment; filled and
+        bounded by ``_explain``.  A tier's assessment is fixed by its tier, its verdict and
+        its findings, and it is frozen, so sharing one is safe.
+        """
+        return {}
+
+    def forget_reused(self) -> None:
+        """Empty the stores of findings and tier assessments kept for reuse."""
+        self.findings.clear()
+        self.tier_assessments.clear()
+
+    @functools.cached_property
+    def tier_rules(self) -> Mapping[Tier, tuple[tuple[Rule, bool], ...]]:
+        """Per tier, its rules in order, each with whether it is tier free.
+
+        A tier-free rule's condition has the same outcome and explanation key at every
+        tier (:func:`~gradient_rules._kinds.tier_free`), so an assessment works its key out
+        once for all tiers.
+        """
+        return {tier: tuple((rule, rule.condition is not None and tier_free(rule.condition))
+                            for rule in self.rules if tier in rule.tiers)
+                for tier in Tier}
 
     @functools.cached_property
     def citations(self) -> Mapping[str, CitedClause]:

@@ -242,6 +242,9 @@ class DocumentStatus(StrEnum):
         }[self.value]
 
 
+_LEVEL_RANK = {"city": 1, "province": 2, "national": 3}
+
+
 class IssuingLevel(StrEnum):
     """The level of government that recognised a title."""
 
@@ -252,7 +255,7 @@ class IssuingLevel(StrEnum):
     @property
     def rank(self) -> int:
         """1 city, 2 province, 3 national."""
-        return {"city": 1, "province": 2, "national": 3}[self.value]
+        return _LEVEL_RANK[self._value_]
 
 
 class TitleStatus(StrEnum):
@@ -282,6 +285,9 @@ class IncidentKind(StrEnum):
         return found
 
 
+_GRADE_RANK = {"general": 1, "larger": 2, "major": 3, "especially_major": 4}
+
+
 class IncidentGrade(StrEnum):
     """Accident grades of Chinese production-safety law, ordered by ``rank``."""
 
@@ -293,7 +299,7 @@ class IncidentGrade(StrEnum):
     @property
     def rank(self) -> int:
         """1 一般, 2 较大, 3 重大, 4 特别重大."""
-        return {"general": 1, "larger": 2, "major": 3, "especially_major": 4}[self.value]
+        return _GRADE_RANK[self._value_]
 
     @property
     def label_zh(self) -> str:
