@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Hashable, Sequence
-from typing import Literal
+from typing import Any, Literal
 
 from ._application import Application, Enterprise
 from ._assessment import (
@@ -22,7 +22,7 @@ from ._assessment import (
     TierAssessment,
     TitleStanding,
 )
-from ._conditions import EvaluationContext, condition_call, explanation_key
+from ._conditions import EvaluationContext, Explanation, condition_call, explanation_key
 from ._evaluation import Derivation, evaluate_reference, revokes
 from ._facts import CaseFacts
 from ._resolve import Resolution, resolve
@@ -63,9 +63,10 @@ FINDINGS_KEPT = 4096
 
 
 def _finding(scope: Scope, ctx: EvaluationContext, rule: Rule, tier: Tier,
-             outcome: Outcome) -> tuple[Finding, Notice | None]:
+             outcome: Outcome, why: Explanation | None = None) -> tuple[Finding, Notice | None]:
     assert rule.condition is not None
-    why = condition_call(rule.id, rule.condition, "explain", ctx, tier, outcome)
+    if why is None:
+        why = condition_call(rule.id, rule.condition, "explain", ctx, tier, outcome)
     # Built from the engine's own values, not from input: constructed without
     # re-validation (the models' types are checked by mypy and the suite's round trips).
     finding = Finding.model_construct(
@@ -95,7 +96,7 @@ _UNSET = object()
 
 
 def _tier(scope: Scope, ctx: EvaluationContext, derivation: Derivation, tier: Tier,
-          shared_keys: dict[str, Hashable | None]) -> TierAssessment:
+          shared: dict[Hashable, Any]) -> TierAssessment:
     kept = scope.findings
     built: list[tuple[Finding, Notice | None]] = []
     reused = True
@@ -105,14 +106,20 @@ def _tier(scope: Scope, ctx: EvaluationContext, derivation: Derivation, tier: Ti
         outcome = derivation.outcome(rule.id, tier)
         # A finding depends only on the rule, the tier, the outcome and what the condition's
         # explanation reads (its key): one built for an earlier application is reused.  A
-        # tier-free rule's key is worked out once for all tiers (D38).
-        key = shared_keys.get(rule.id, _UNSET) if free else _UNSET
+        # tier-free rule's key, and its explanation when not kept, are worked out once for
+        # all tiers (D38).
+        key = shared.get(rule.id, _UNSET) if free else _UNSET
         if key is _UNSET:
             key = explanation_key(rule.id, condition, ctx, tier)
             if free:
-                shared_keys[rule.id] = key
+                shared[rule.id] = key
         if key is None:
-            built.append(_finding(scope, ctx, rule, tier, outcome))
+            why = shared.get((rule.id, outcome)) if free else None
+            if why is None:
+                why = condition_call(rule.id, condition, "explain", ctx, tier, outcome)
+                if free:
+                    shared[(rule.id, outcome)] = why
+            built.append(_finding(scope, ctx, rule, tier, outcome, why))
             reused = False
             continue
         found = kept.get((rule.id, tier, outcome, key))
@@ -169,8 +176,8 @@ def assemble(scope: Scope, app: Application, resolution: Resolution, derivation:
         revocations={title: tuple(scope.revocation[k].clause for k in sorted(ids))
                      for title, ids in derivation.revoked.items()},
     )
-    shared_keys: dict[str, Hashable | None] = {}
-    tiers = [_tier(scope, ctx, derivation, tier, shared_keys) for tier in wanted]
+    shared: dict[Hashable, Any] = {}  # what tier-free rules share between tiers (D38)
+    tiers = [_tier(scope, ctx, derivation, tier, shared) for tier in wanted]
     notices = [Notice(code="what_if",
                       message_zh="假设分析：规则参数已按以下设定修改，结果不代表现行规则："
                       + "；".join(overrides),

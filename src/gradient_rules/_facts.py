@@ -94,7 +94,8 @@ class Tally:
 
     def covered(self) -> tuple[Segment, ...]:
         """Segments with at least one qualifying scenario, in official order."""
-        return tuple(s for s in Segment.ordered() if self.per_segment.get(s, 0) > 0)
+        counts = self.per_segment
+        return tuple([s for s in _SEGMENTS if counts.get(s, 0) > 0])
 
     def as_fact(self) -> Fact:
         """The durable-rules form."""
@@ -145,14 +146,19 @@ def tally_qualifying(
 ) -> dict[Tier, Tally]:
     """Count qualifying (claim index, tier) pairs per tier and per segment."""
     by_index = {claim.index: claim for claim in claims}
-    counts: dict[Tier, int] = dict.fromkeys(Tier, 0)
-    per_segment: dict[Tier, dict[Segment, int]] = {t: dict.fromkeys(Segment, 0) for t in Tier}
+    counts: dict[Tier, int] = dict.fromkeys(_TIERS, 0)
+    per_segment: dict[Tier, dict[Segment, int]] = {t: dict.fromkeys(_SEGMENTS, 0)
+                                                   for t in _TIERS}
     for index, tier in set(qualifying):
         counts[tier] += 1
         segment = by_index[index].segment
         if segment is not None:
             per_segment[tier][segment] += 1
-    return {t: Tally(t, counts[t], per_segment[t], len(by_index)) for t in Tier}
+    return {t: Tally(t, counts[t], per_segment[t], len(by_index)) for t in _TIERS}
+
+
+_TIERS = Tier.ordered()
+_SEGMENTS = Segment.ordered()
 
 
 def build_facts(

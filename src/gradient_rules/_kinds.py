@@ -49,16 +49,18 @@ TIER_FREE_KINDS: frozenset[type[Condition]] = frozenset({
     Attestation, Flag, RegisteredIn, AboveDesignatedSize, LegalPersonOrBranch, NoIncidents,
     KpisReported,
 })
-"""Built-in kinds whose ``evaluate`` and ``explanation_key`` never read the tier asked for.
+"""Built-in kinds whose ``evaluate``, ``explanation_key`` and ``explain`` never read the tier
+asked for.
 
 Exact classes: a plugin's subclass may read the tier, so it is not in the set."""
 
 
 def tier_free(condition: Condition) -> bool:
-    """Whether ``condition``'s outcome and explanation key are the same at every tier.
+    """Whether ``condition``'s outcome, key and explanation are the same at every tier.
 
-    Then one explanation key serves every tier of an assessment (D38).  ``all_of`` is tier
-    free when all its parts are; any other kind only when it is one of ``TIER_FREE_KINDS``.
+    Then one explanation key (and one explanation) serves every tier of an assessment
+    (D38).  ``all_of`` is tier free when all its parts are; any other kind only when it is
+    one of ``TIER_FREE_KINDS``.
     """
     cls = type(condition)
     if cls is AllOf:

@@ -50,11 +50,14 @@ class Resolution:
     attestations given without a call, or names only other installed calls declare."""
 
 
+_ALL_TIERS: frozenset[Tier] = frozenset(Tier)
+
+
 def _check_names(scope: Scope, app: Application, problems: Problems) -> list[str]:
     """Refuse names declared nowhere (typos); return those only other scopes read."""
     code = scope.jurisdiction.code
     unused: list[str] = []
-    for name in sorted(set(app.attestations) - set(scope.attestations)):
+    for name in sorted(app.attestations.keys() - scope.attestations.keys()):
         if name in scope.foreign_attestations:
             unused.append(f"attestations.{name}")
             continue
@@ -64,23 +67,23 @@ def _check_names(scope: Scope, app: Application, problems: Problems) -> list[str
                          f"here: {known}",
                          f"不是{scope.jurisdiction.name_zh}规则或任何已安装申报通知所用的声明项；"
                          f"本规则可用：{known}"))
-    material_ids = {m.id for m in scope.materials}
-    checklist = ", ".join(m.id for m in scope.materials) or "none"
-    where = scope.call.key if scope.call else code
+    material_ids = scope.material_ids
     for index, material in enumerate(app.materials or ()):
         if material in material_ids:
             continue
         if material in scope.foreign_materials:
             unused.append(f"materials[{index}]")
             continue
+        checklist = ", ".join(m.id for m in scope.materials) or "none"
+        where = scope.call.key if scope.call else code
         problems.append((f"materials[{index}]",
                          f"unknown material {material!r} for {where} and every installed call; "
                          f"this checklist: {checklist}",
                          f"申报材料 {material!r} 不在任何申报通知的材料清单中；本通知清单："
                          f"{checklist}"))
-    kpi_ids = frozenset(k.id for k in scope.kpis)
-    listed = ", ".join(sorted(kpi_ids)) or "none (no reference)"
+    kpi_ids = scope.kpi_ids
     for key in sorted(set(app.kpis or ()) - kpi_ids):
+        listed = ", ".join(sorted(kpi_ids)) or "none (no reference)"
         problems.append((f"kpis.{key}",
                          f"not in the KPI reference of {code!r}; ids: {listed}",
                          f"不在关键绩效指标参考中；可用编号：{listed}"))
@@ -137,7 +140,7 @@ def _resolve_claims(scope: Scope, claims: Sequence[ScenarioClaim], problems: Pro
                                  f"与环节{claim.guide_segment}不符：该环节属于{mapped.label_zh}"))
                 continue
             segment = segment or mapped
-        cells: frozenset[Tier] = frozenset(Tier)
+        cells = _ALL_TIERS
         row_inferred = False
         if catalog is not None:
             if claim.id is None:
@@ -215,7 +218,7 @@ def resolve(scope: Scope, app: Application, on: dt.date) -> Resolution:
         claims, inferred, cut_off = _resolve_claims(scope, app.scenarios, problems)
     if problems:
         raise ApplicationError(problems)
-    kpi_ids = frozenset(k.id for k in scope.kpis)
+    kpi_ids = scope.kpi_ids
     if scope.call is None:  # filing dates and materials are only ever read by a call
         unused = [name for name in ("filing", "materials") if getattr(app, name) is not None] + [
             name for name in unused if not name.startswith("materials[")]

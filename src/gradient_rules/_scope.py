@@ -201,6 +201,16 @@ class Scope:
         return out
 
     @functools.cached_property
+    def kpi_ids(self) -> frozenset[str]:
+        """Ids of the conditions' KPI reference."""
+        return frozenset(k.id for k in self.kpis)
+
+    @functools.cached_property
+    def material_ids(self) -> frozenset[str]:
+        """Ids of the call's materials checklist (none for a self-assessment)."""
+        return frozenset(m.id for m in self.materials)
+
+    @functools.cached_property
     def attestation_texts(self) -> Mapping[str, tuple[str, str]]:
         """Attestation name -> its text (zh, en)."""
         return {name: (t.zh, t.en) for name, t in self.attestations.items()}

@@ -58,14 +58,13 @@ class Tier(StrEnum):
     @classmethod
     def ordered(cls) -> tuple[Tier, ...]:
         """All tiers from basic to leading."""
-        return tuple(sorted(cls, key=lambda t: t.rank))
+        return _TIERS
 
     @classmethod
     def from_rank(cls, rank: int) -> Tier:
         """The tier with this rank (1-4)."""
-        for tier in cls:
-            if tier.rank == rank:
-                return tier
+        if type(rank) is int and 1 <= rank <= len(_TIERS):
+            return _TIERS[rank - 1]
         raise ValueError(f"no tier has rank {rank!r}; ranks run from 1 (basic) to 4 (leading)")
 
     @classmethod
@@ -101,6 +100,7 @@ class Tier(StrEnum):
 _TIER_RANK = {Tier.BASIC: 1, Tier.ADVANCED: 2, Tier.EXCELLENT: 3, Tier.LEADING: 4}
 for _tier, _rank in _TIER_RANK.items():
     _tier.rank = _rank
+_TIERS = tuple(sorted(Tier, key=lambda t: t.rank))
 _TIER_ZH = {
     Tier.BASIC: "基础级",
     Tier.ADVANCED: "先进级",
@@ -136,7 +136,7 @@ class Segment(StrEnum):
     @classmethod
     def ordered(cls) -> tuple[Segment, ...]:
         """The five segments in the order the official texts list them."""
-        return tuple(cls)
+        return _SEGMENTS
 
     @classmethod
     def _missing_(cls, value: object) -> Segment | None:
@@ -152,6 +152,7 @@ class Segment(StrEnum):
     __hash__ = str.__hash__
 
 
+_SEGMENTS = tuple(Segment)
 _SEGMENT_CODE = {
     Segment.FACTORY_CONSTRUCTION: "FC",
     Segment.RESEARCH_AND_DESIGN: "RD",
