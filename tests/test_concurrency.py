@@ -149,22 +149,36 @@ def _route(monkeypatch: pytest.MonkeyPatch, engine: Engine, native: Any) -> None
         monkeypatch.setattr(registered.handle, "_native", native)
 
 
+@pytest.mark.parametrize("session", ["fresh", "kept"])
 def test_an_interrupt_at_any_c_call_leaves_the_engine_correct(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch: pytest.MonkeyPatch, session: str) -> None:
+    # On a fresh session (sentinel first) and on one kept from the last evaluation (D39).
     durable = load_durable()
     engine = Engine(plugins=PLUGINS)
+    assert engine._adapter is not None
     app = leading_application()
     expected = engine.assess(app, jurisdiction="national").model_dump()
 
+    def ready() -> None:
+        if session == "fresh":
+            engine._adapter.close_sessions()  # type: ignore[union-attr]
+        else:
+            engine.assess(app, jurisdiction="national")  # a session is kept
+
+    ready()
     counter = _Interrupting(durable.native)
     _route(monkeypatch, engine, counter)
     engine.assess(app, jurisdiction="national")
     total = len(counter.calls)
-    assert total >= 4 and counter.calls[0] == "assert_fact"  # the sentinel comes first
+    first = "assert_fact" if session == "fresh" else "assert_facts"  # the sentinel, or not
+    assert total >= 4 and counter.calls[0] == first
+    assert counter.calls[-3:] == ["retract_facts", "start_action_for_state", "get_facts"]
 
     interrupted = 0
     for at in range(total):
         for when in ("before", "after"):
+            _route(monkeypatch, engine, durable.native)
+            ready()
             _route(monkeypatch, engine, _Interrupting(durable.native, at, when))
             try:
                 engine.assess(app, jurisdiction="national")

@@ -13,6 +13,7 @@ not reproduce is skipped with the reason, never failed for the wrong one.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -152,19 +153,70 @@ def test_the_adapter_runs_far_more_than_1024_evaluations(adapter: DurableAdapter
         assert got == [{"m": {"kind": "derived", "n": n, "sid": SID, "id": "2"}}]
 
 
-def test_no_session_survives_an_evaluation(adapter: DurableAdapter) -> None:
-    adapter.evaluate("t", lambda s: s.assert_facts([{"kind": "a"}]))
-    with pytest.raises(EngineError, match="309"):
-        adapter._rulesets["t"].handle.get_state()
+def _facts_held(adapter: DurableAdapter) -> Any:
+    return json.loads(adapter._rulesets["t"].handle.call("get_facts", SID))
 
+
+def test_no_fact_survives_an_evaluation(adapter: DurableAdapter) -> None:
+    # The session is kept for the next evaluation (D39), holding the sentinel alone: every
+    # fact asserted, derived ones included, is retracted when the evaluation ends.
+    got = results_of(adapter, [{"kind": "a"}, {"kind": "base", "n": 1}, {"kind": "b"}])
+    assert got["joined"] and got["derived"]
+    assert _facts_held(adapter) == [{"sid": SID, "id": "0", "kind": "__sentinel__"}]
+    assert adapter._rulesets["t"].live is not None
+
+
+def test_a_failed_evaluation_deletes_its_session(adapter: DurableAdapter) -> None:
     def failing(session: Session) -> None:
         session.assert_facts([{"kind": "a"}])
         raise ValueError("driver failed")
 
     with pytest.raises(ValueError):
         adapter.evaluate("t", failing)
+    assert adapter._rulesets["t"].live is None
     with pytest.raises(EngineError, match="309"):
         adapter._rulesets["t"].handle.get_state()
+    assert results_of(adapter, [{"kind": "b"}]) == {}  # the `a` is gone: nothing joins
+
+
+def test_a_session_that_keeps_a_fact_is_deleted_not_reused(
+        adapter: DurableAdapter, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Were a retraction to leave a fact behind, the check after it finds it: the session
+    # is deleted, and the next evaluation meets none of the last one's facts.
+    forget = Session._stamp
+
+    def stamp_but_forget_a(session: Session, fact: Any) -> Any:
+        stamped = forget(session, fact)
+        if fact["kind"] == "a":
+            session._sent.remove(stamped)  # never retracted
+        return stamped
+
+    monkeypatch.setattr(Session, "_stamp", stamp_but_forget_a)
+    results_of(adapter, [{"kind": "a"}])
+    assert adapter._rulesets["t"].live is None
+    monkeypatch.setattr(Session, "_stamp", forget)
+    assert results_of(adapter, [{"kind": "b"}]) == {}
+
+
+def test_a_session_is_opened_afresh_after_its_quota(
+        adapter: DurableAdapter, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_durable, "SESSION_EVALUATIONS", 3)
+    sessions = []
+    for n in range(7):
+        results_of(adapter, [{"kind": "base", "n": n}])
+        sessions.append(adapter._rulesets["t"].live)
+    assert sessions[2] is None and sessions[5] is None  # the 3rd and the 6th deleted it
+    assert sessions[0] is sessions[1] and sessions[3] is sessions[4]
+    assert sessions[3] is not sessions[0]
+
+
+def test_closing_sessions_deletes_them(adapter: DurableAdapter) -> None:
+    results_of(adapter, [{"kind": "a"}])
+    adapter.close_sessions()
+    assert adapter._rulesets["t"].live is None
+    with pytest.raises(EngineError, match="309"):
+        adapter._rulesets["t"].handle.get_state()
+    assert results_of(adapter, [{"kind": "a"}, {"kind": "b"}])["joined"]
 
 
 # --- sid hash collisions (notes §4, §9.3) -----------------------------------------------

@@ -14,9 +14,12 @@ It follows ``shared/docs/durable-rules-notes.md`` ("Recommended wrapping"):
   this module, so durable-rules' Python ``Host`` (its dispatcher and timer threads, the
   per-action state serialisation, ``Content`` wrappers and ``Promise`` cycles) is never in
   the path, and never ``durable.lang``'s global host or DSL;
-* one evaluation is one session with a fixed sid, under a lock per ruleset, so at most one
-  session per ruleset is alive: no 1024-session cap, no retry-after-MemoryError segfault,
-  no sid hash collision;
+* one session per ruleset with a fixed sid, used by one evaluation at a time under the
+  ruleset's lock: no 1024-session cap, no retry-after-MemoryError segfault, no sid hash
+  collision.  Each evaluation retracts every fact it asserted and checks that the session
+  holds the sentinel alone before the next one may use it; otherwise (and after any error,
+  and every :data:`SESSION_EVALUATIONS` evaluations) the session is deleted and the next
+  evaluation opens a fresh one (D39);
 * a sentinel fact, matched by a no-op rule and asserted alone first, so ``delete_state``
   never meets a session in which no action completed (segfault);
 * a sink rule that observes every fact, so no fact is "not handled" and no batch leaves
@@ -68,6 +71,9 @@ def _now() -> float:
 
 
 SID = "1"
+SESSION_EVALUATIONS = 10_000
+"""Evaluations one session serves before it is deleted and opened afresh: a bound on
+anything the C engine might keep after a retraction that ``get_facts`` cannot show."""
 MAX_FACTS = 10_000
 """Explicit ids run "0".."9999"; that range is FNV-1a collision-free (tested)."""
 ACTION_TIME_LIMIT = 10.0
@@ -203,6 +209,8 @@ def _dumps(value: Any) -> str:
 
 
 SENTINEL = _dumps({"sid": SID, "id": "0", "kind": "__sentinel__"})
+_SENTINEL_ALONE = f"[{SENTINEL}]"
+"""``get_facts`` of a session that holds the sentinel and nothing else."""
 
 
 class _Handle:
@@ -283,12 +291,19 @@ class Session:
     the same loop.
     """
 
-    def __init__(self, adapter: DurableAdapter, ruleset: str, registered: _Registered) -> None:
-        self._adapter = adapter
+    def __init__(self, ruleset: str, registered: _Registered) -> None:
+        # No reference to the adapter: a kept session must not hold its adapter alive.
         self.ruleset = ruleset
         self._handle = registered.handle
         self._actions = registered.actions
+        self.opened = False
+        """The sentinel's action has completed: deleting the session is safe."""
+        self._begin()
+
+    def _begin(self) -> None:
+        """Start an evaluation: no facts sent, no results, no errors."""
         self._next_id = 1
+        self._sent: list[dict[str, Any]] = []
         self._derived_keys: set[str] = set()
         self._pending: list[dict[str, Any]] | None = None
         self.errors: list[tuple[str, BaseException]] = []
@@ -303,7 +318,26 @@ class Session:
         stamped["sid"] = SID
         stamped["id"] = str(self._next_id)
         self._next_id += 1
+        self._sent.append(stamped)
         return stamped
+
+    def _raise_if_failed(self) -> None:
+        for _, error in self.errors:
+            if isinstance(error, KeyboardInterrupt | SystemExit):
+                raise error  # an interruption inside an action stays an interruption
+        if self.errors:
+            raise RuleEvaluationError(self.ruleset, self.errors)
+
+    def _cleared(self) -> bool:
+        """Retract every fact this evaluation sent; whether the sentinel alone is left.
+
+        Retracting a fact never asserted is silent (notes §5), so every stamped fact is
+        retracted; ``get_facts`` then shows whether anything else survived.
+        """
+        if self._sent:
+            self._run(self._asserted("retract_facts", _dumps(self._sent)))
+            self._sent = []
+        return not self.errors and self._handle.call("get_facts", SID) == _SENTINEL_ALONE
 
     def assert_facts(self, facts: Sequence[Mapping[str, Any]]) -> None:
         """Assert a batch in one call; every matched action runs before this returns."""
@@ -314,7 +348,7 @@ class Session:
                               "use derive()")
         batch = [self._stamp(f) for f in facts]
         self._run(self._asserted("assert_facts", _dumps(batch)))
-        self._adapter._raise_if_failed(self)
+        self._raise_if_failed()
 
     def _asserted(self, method: str, payload: str) -> int:
         code, state = self._handle.call(method, payload)
@@ -379,6 +413,10 @@ class _Registered:
     poisoned: bool = False
     """The last evaluation was interrupted at a point where its session may survive in the
     C engine; the next evaluation rebuilds the ruleset instead of trusting it."""
+    live: Session | None = None
+    """The idle session, holding the sentinel alone, that the next evaluation uses."""
+    served: int = 0
+    """Evaluations the live session has served."""
 
 
 _ADAPTERS: weakref.WeakSet[DurableAdapter] = weakref.WeakSet()
@@ -453,20 +491,16 @@ class DurableAdapter:
             raise EngineError(f"durable-rules refused ruleset {name!r}: "
                               f"{capacity_hint(error, specs)}") from error
 
-    def _raise_if_failed(self, session: Session) -> None:
-        for _, error in session.errors:
-            if isinstance(error, KeyboardInterrupt | SystemExit):
-                raise error  # an interruption inside an action stays an interruption
-        if session.errors:
-            raise RuleEvaluationError(session.ruleset, session.errors)
-
     def evaluate(self, ruleset: str, driver: Callable[[Session], T]) -> T:
-        """Run ``driver`` with a fresh session of ``ruleset``; the session never survives.
+        """Run ``driver`` on the ruleset's session; no fact of it outlives the evaluation.
 
-        The session opens with a sentinel fact whose action completes before anything else
-        (so deleting the session never meets one in which no action completed) and is
-        deleted afterwards.  When an interruption leaves that uncertain, the ruleset is
-        marked poisoned and the next evaluation rebuilds it.
+        A session opens with a sentinel fact whose action completes before anything else
+        (so deleting the session never meets one in which no action completed).  After the
+        driver returns, every fact it asserted is retracted and the session is kept for the
+        next evaluation only if it then holds the sentinel alone (D39); after an error,
+        when anything is left, or after :data:`SESSION_EVALUATIONS` evaluations, it is
+        deleted.  When an interruption leaves that uncertain, the ruleset is marked
+        poisoned and the next evaluation rebuilds it.
         """
         registered = self._rulesets.get(ruleset)
         if registered is None:
@@ -475,27 +509,51 @@ class DurableAdapter:
             if registered.poisoned:
                 registered.handle = self._compile(ruleset, registered.specs)
                 registered.poisoned = False
-            handle = registered.handle
-            session = Session(self, ruleset, registered)
-            opened = failed = False
+                registered.live = None
+            session, registered.live = registered.live, None
+            if session is None:
+                session = Session(ruleset, registered)
+                registered.served = 0
+            else:
+                session._begin()
+            kept = failed = False
             try:
-                # The sentinel, alone, so an action has completed before any delete_state.
-                session._run(session._asserted("assert_fact", SENTINEL))
-                opened = True
-                return driver(session)
+                if not session.opened:
+                    # The sentinel, alone, so an action has completed before any delete_state.
+                    session._run(session._asserted("assert_fact", SENTINEL))
+                    session.opened = True
+                result = driver(session)
+                kept = session._cleared()
+                return result
             except BaseException:
                 failed = True
                 raise
             finally:
-                if not opened:  # interrupted around the sentinel: never delete, rebuild
-                    registered.poisoned = True
+                registered.served += 1
+                if kept and registered.served < SESSION_EVALUATIONS:
+                    registered.live = session
                 else:
-                    try:  # the sentinel's action completed, so deleting is safe
-                        handle.call("delete_state", SID)
-                    except BaseException:
-                        registered.poisoned = True
-                        if not failed:
-                            raise
+                    self._close(registered, session, raising=not failed)
+
+    def _close(self, registered: _Registered, session: Session, *, raising: bool) -> None:
+        """Delete ``session`` in the C engine, or poison the ruleset if that is unsafe."""
+        if not session.opened:  # interrupted around the sentinel: never delete, rebuild
+            registered.poisoned = True
+            return
+        try:  # the sentinel's action completed, so deleting is safe
+            registered.handle.call("delete_state", SID)
+        except BaseException:
+            registered.poisoned = True
+            if raising:
+                raise
+
+    def close_sessions(self) -> None:
+        """Delete every ruleset's idle session; the next evaluation opens a fresh one."""
+        for registered in list(self._rulesets.values()):
+            with registered.lock:
+                session, registered.live = registered.live, None
+                if session is not None:
+                    self._close(registered, session, raising=True)
 
     def _after_fork(self) -> None:
         """In a forked child: fresh locks, and every ruleset rebuilt on first use."""
@@ -503,6 +561,7 @@ class DurableAdapter:
         for registered in self._rulesets.values():
             registered.lock = threading.Lock()
             registered.poisoned = True
+            registered.live = None
 
 
 def _free_rulesets(rulesets: dict[str, _Registered]) -> None:
@@ -514,6 +573,8 @@ def _free_rulesets(rulesets: dict[str, _Registered]) -> None:
         if registered.poisoned:
             continue  # a session may be half set up: leave it rather than risk the C engine
         with contextlib.suppress(Exception):
+            if registered.live is not None:  # delete_ruleset does not free its sessions
+                native.delete_state(registered.handle.id, SID)
             native.delete_ruleset(registered.handle.id)
     rulesets.clear()
 
