@@ -541,7 +541,7 @@ class DurableAdapter:
             registered.poisoned = True
             return
         try:  # the sentinel's action completed, so deleting is safe
-            registered.handle.call("delete_state", SID)
+            session._handle.call("delete_state", SID)
         except BaseException:
             registered.poisoned = True
             if raising:
