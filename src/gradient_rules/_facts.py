@@ -95,7 +95,7 @@ class Tally:
     def covered(self) -> tuple[Segment, ...]:
         """Segments with at least one qualifying scenario, in official order."""
         counts = self.per_segment
-        return tuple([s for s in _SEGMENTS if counts.get(s, 0) > 0])
+        return tuple([s for s in Segment.ordered() if counts.get(s, 0) > 0])
 
     def as_fact(self) -> Fact:
         """The durable-rules form."""
@@ -146,19 +146,16 @@ def tally_qualifying(
 ) -> dict[Tier, Tally]:
     """Count qualifying (claim index, tier) pairs per tier and per segment."""
     by_index = {claim.index: claim for claim in claims}
-    counts: dict[Tier, int] = dict.fromkeys(_TIERS, 0)
-    per_segment: dict[Tier, dict[Segment, int]] = {t: dict.fromkeys(_SEGMENTS, 0)
-                                                   for t in _TIERS}
+    counts: dict[Tier, int] = dict.fromkeys(Tier.ordered(), 0)
+    per_segment: dict[Tier, dict[Segment, int]] = {t: dict.fromkeys(Segment.ordered(), 0)
+                                                   for t in Tier.ordered()}
     for index, tier in set(qualifying):
         counts[tier] += 1
         segment = by_index[index].segment
         if segment is not None:
             per_segment[tier][segment] += 1
-    return {t: Tally(t, counts[t], per_segment[t], len(by_index)) for t in _TIERS}
+    return {t: Tally(t, counts[t], per_segment[t], len(by_index)) for t in Tier.ordered()}
 
-
-_TIERS = Tier.ordered()
-_SEGMENTS = Segment.ordered()
 
 
 def build_facts(

@@ -448,7 +448,7 @@ def _share_vocabulary(reg: Registry) -> None:
         table = item.pack_scopes if kind == "pack" else item.call_scopes
         table[key] = replace(
             scope, foreign_attestations=attestations - frozenset(scope.attestations),
-            foreign_materials=materials - frozenset(m.id for m in scope.materials))
+            foreign_materials=materials - scope.material_ids)
 
 
 def _register_checked(pm: pluggy.PluginManager, reg: Registry, plugin: object,

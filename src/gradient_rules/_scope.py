@@ -279,13 +279,12 @@ def build_scope(jurisdiction: JurisdictionInfo, conditions: RulePack,
         if entry.citation.document not in documents:
             problems.append(f"{entry.id} cites unknown document {entry.citation.document!r}; "
                             f"documents: {', '.join(sorted(documents))}")
-    material_ids = {m.id for m in scope.materials}
     for rule in rules:
         if rule.condition is None:
             continue
         for name in sorted(rule.condition.attestation_names() - set(attestations)):
             problems.append(f"{rule.id} reads attestation {name!r}, declared nowhere in scope")
-        for material in sorted(_materials_read(rule.condition) - material_ids):
+        for material in sorted(_materials_read(rule.condition) - scope.material_ids):
             problems.append(f"{rule.id} reads material {material!r}, which is not in the "
                             "call's materials checklist")
     if problems:
