@@ -23,6 +23,7 @@ from pydantic import (
 from stdnum.cn import uscc
 from stdnum.exceptions import ValidationError as NumberError
 
+from ._docstrings import describe_fields
 from ._errors import ApplicationError
 from ._i18n import InvalidValue, short_repr, zh_for_pydantic
 from ._limits import (
@@ -73,7 +74,7 @@ Level = Annotated[int, Strict(), Field(ge=1, le=5)]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=describe_fields)
 
 
 class Enterprise(_Model):

@@ -10,6 +10,7 @@ from typing import Any, Literal
 import orjson
 from pydantic import BaseModel, ConfigDict, JsonValue
 
+from ._docstrings import describe_fields
 from ._vocabulary import (
     DocumentStatus,
     EventKind,
@@ -27,7 +28,7 @@ __all__ = ["Assessment", "CallSummary", "CitedClause", "Finding", "Notice", "Rev
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=describe_fields)
 
 
 class CitedClause(_Model):

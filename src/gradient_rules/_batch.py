@@ -26,6 +26,7 @@ from ._application import (
 )
 from ._assessment import Assessment, Finding
 from ._batch_rules import positions, rank_uses, run_batch_rules
+from ._docstrings import describe_fields
 from ._durable import DurableAdapter
 from ._errors import ApplicationError
 from ._i18n import InvalidValue, short_repr
@@ -48,7 +49,7 @@ __all__ = ["BatchAssessment", "BatchFinding", "BatchRow", "Contact", "RawRow", "
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=describe_fields)
 
 
 class Contact(_Model):

@@ -45,6 +45,7 @@ from ._calls import Call
 from ._catalog import CountingPolicy, ScenarioCatalog
 from ._conditions import leaves, per_tier
 from ._consistency import check_relations
+from ._docstrings import describe_fields
 from ._kinds import Deadline, KpisReported, MinLevel, ScenarioCount, SegmentsCovered, TitleHeld
 from ._rulepack import RulePack
 from ._rules import Rule
@@ -71,7 +72,7 @@ class Severity(StrEnum):
 class CheckFinding(BaseModel):
     """One thing a static check found."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=describe_fields)
 
     check: str
     """The check's code (see :data:`CHECKS`)."""

@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from ._docstrings import describe_fields
 from ._errors import GradientRulesError, PluginError
 from ._facts import CaseFacts, Holdings, Tally
 from ._vocabulary import Outcome, Tier
@@ -146,7 +147,7 @@ def any_of(*conditions: dict[str, Any]) -> dict[str, Any]:
 class Condition(BaseModel):
     """Base of every condition kind.  Subclasses set ``kind`` to a ``Literal``."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=describe_fields)
 
     kind: str
 

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from ._conditions import Condition, leaves
+from ._docstrings import describe_fields
 from ._kinds import (
     AboveDesignatedSize,
     Attestation,
@@ -32,7 +33,7 @@ Direction = Literal["stricter", "looser", "different"]
 class Difference(BaseModel):
     """One way a province rule differs from the base rule it relates to."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=describe_fields)
 
     aspect: str
     """What differs (a condition kind, or ``strength``, ``tiers``)."""
@@ -45,7 +46,7 @@ class Difference(BaseModel):
 class RelationCheck(BaseModel):
     """A province rule's declared relation and what the data shows."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=describe_fields)
 
     rule_id: str
     """The province rule."""

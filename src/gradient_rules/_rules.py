@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from ._conditions import Condition
+from ._docstrings import describe_fields
 from ._vocabulary import DocumentStatus, Relation, Strength, Tier
 
 __all__ = [
@@ -28,7 +29,7 @@ Source = Literal["seed", "inferred"]
 class DataModel(BaseModel):
     """Base of every model read from a plugin's data files: frozen, unknown keys refused."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=describe_fields)
 
 
 class Document(DataModel):

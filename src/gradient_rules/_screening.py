@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict
 
 from ._application import Application
 from ._assessment import Assessment, TierAssessment
+from ._docstrings import describe_fields
 from ._errors import ApplicationError, EngineError, GradientRulesError
 from ._vocabulary import Outcome, Tier, Verdict
 
@@ -45,7 +46,7 @@ MAX_NEXT_STEPS = 5
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=describe_fields)
 
 
 class RowProblem(_Model):
