@@ -20,8 +20,6 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from stdnum.cn import uscc
-from stdnum.exceptions import ValidationError as NumberError
 
 from ._docstrings import describe_fields
 from ._errors import ApplicationError
@@ -127,6 +125,11 @@ class Enterprise(_Model):
                                "(18 characters)",
                                f"{short_repr(value)} 不是统一社会信用代码（18位）")
         check_text(value)
+        # python-stdnum is imported on the first code checked: it brings in ssl (~9 ms),
+        # which an application without a code, and the CLI's start-up, need not pay.
+        from stdnum.cn import uscc
+        from stdnum.exceptions import ValidationError as NumberError
+
         try:
             return str(uscc.validate(value))
         except NumberError as error:

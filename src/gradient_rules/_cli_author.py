@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 import click
-from rich.table import Table
 
 from ._checks import CheckFinding, Severity
 from ._cli_common import (
@@ -18,6 +17,7 @@ from ._cli_common import (
     engine,
     format_option,
     lang_option,
+    new_table,
     print_table,
 )
 from ._engine import Engine
@@ -115,8 +115,8 @@ def _show(findings: list[CheckFinding], codes: list[str], fmt: str, lang: str,
                    "warnings": sum(f.severity is Severity.WARNING for f in findings)})
         return
     zh = lang == "zh"
-    table = Table(*(("级别", "检查", "来源", "规则", "说明") if zh else
-                    ("severity", "check", "source", "rules", "message")))
+    table = new_table(*(("级别", "检查", "来源", "规则", "说明") if zh else
+                        ("severity", "check", "source", "rules", "message")))
     table.columns[4].overflow = "fold"
     shown = [f for f in findings if show_all or f.severity is not Severity.ACCEPTED]
     for f in shown:

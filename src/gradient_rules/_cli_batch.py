@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 
 import click
-from rich.table import Table
 
 from ._batch import BatchAssessment, BatchRow
 from ._cli_common import (
@@ -19,6 +18,7 @@ from ._cli_common import (
     fail,
     format_option,
     lang_option,
+    new_table,
     parse_date,
     print_lines,
     print_table,
@@ -215,8 +215,8 @@ def review(titles_file: str, events_file: str, jurisdiction: str, on: str, fmt: 
         emit_json(result.model_dump(mode="json"))
         return
     zh = lang == "zh"
-    table = Table(*(("#", "称号", "年度", "是否有效", "撤销依据") if zh else
-                    ("#", "title", "year", "stands", "revoked under")))
+    table = new_table(*(("#", "称号", "年度", "是否有效", "撤销依据") if zh else
+                        ("#", "title", "year", "stands", "revoked under")))
     table.columns[4].overflow = "fold"
     for title in result.titles:
         label = f"{title.tier.label_zh} ({title.issuing_level.value})"

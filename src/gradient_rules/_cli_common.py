@@ -19,14 +19,14 @@ import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
-from typing import Any, Literal, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, TypeVar
 
 import click
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
 from ._engine import Engine
+
+if TYPE_CHECKING:  # rich is imported when a table or a terminal needs it (~20 ms at start-up)
+    from rich.table import Table
 from ._errors import (
     ApplicationError,
     EngineError,
@@ -227,6 +227,8 @@ def _terminal() -> bool:
 
 def _width() -> int:
     if _terminal():
+        from rich.console import Console
+
         return Console().width
     try:
         return max(40, int(os.environ.get("COLUMNS", "100")))
@@ -241,10 +243,20 @@ def print_lines(lines: Sequence[Line]) -> None:
         click.echo("\n".join(visible(text) for line in lines
                              for text in wrap_line(line, width)))
         return
+    from rich.console import Console
+    from rich.text import Text
+
     console = Console(highlight=False, soft_wrap=True)
     for line in lines:
         for text in wrap_line(line, width):
             console.print(Text(visible(text), style=_STYLES[line.style]))
+
+
+def new_table(*headers: str, title: str | None = None, caption: str | None = None) -> Table:
+    """A rich table with these column headers (rich is imported here, when first needed)."""
+    from rich.table import Table
+
+    return Table(*headers, title=title, caption=caption)
 
 
 def print_table(table: Table) -> None:
@@ -253,6 +265,9 @@ def print_table(table: Table) -> None:
     Cells are made visible first (control characters escaped) and taken as plain text, never
     as rich markup (a name like ``[/bold]`` is printed as written), then measured.
     """
+    from rich.console import Console
+    from rich.text import Text
+
     for column in table.columns:
         column._cells = [Text(visible(cell)) if isinstance(cell, str) else cell
                          for cell in column._cells]

@@ -6,7 +6,6 @@ import sys
 from typing import Any
 
 import click
-from rich.table import Table
 
 from ._checks import Severity
 from ._cli_common import (
@@ -20,6 +19,7 @@ from ._cli_common import (
     fail,
     format_option,
     lang_option,
+    new_table,
     parse_date,
     print_table,
 )
@@ -62,8 +62,8 @@ def plugins(fmt: str, lang: str) -> None:
                    "problems": problems, "warnings": warnings})
     else:
         zh = lang == "zh"
-        table = Table(*(("代码", "名称", "插件", "要素条件", "申报通知") if zh else
-                        ("code", "name", "plugin", "conditions", "calls")))
+        table = new_table(*(("代码", "名称", "插件", "要素条件", "申报通知") if zh else
+                            ("code", "name", "plugin", "conditions", "calls")))
         for row in rows:
             packs = "; ".join(f"{p['version']} ({p['status']}, {p['rules']} rules)"
                               for p in row["packs"]) or (
@@ -113,8 +113,8 @@ def rules(jurisdiction: str, on: str | None, call: str | None, fmt: str, lang: s
         })
         return
     zh = lang == "zh"
-    table = Table(*(("编号", "层级", "约束", "规则", "依据") if zh else
-                    ("id", "tiers", "strength", "rule", "clause")))
+    table = new_table(*(("编号", "层级", "约束", "规则", "依据") if zh else
+                        ("id", "tiers", "strength", "rule", "clause")))
     for column in table.columns[3:]:
         column.overflow = "fold"
     for rule in scope.rules:
@@ -155,19 +155,19 @@ def scenarios(jurisdiction: str, on: str | None, fmt: str, lang: str) -> None:
                    f"{jurisdiction!r} has no scenario catalog: coverage comes from the "
                    "segments the application claims, directly or through the scenario "
                    "guide's 环节:")
-        table = Table(*(("场景指引环节", "对应环节") if zh else ("guide 环节", "segment")))
+        table = new_table(*(("场景指引环节", "对应环节") if zh else ("guide 环节", "segment")))
         for name, segment in scope.guide_segments.items():
             table.add_row(name, f"{segment.label_zh} {segment.value}")
         for name in scope.guide_segments_unmapped:
             table.add_row(name, "（不计入任何环节）" if zh else "(no segment)")
         print_table(table)
         return
-    table = Table(*(("序号", "编号", "环节", "场景", "有描述的层级", "来源") if zh else
-                    ("no.", "id", "segment", "scenario", "tiers described", "source")),
-                  title=f"{catalog.title_zh}{'' if catalog.complete else ' (incomplete)'}",
-                  caption=("* 该栏存在但收到的文本被截断；“/”的层级不列；推断的行没有描述" if zh
-                           else "* the cell exists but its text is cut off in the received "
-                           "copy; \"/\" tiers are absent; inferred rows have no descriptions"))
+    table = new_table(*(("序号", "编号", "环节", "场景", "有描述的层级", "来源") if zh else
+                        ("no.", "id", "segment", "scenario", "tiers described", "source")),
+                      title=f"{catalog.title_zh}{'' if catalog.complete else ' (incomplete)'}",
+                      caption=("* 该栏存在但收到的文本被截断；“/”的层级不列；推断的行没有描述" if zh
+                               else "* the cell exists but its text is cut off in the received "
+                               "copy; \"/\" tiers are absent; inferred rows have no descriptions"))
     for row in catalog.scenarios:
         cells = row.cells()
         described = ("未知" if zh else "unknown") if cells is None else ", ".join(
@@ -203,8 +203,8 @@ def calls(jurisdiction: str, fmt: str, lang: str) -> None:
         emit_json({"jurisdiction": jurisdiction, "calls": rows})
         return
     zh = lang == "zh"
-    table = Table(*(("编号", "年度", "层级", "发文单位", "发布日期", "通知规则") if zh else
-                    ("id", "year", "tiers", "issuer", "issued", "call rules")))
+    table = new_table(*(("编号", "年度", "层级", "发文单位", "发布日期", "通知规则") if zh else
+                        ("id", "year", "tiers", "issuer", "issued", "call rules")))
     table.columns[0].no_wrap = True
     table.columns[3].overflow = "fold"
     for row in rows:
@@ -244,8 +244,8 @@ def consistency(jurisdiction: str, on: str | None, fmt: str, lang: str) -> None:
                    "checks": [c.model_dump(mode="json") for c in checks]})
     else:
         zh = lang == "zh"
-        table = Table(*(("规则", "关系", "对应国家规则", "一致", "差异") if zh else
-                        ("rule", "relation", "relates to", "ok", "differences")))
+        table = new_table(*(("规则", "关系", "对应国家规则", "一致", "差异") if zh else
+                            ("rule", "relation", "relates to", "ok", "differences")))
         table.columns[4].overflow = "fold"
         for check in checks:
             table.add_row(check.rule_id, check.relation.value, ", ".join(check.relates_to),

@@ -18,8 +18,6 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ._application import Application, parse_application
 from ._errors import ApplicationError
 from ._limits import APPLICATION_BYTES, VALUES, walk
@@ -118,36 +116,28 @@ class _Limit(ValueError):
     pass
 
 
-class _StrictYamlLoader(yaml.SafeLoader):
-    """The safe loader without anchors, aliases or explicit tags, refusing duplicate keys."""
+class _YamlSyntax(ValueError):
+    """A YAML text that PyYAML (or the strict loader) refused, with where, in two languages."""
 
-    def fetch_alias(self) -> None:
-        raise yaml.scanner.ScannerError(None, None, "aliases (*name) are not accepted",
-                                        self.get_mark())
+    def __init__(self, problem: str, where: str, where_zh: str) -> None:
+        super().__init__(problem)
+        self.problem, self.where, self.where_zh = problem, where, where_zh
 
-    def fetch_anchor(self) -> None:
-        raise yaml.scanner.ScannerError(None, None, "anchors (&name) are not accepted",
-                                        self.get_mark())
 
-    def fetch_tag(self) -> None:
-        raise yaml.scanner.ScannerError(None, None, "tags (!tag) are not accepted",
-                                        self.get_mark())
+def _read_yaml(text: str) -> Any:
+    """Parse YAML with the strict loader; PyYAML is imported only when a YAML file is read."""
+    import yaml
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            try:
-                duplicate = key in seen
-                seen.add(key)
-            except TypeError:
-                raise yaml.constructor.ConstructorError(
-                    None, None, "a key must be text", key_node.start_mark) from None
-            if duplicate:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"the key {str(key)[:60]!r} is given twice", key_node.start_mark)
-        mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
-        return mapping
+    from ._yaml import StrictLoader
+
+    try:
+        return yaml.load(text, Loader=StrictLoader)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        where_zh = f"（第{mark.line + 1}行第{mark.column + 1}列）" if mark else ""
+        raise _YamlSyntax(getattr(error, "problem", None) or "syntax error", where,
+                          where_zh) from None
 
 
 def parse_text(data: bytes, kind: str, label: str, *, values: int = VALUES,
@@ -168,7 +158,7 @@ def parse_text(data: bytes, kind: str, label: str, *, values: int = VALUES,
         elif kind == "TOML":
             parsed = tomllib.loads(text)
         else:
-            parsed = yaml.load(text, Loader=_StrictYamlLoader)
+            parsed = _read_yaml(text)
     except _Duplicate as error:
         raise _bad(label, f"the key {error.key[:60]!r} is given twice in one mapping",
                    f"同一映射中键 {error.key[:60]!r} 出现两次") from None
@@ -181,13 +171,9 @@ def parse_text(data: bytes, kind: str, label: str, *, values: int = VALUES,
                    f"{error.msg}") from None
     except tomllib.TOMLDecodeError as error:
         raise _bad(label, f"not valid TOML: {error}", f"不是有效的 TOML：{error}") from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        where_zh = f"（第{mark.line + 1}行第{mark.column + 1}列）" if mark else ""
-        problem = getattr(error, "problem", None) or "syntax error"
-        raise _bad(label, f"not valid YAML: {problem}{where}",
-                   f"不是有效的 YAML：{problem}{where_zh}") from None
+    except _YamlSyntax as error:
+        raise _bad(label, f"not valid YAML: {error.problem}{error.where}",
+                   f"不是有效的 YAML：{error.problem}{error.where_zh}") from None
     except RecursionError:
         raise _bad(label, "nested too deeply", "嵌套过深") from None
     except (ValueError, OverflowError) as error:  # e.g. an integer of thousands of digits
