@@ -3,7 +3,8 @@
 The CLI's first result is one of the benchmark's targets (issue 12).  Some dependencies
 serve one input only: PyYAML reads YAML files, python-stdnum checks a credit code (and
 imports ssl), phonenumbers checks a batch contact's mobile, rich draws tables and terminal
-output.  They are imported on first use; these tests pin that, and that the use still works.
+output, multiprocessing runs worker pools.  They are imported on first use; these tests pin
+that, and that the use still works (the pools' tests are in ``test_screening.py``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pytest
 
 from gradient_rules import ApplicationError, load_application
 
-LAZY = ("yaml", "stdnum", "phonenumbers", "rich", "ssl")
+LAZY = ("yaml", "stdnum", "phonenumbers", "rich", "ssl", "multiprocessing")
 
 
 def _imported_after(code: str) -> list[str]:

@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import CancelledError, Executor, Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import BrokenExecutor, CancelledError, Executor, Future
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -32,6 +30,8 @@ from ._errors import ApplicationError, EngineError, GradientRulesError
 from ._vocabulary import Outcome, Tier, Verdict
 
 if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
     from ._engine import Engine
 
 __all__ = ["BulkItem", "EngineRecipe", "RowProblem", "ScreeningRow", "assess_many", "row_of"]
@@ -297,6 +297,10 @@ def assess_many(engine: Engine, applications: Iterable[object], *, jurisdiction:
 
 
 def _process_pool(workers: int) -> ProcessPoolExecutor:
+    # multiprocessing is imported here, when a pool is first made: ~8 ms of every start-up.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     # spawn: a worker never inherits the parent's threads or its durable-rules state.
     return ProcessPoolExecutor(max_workers=workers,
                                mp_context=multiprocessing.get_context("spawn"))
@@ -324,14 +328,14 @@ def _parallel(recipe: EngineRecipe, chunks: Iterator[list[tuple[int, BulkItem]]]
     def submit(chunk: list[tuple[int, BulkItem]], attempt: int) -> _Task:
         try:
             future = pool.submit(_assess_chunk, recipe, jurisdiction, call, on, full, chunk)
-        except (BrokenProcessPool, RuntimeError) as error:
+        except RuntimeError as error:  # BrokenExecutor is one
             if not own:
                 raise EngineError(f"the executor refused work: {error}") from error
             replace_pool()  # once: a pool that breaks again at once cannot start workers
             try:
                 future = pool.submit(_assess_chunk, recipe, jurisdiction, call, on, full,
                                      chunk)
-            except (BrokenProcessPool, RuntimeError) as again:
+            except RuntimeError as again:
                 raise EngineError(f"worker processes cannot be started: {again}") from again
         return _Task(chunk, future, attempt)
 
@@ -351,7 +355,6 @@ def _parallel(recipe: EngineRecipe, chunks: Iterator[list[tuple[int, BulkItem]]]
     def replace_pool() -> None:
         nonlocal pool, breaks
         if own:
-            assert isinstance(pool, ProcessPoolExecutor)
             pool.shutdown(wait=False, cancel_futures=True)
             breaks += 1
             if breaks >= MAX_POOL_BREAKS:
@@ -426,14 +429,14 @@ def _retry(task: _Task, error: BaseException, window: deque[_Task],
                 task.chunk[0][0], task.chunk[-1][0], type(error).__name__, error)
     if task.attempt >= 1:
         return _died(task.chunk, error)
-    if isinstance(error, BrokenProcessPool | CancelledError):
+    if isinstance(error, BrokenExecutor | CancelledError):
         replace_pool()
         _resubmit_lost(window, submit)  # every chunk lost with the pool goes again, once
     again = submit(task.chunk, 1)
     try:
         rows = again.future.result()
     except Exception as second:
-        if isinstance(second, BrokenProcessPool | CancelledError):
+        if isinstance(second, BrokenExecutor | CancelledError):
             replace_pool()
             _resubmit_lost(window, submit)
         return _died(task.chunk, second)
