@@ -64,3 +64,20 @@ def test_an_entry_left_for_another_object_at_the_address_is_not_used(national: o
     tier = assessment.tiers[-1]
     assessment_module._KEPT_JSON[id(tier)] = (weakref.ref(one), wrong)
     assert assessment.model_dump_json() == BaseModel.model_dump_json(assessment)
+
+
+def test_built_models_are_model_construct_without_the_defaults() -> None:
+    values = {"authority_zh": "省工信厅", "authority_en": "the provincial MIIT office",
+              "rule_id": "X-1"}
+    made = assessment_module.built(assessment_module.Route, **values)
+    constructed = assessment_module.Route.model_construct(
+        authority_zh=values["authority_zh"], authority_en=values["authority_en"],
+        rule_id=values["rule_id"])
+    assert made == constructed == assessment_module.Route(**values)
+    assert made.model_fields_set == constructed.model_fields_set == set(values)
+    assert made.model_dump_json() == constructed.model_dump_json()
+    assert made.model_copy(update={"rule_id": "X-2"}).rule_id == "X-2"
+    with pytest.raises(TypeError, match=r"Route: missing \['rule_id'\], unknown \[\]"):
+        assessment_module.built(assessment_module.Route, authority_zh="a", authority_en="b")
+    with pytest.raises(TypeError, match=r"unknown \['extra'\]"):
+        assessment_module.built(assessment_module.Route, **values, extra=1)

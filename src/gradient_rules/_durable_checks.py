@@ -148,6 +148,28 @@ def check_fact(fact: Mapping[str, Any]) -> None:
         raise EngineError(
             f"a {fact['kind']!r} fact has {len(fact)} properties; durable-rules takes at most "
             f"{MAX_PROPERTIES - 2} besides sid and id")
+    # Exact types first, without naming anything: the facts the engine builds are texts,
+    # 64-bit integers and lists of them.  Anything else goes to the full check.
+    for value in fact.values():
+        kind = type(value)
+        if kind is str:
+            continue
+        if kind is int:
+            if -_INT64 <= value < _INT64:
+                continue
+        elif kind is list:
+            for item in value:
+                if type(item) is str or (type(item) is int and -_INT64 <= item < _INT64):
+                    continue
+                break
+            else:
+                continue
+        _check_values(fact)
+        return
+
+
+def _check_values(fact: Mapping[str, Any]) -> None:
+    """Every property of ``fact`` in turn: a finite float passes; the rest is refused."""
     for key, value in fact.items():
         kind = type(value)  # exact types first: the facts the engine builds are plain
         if kind is str or (kind is int and -_INT64 <= value < _INT64) or (

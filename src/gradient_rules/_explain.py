@@ -21,6 +21,7 @@ from ._assessment import (
     Route,
     TierAssessment,
     TitleStanding,
+    built,
 )
 from ._conditions import EvaluationContext, Explanation, condition_call, explanation_key
 from ._evaluation import Derivation, evaluate_reference, revokes
@@ -69,7 +70,8 @@ def _finding(scope: Scope, ctx: EvaluationContext, rule: Rule, tier: Tier,
         why = condition_call(rule.id, rule.condition, "explain", ctx, tier, outcome)
     # Built from the engine's own values, not from input: constructed without
     # re-validation (the models' types are checked by mypy and the suite's round trips).
-    finding = Finding.model_construct(
+    finding = built(
+        Finding,
         rule_id=rule.id, tier=tier, outcome=outcome, strength=rule.strength,
         title_en=rule.title_en, title_zh=rule.title_zh, citation=scope.citations[rule.id],
         observed=why.observed, required=why.required,
@@ -98,7 +100,7 @@ _UNSET = object()
 def _tier(scope: Scope, ctx: EvaluationContext, derivation: Derivation, tier: Tier,
           shared: dict[Hashable, Any]) -> TierAssessment:
     kept = scope.findings
-    built: list[tuple[Finding, Notice | None]] = []
+    made: list[tuple[Finding, Notice | None]] = []
     reused = True
     for rule, free in scope.tier_rules[tier]:
         condition = rule.condition
@@ -119,7 +121,7 @@ def _tier(scope: Scope, ctx: EvaluationContext, derivation: Derivation, tier: Ti
                 why = condition_call(rule.id, condition, "explain", ctx, tier, outcome)
                 if free:
                     shared[(rule.id, outcome)] = why
-            built.append(_finding(scope, ctx, rule, tier, outcome, why))
+            made.append(_finding(scope, ctx, rule, tier, outcome, why))
             reused = False
             continue
         found = kept.get((rule.id, tier, outcome, key))
@@ -128,17 +130,17 @@ def _tier(scope: Scope, ctx: EvaluationContext, derivation: Derivation, tier: Ti
             if len(kept) >= FINDINGS_KEPT:
                 kept.clear()
             kept[(rule.id, tier, outcome, key)] = found
-        built.append(found)
+        made.append(found)
     verdict = derivation.verdict(tier)
     if not reused:
-        return _tier_assessment(scope, tier, verdict, built)
+        return _tier_assessment(scope, tier, verdict, made)
     # Every finding is a shared one: so may the whole tier be.  The kept assessment holds
     # its findings, so their identities cannot pass to other objects while it is kept.
     memo = scope.tier_assessments
-    memo_key = (tier, verdict, *[id(finding) for finding, _ in built])
+    memo_key = (tier, verdict, *[id(finding) for finding, _ in made])
     assessment = memo.get(memo_key)
     if assessment is None:
-        assessment = _tier_assessment(scope, tier, verdict, built)
+        assessment = _tier_assessment(scope, tier, verdict, made)
         if len(memo) >= FINDINGS_KEPT:
             memo.clear()
         memo[memo_key] = assessment
@@ -146,15 +148,15 @@ def _tier(scope: Scope, ctx: EvaluationContext, derivation: Derivation, tier: Ti
 
 
 def _tier_assessment(scope: Scope, tier: Tier, verdict: Verdict,
-                     built: list[tuple[Finding, Notice | None]]) -> TierAssessment:
-    warnings = [notice for _, notice in built if notice is not None]
+                     made: list[tuple[Finding, Notice | None]]) -> TierAssessment:
+    warnings = [notice for _, notice in made if notice is not None]
     warnings.extend(Notice(code="tier_notice", rule_id=n.rule, message_zh=n.zh, message_en=n.en)
                     for n in scope.tier_notices if tier in n.tiers)
     route = scope.recognition.get(tier)
     # Like findings, built from the engine's own values: constructed without re-validation.
-    return TierAssessment.model_construct(
-        tier=tier, label_zh=scope.label(tier), verdict=verdict,
-        findings=tuple(finding for finding, _ in built), warnings=tuple(warnings),
+    return built(
+        TierAssessment, tier=tier, label_zh=scope.label(tier), verdict=verdict,
+        findings=tuple(finding for finding, _ in made), warnings=tuple(warnings),
         route=None if route is None else Route(authority_zh=route.authority_zh,
                                                authority_en=route.authority_en,
                                                rule_id=route.rule),
@@ -187,7 +189,8 @@ def assemble(scope: Scope, app: Application, resolution: Resolution, derivation:
     notices += _notices(scope, facts.on, resolution)
     notices.extend(_next_tier(scope, tiers))
     call = scope.call
-    return Assessment.model_construct(
+    return built(
+        Assessment,
         jurisdiction=scope.jurisdiction.code, jurisdiction_name_zh=scope.jurisdiction.name_zh,
         pack_version=scope.version, pack_status=scope.status,
         conditions_jurisdiction=scope.conditions.jurisdiction.code,
