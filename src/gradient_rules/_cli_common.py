@@ -24,9 +24,6 @@ from typing import TYPE_CHECKING, Any, Literal, NoReturn, TypeVar
 import click
 
 from ._engine import Engine
-
-if TYPE_CHECKING:  # rich is imported when a table or a terminal needs it (~20 ms at start-up)
-    from rich.table import Table
 from ._errors import (
     ApplicationError,
     EngineError,
@@ -37,9 +34,13 @@ from ._errors import (
 from ._render import Line, wrap_line
 from ._textwrap import visible
 
+if TYPE_CHECKING:  # rich is imported when a table or a terminal needs it (~20 ms at start-up)
+    from rich.table import Table
+
 __all__ = ["EXIT_BAD_INPUT", "EXIT_BROKEN", "EXIT_INTERNAL", "EXIT_INTERRUPTED",
            "EXIT_NOT_ELIGIBLE", "Lang", "call_option", "cli", "echo", "emit_json", "engine",
-           "fail", "format_option", "lang_option", "parse_date", "print_lines", "print_table"]
+           "fail", "format_option", "lang_option", "new_table", "parse_date", "print_lines",
+           "print_table"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 Lang = Literal["zh", "en"]
