@@ -35,12 +35,10 @@ def _package_models() -> list[type[BaseModel]]:
 
 
 def _expected(cls: type[BaseModel], name: str) -> str | None:
-    """What pydantic's own docstring reading gives, nearest class first."""
+    """What pydantic's own docstring reading gives: the class that declares the field."""
     for klass in cls.__mro__:
         if name in vars(klass).get("__annotations__", {}):
-            found = extract_docstrings_from_cls(klass, use_inspect=True).get(name)
-            if found is not None:
-                return found
+            return extract_docstrings_from_cls(klass, use_inspect=True).get(name)
     return None
 
 
@@ -81,6 +79,10 @@ class _Child(_Base):
         over two lines."""
 
 
+class _Redeclared(_Base):
+    plain: int = 0  # redeclared without a docstring: pydantic gives it no description
+
+
 class _Nested(BaseModel):
     model_config = ConfigDict(json_schema_extra=describe_fields)
 
@@ -94,6 +96,7 @@ def test_a_schema_carries_own_inherited_and_explicit_descriptions() -> None:
     assert properties["explicit"]["description"] == "Given explicitly."
     assert "description" not in properties["undocumented"]
     assert properties["extra"]["description"] == "Documented in the child,\nover two lines."
+    assert "description" not in _Redeclared.model_json_schema()["properties"]["plain"]
     nested = _Nested.model_json_schema()
     assert nested["properties"]["child"]["description"] == "A nested model."
     assert nested["$defs"]["_Child"]["properties"]["plain"]["description"] == (

@@ -48,22 +48,23 @@ def attribute_docstrings(cls: type) -> dict[str, str]:
 
 
 def _docstring(cls: type, name: str) -> str | None:
-    """The docstring of field ``name`` in the nearest class of ``cls``'s MRO that has one."""
+    """The docstring of field ``name`` in the class that declares it, if any.
+
+    That is the nearest class of the MRO that annotates it, as pydantic reads it: a field
+    redeclared without a docstring does not inherit its parent's.
+    """
     for klass in cls.__mro__:
         if name in vars(klass).get("__annotations__", {}):
-            text = attribute_docstrings(klass).get(name)
-            if text is not None:
-                return text
+            return attribute_docstrings(klass).get(name)
     return None
 
 
 def describe_fields(schema: dict[str, Any], cls: type) -> None:
     """``json_schema_extra``: give each property without a description its docstring."""
     properties = schema.get("properties")
-    fields = getattr(cls, "model_fields", {})
     if not isinstance(properties, dict):
         return
-    for name, info in fields.items():
+    for name, info in getattr(cls, "model_fields", {}).items():
         key = info.alias or name
         prop = properties.get(key)
         if isinstance(prop, dict) and "description" not in prop:
