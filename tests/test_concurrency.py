@@ -146,7 +146,7 @@ def _route(monkeypatch: pytest.MonkeyPatch, engine: Engine, native: Any) -> None
     """Send the engine's calls into the C engine through ``native``."""
     assert engine._adapter is not None
     for registered in engine._adapter._rulesets.values():  # a rebuilt ruleset included
-        monkeypatch.setattr(registered.handle, "_native", native)
+        monkeypatch.setattr(registered.handle, "native", native)
 
 
 @pytest.mark.parametrize("session", ["fresh", "kept"])

@@ -62,7 +62,7 @@ from ._durable_checks import capacity_hint, check_fact, fnv1a_32, validate_specs
 from ._errors import EngineError, RuleEvaluationError
 
 __all__ = ["Action", "DurableAdapter", "Frame", "RuleSpec", "Session", "capacity_hint",
-           "fnv1a_32", "load_durable", "validate_specs"]
+           "fnv1a_32", "frames_of", "load_durable", "validate_specs"]
 
 
 def _now() -> float:
@@ -88,6 +88,10 @@ Frame = Mapping[str, Mapping[str, Any]]
 """One match of a rule: the matched facts by alias."""
 Action = Callable[["Session", Sequence[Frame]], None]
 """Runs once per batch of matches of its rule (every match the engine has scheduled)."""
+_IDS = tuple(str(n) for n in range(MAX_FACTS))
+"""Fact ids as the engine reads them, made once."""
+_RETRACTED = tuple(f'{{"sid":"{SID}","id":"{n}"}}' for n in range(MAX_FACTS))
+"""A retraction of fact ``n``: durable-rules finds a fact to retract by sid and id alone."""
 
 
 # --- loading durable-rules --------------------------------------------------------------
@@ -192,12 +196,14 @@ class RuleSpec:
     The action receives the session and the rule's matches, each a :data:`Frame` (the
     matched facts by alias): every match the engine found in one asserted batch comes in
     one call (durable-rules' ``cap``), so a rule matching twenty claims fires once, not
-    twenty times.
+    twenty times.  A rule without an action only records that it fired: each firing's
+    matches, as the engine wrote them, are appended to ``Session.fired[name]`` (read them
+    with :func:`frames_of`), without a Python call while the engine runs.
     """
 
     name: str
     patterns: tuple[tuple[str, dict[str, Any]], ...]
-    action: Action
+    action: Action | None
 
 
 def _dumps(value: Any) -> str:
@@ -224,26 +230,34 @@ class _Handle:
 
     def __init__(self, name: str, definition: str) -> None:
         self.name = name
-        self._native = load_durable().native
+        self.native: Any = load_durable().native
+        """The C extension, ``durable_rules_engine``."""
         try:
-            self.id: int = self._native.create_ruleset(name, definition)
+            self.id: int = self.native.create_ruleset(name, definition)
         except Exception as error:
-            raise self._failed("create_ruleset", error) from error
+            raise self.failed("create_ruleset", error) from error
 
     def call(self, method: str, *args: Any) -> Any:
         """Call ``durable_rules_engine.<method>(handle, *args)``."""
         try:
-            return getattr(self._native, method)(self.id, *args)
+            return getattr(self.native, method)(self.id, *args)
         except Exception as error:
-            raise self._failed(method, error) from error
+            raise self.failed(method, error) from error
 
-    def _failed(self, method: str, error: Exception) -> EngineError:
+    def failed(self, method: str, error: Exception) -> EngineError:
         """durable_rules_engine.error, or anything else the C engine raised, as ours."""
         return EngineError(f"durable-rules failed in {method} on {self.name!r}: {error}")
 
     def get_state(self) -> Any:
         """The session's state as the engine holds it (``EngineError`` 309 when none)."""
         return orjson.loads(self.call("get_state", SID))
+
+
+def frames_of(message: str, name: str) -> list[Frame]:
+    """The matches in one firing of rule ``name``, decoded from the engine's message."""
+    frames = orjson.loads(message)[name]
+    # A capped rule always sends a list; the sentinel (uncapped) a single frame.
+    return frames if isinstance(frames, list) else [frames]
 
 
 class _Frames(Sequence[Frame]):
@@ -261,9 +275,7 @@ class _Frames(Sequence[Frame]):
 
     def _decoded(self) -> list[Frame]:
         if self._frames is None:
-            frames = orjson.loads(self._message)[self._name]
-            # A capped rule always sends a list; the sentinel (uncapped) a single frame.
-            self._frames = frames if isinstance(frames, list) else [frames]
+            self._frames = frames_of(self._message, self._name)
         return self._frames
 
     @overload
@@ -288,7 +300,8 @@ class Session:
     The adapter drives the C engine itself: a batch is asserted, then each action the
     engine schedules runs and is completed in turn; facts an action derives are asserted
     together when it returns, before it completes, so what chains from them is scheduled in
-    the same loop.
+    the same loop.  A rule without an action is completed at once, its matches kept in
+    :attr:`fired`.
     """
 
     def __init__(self, ruleset: str, registered: _Registered) -> None:
@@ -303,23 +316,33 @@ class Session:
     def _begin(self) -> None:
         """Start an evaluation: no facts sent, no results, no errors."""
         self._next_id = 1
-        self._sent: list[dict[str, Any]] = []
+        """Facts ``1`` .. ``_next_id - 1`` were sent: what the evaluation retracts."""
         self._derived_keys: set[str] = set()
         self._pending: list[dict[str, Any]] | None = None
         self.errors: list[tuple[str, BaseException]] = []
         self.results: dict[str, list[Any]] = {}
         """Named lists the actions append to; read by the caller."""
+        self.fired: dict[str, list[str]] = {}
+        """Rules without an action: each firing's matches, as the engine wrote them."""
 
-    def _stamp(self, fact: Mapping[str, Any]) -> dict[str, Any]:
-        check_fact(fact)
-        if self._next_id >= MAX_FACTS:
+    def _stamped(self, facts: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        """Checked copies of ``facts`` with the session's sid and the next fact ids."""
+        first = self._next_id
+        if first + len(facts) > MAX_FACTS:
             raise EngineError(f"more than {MAX_FACTS - 1} facts in one evaluation")
-        stamped = dict(fact)
-        stamped["sid"] = SID
-        stamped["id"] = str(self._next_id)
-        self._next_id += 1
-        self._sent.append(stamped)
-        return stamped
+        batch = []
+        for number, fact in enumerate(facts, first):
+            check_fact(fact)
+            stamped = dict(fact)
+            stamped["sid"] = SID
+            stamped["id"] = _IDS[number]
+            batch.append(stamped)
+        self._next_id = first + len(facts)
+        return batch
+
+    def _retraction(self) -> str:
+        """Every fact this evaluation sent, by sid and id (all durable-rules reads)."""
+        return f"[{','.join(_RETRACTED[1:self._next_id])}]"
 
     def _raise_if_failed(self) -> None:
         for _, error in self.errors:
@@ -331,12 +354,12 @@ class Session:
     def _cleared(self) -> bool:
         """Retract every fact this evaluation sent; whether the sentinel alone is left.
 
-        Retracting a fact never asserted is silent (notes §5), so every stamped fact is
+        Retracting a fact never asserted is silent (notes §5), so every id handed out is
         retracted; ``get_facts`` then shows whether anything else survived.
         """
-        if self._sent:
-            self._run(self._asserted("retract_facts", _dumps(self._sent)))
-            self._sent = []
+        if self._next_id > 1:
+            self._run(self._asserted("retract_facts", self._retraction()))
+            self._next_id = 1
         return not self.errors and self._handle.call("get_facts", SID) == _SENTINEL_ALONE
 
     def assert_facts(self, facts: Sequence[Mapping[str, Any]]) -> None:
@@ -346,8 +369,7 @@ class Session:
         if self._pending is not None:
             raise EngineError("assert_facts() may not be called from inside an action; "
                               "use derive()")
-        batch = [self._stamp(f) for f in facts]
-        self._run(self._asserted("assert_facts", _dumps(batch)))
+        self._run(self._asserted("assert_facts", _dumps(self._stamped(facts))))
         self._raise_if_failed()
 
     def _asserted(self, method: str, payload: str) -> int:
@@ -360,16 +382,26 @@ class Session:
 
     def _run(self, state: int) -> None:
         """Run every action the engine schedules for the session, to quiescence."""
-        started = self._handle.call("start_action_for_state", state)
-        message: str | None = started[1] if started else None
-        while message:
-            # The engine writes {"<rule name>":[{<alias>:<fact>,...},...]}; rule names need no
-            # escaping (validate_specs), so the name is read without decoding the facts.
-            name = message[2:message.index('"', 2)]
-            action = self._actions.get(name)
-            if action is not None:  # not the sentinel
-                self._act(name, action, _Frames(message, name))
-            message = self._handle.call("complete_and_start_action", state)
+        handle = self._handle
+        actions = self._actions
+        fired = self.fired
+        method = "start_action_for_state"
+        try:  # the engine's own calls, made directly: this loop runs for every firing
+            started = handle.native.start_action_for_state(handle.id, state)
+            message: str | None = started[1] if started else None
+            method = "complete_and_start_action"
+            while message:
+                # The engine writes {"<rule name>":[{<alias>:<fact>,...},...]}; rule names need
+                # no escaping (validate_specs), so the name is read without decoding the facts.
+                name = message[2:message.index('"', 2)]
+                action = actions.get(name, _SENTINEL_ACTION)
+                if action is None:
+                    fired.setdefault(name, []).append(message)
+                elif action is not _SENTINEL_ACTION:
+                    self._act(name, action, _Frames(message, name))
+                message = handle.native.complete_and_start_action(handle.id, state)
+        except Exception as error:  # an action's own errors never get here (see _act)
+            raise handle.failed(method, error) from error
 
     def _act(self, name: str, action: Action, frames: Sequence[Frame]) -> None:
         started = _now()
@@ -395,11 +427,18 @@ class Session:
         if key in self._derived_keys:
             return
         self._derived_keys.add(key)
-        self._pending.append(self._stamp(fact))
+        self._pending.extend(self._stamped([fact]))
 
     def record(self, name: str, value: Any) -> None:
         """From inside an action: append a result to ``results[name]``."""
         self.results.setdefault(name, []).append(value)
+
+
+def _sentinel_action(session: Session, frames: Sequence[Frame]) -> None:
+    """Stands for the sentinel's rule, which has no action to run."""
+
+
+_SENTINEL_ACTION: Action = _sentinel_action
 
 
 @dataclass
@@ -408,7 +447,7 @@ class _Registered:
 
     specs: tuple[RuleSpec, ...]
     handle: _Handle
-    actions: dict[str, Action]
+    actions: dict[str, Action | None]
     lock: threading.Lock = field(default_factory=threading.Lock)
     poisoned: bool = False
     """The last evaluation was interrupted at a point where its session may survive in the

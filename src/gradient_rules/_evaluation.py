@@ -17,13 +17,12 @@ the outcomes grouped by the rules' strength (:func:`_derivation`, shared by both
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ._conditions import EvaluationContext, Pattern, condition_call, worst
-from ._durable import Action, DurableAdapter, Frame, RuleSpec, Session
+from ._conditions import EvaluationContext, condition_call
+from ._durable import Action, DurableAdapter, Frame, RuleSpec, Session, frames_of
 from ._facts import CaseFacts, Holdings, Tally, holdings_of, tally_qualifying
 from ._rulepack import RevocationTrigger
 from ._scope import Scope
@@ -71,20 +70,6 @@ class Derivation:
 # --- durable-rules ----------------------------------------------------------------------
 
 
-def _record_qualifying(tier: Tier) -> Action:
-    def action(session: Session, frames: Sequence[Frame]) -> None:
-        session.results.setdefault("qualifying", []).extend(
-            (int(frame["claim"]["claim"]), tier) for frame in frames)
-    return action
-
-
-def _record_outcomes(outcomes: Sequence[tuple[str, Tier, Outcome, Strength]]) -> Action:
-    """One action for every (rule, tier) whose check is the same pattern."""
-    def action(session: Session, frames: Sequence[Frame]) -> None:
-        session.results.setdefault("outcome", []).extend(outcomes)
-    return action
-
-
 def _record_revoked(index: int) -> Action:
     def action(session: Session, frames: Sequence[Frame]) -> None:
         session.results.setdefault("revoked", []).extend(
@@ -128,25 +113,22 @@ def compile_scope(scope: Scope) -> list[RuleSpec]:
             ))
     for tier in Tier.ordered():
         specs.append(RuleSpec(
-            f"qualify|{tier.value}",
+            QUALIFY[tier],
             (("claim", {"$and": [{"kind": "claim"}, {"$gte": {"reached": tier.rank}},
                                  {"$iany": {"cells": {"$i": tier.rank}}}]}),),
-            _record_qualifying(tier),
+            None,  # fired: the driver counts the claims matched
         ))
-    # Checks with the same patterns (e.g. "scenarios not stated", read by every scenario rule
-    # at every tier) compile to one durable rule deriving each of their outcomes: fewer
-    # rules, fewer firings, and far from durable-rules' per-node limits.
-    alike: dict[str, tuple[tuple[Pattern, ...], list[tuple[str, Tier, Outcome, Strength]]]] = {}
-    for rule in scope.rules:
-        assert rule.condition is not None, f"{rule.id}: unresolved adoption"
-        for tier in rule.tiers:
-            for check in condition_call(rule.id, rule.condition, "checks", tier):
-                key = json.dumps(check.patterns, sort_keys=True)
-                alike.setdefault(key, (check.patterns, []))[1].append(
-                    (rule.id, tier, check.status, rule.strength))
-    for index, (patterns, outcomes) in enumerate(alike.values()):
-        specs.append(RuleSpec(f"check|{index}", patterns, _record_outcomes(outcomes)))
+    for index, group in enumerate(scope.check_groups):
+        # No action: the driver reads which fired and looks up what each derives.
+        specs.append(RuleSpec(f"{CHECK}{index}", group.patterns, None))
     return specs
+
+
+CHECK = "check|"
+"""Prefix of the rules deriving outcomes: ``check|<index in Scope.check_groups>``."""
+QUALIFY = {tier: f"qualify|{tier.value}" for tier in Tier}
+"""The rule, one per tier, whose matches are the claims counting toward that tier."""
+
 
 
 def _derivation(*, qualifying: frozenset[tuple[int, Tier]], tallies: Mapping[Tier, Tally] | None,
@@ -176,6 +158,33 @@ def _derivation(*, qualifying: frozenset[tuple[int, Tier]], tallies: Mapping[Tie
     )
 
 
+def _qualifying(fired: Mapping[str, list[str]]) -> list[tuple[int, Tier]]:
+    """(claim index, tier) for every claim a ``qualify`` rule matched."""
+    found: list[tuple[int, Tier]] = []
+    for tier, name in QUALIFY.items():
+        for message in fired.get(name, ()):
+            found.extend((int(frame["claim"]["claim"]), tier) for frame in frames_of(message, name))
+    return found
+
+
+def _outcomes(scope: Scope, fired: Mapping[str, list[str]]
+              ) -> tuple[dict[tuple[str, Tier], Outcome], dict[str, Strength]]:
+    """The worst outcome per (rule, tier) among the checks that fired, and the rules' strengths."""
+    groups = scope.check_groups
+    outcomes: dict[tuple[str, Tier], Outcome] = {}
+    strengths: dict[str, Strength] = {}
+    for name in fired:
+        if not name.startswith(CHECK):
+            continue
+        for rule_id, tier, status, strength in groups[int(name[len(CHECK):])].outcomes:
+            key = (rule_id, tier)
+            before = outcomes.get(key)
+            if before is None or status.severity > before.severity:  # Kleene: the worst wins
+                outcomes[key] = status
+            strengths[rule_id] = strength
+    return outcomes, strengths
+
+
 def evaluate_durable(adapter: DurableAdapter, scope: Scope, facts: CaseFacts) -> Derivation:
     """Evaluate with the durable-rules ruleset of ``scope`` (registered on first use)."""
     adapter.ensure(scope.ruleset_name, lambda: compile_scope(scope))
@@ -184,8 +193,10 @@ def evaluate_durable(adapter: DurableAdapter, scope: Scope, facts: CaseFacts) ->
         session.assert_facts(facts.input_facts())
         second: list[dict[str, Any]] = []
         tallies: dict[Tier, Tally] | None = None
+        qualifying: list[tuple[int, Tier]] = []
         if facts.claims is not None:
-            tallies = tally_qualifying(facts.claims, session.results.get("qualifying", []))
+            qualifying = _qualifying(session.fired)
+            tallies = tally_qualifying(facts.claims, qualifying)
             second += [tally.as_fact() for tally in tallies.values()]
         revoked: dict[int, set[int]] = {}
         for title, trigger in session.results.get("revoked", []):
@@ -195,15 +206,11 @@ def evaluate_durable(adapter: DurableAdapter, scope: Scope, facts: CaseFacts) ->
             holdings = holdings_of(facts.titles, revoked)
             second.append(holdings.as_fact())
         session.assert_facts(second)
-        statuses: dict[tuple[str, Tier], list[Outcome]] = {}
-        strengths: dict[str, Strength] = {}
-        for rule_id, tier, status, strength in session.results.get("outcome", []):
-            statuses.setdefault((rule_id, tier), []).append(status)
-            strengths[rule_id] = strength
+        outcomes, strengths = _outcomes(scope, session.fired)
         return _derivation(
-            qualifying=frozenset(session.results.get("qualifying", [])),
+            qualifying=frozenset(qualifying),
             tallies=tallies,
-            outcomes={key: worst(values) for key, values in statuses.items()},
+            outcomes=outcomes,
             strengths=strengths,
             revoked={title: frozenset(ids) for title, ids in revoked.items()},
             holdings=holdings,

@@ -11,14 +11,15 @@ built.
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from ._assessment import CitedClause, Finding, Notice, TierAssessment
 from ._calls import BatchRules, Call, FormSpec, Material
 from ._catalog import Kpi, ScenarioCatalog
-from ._conditions import AllOf, Condition
+from ._conditions import AllOf, Condition, Pattern, condition_call
 from ._kinds import MaterialsPresent, tier_free
 from ._rulepack import (
     JurisdictionInfo,
@@ -29,11 +30,19 @@ from ._rulepack import (
     TierNotice,
 )
 from ._rules import AttestationText, Document, Provision, Rule
-from ._vocabulary import DocumentStatus, Segment, Tier
+from ._vocabulary import DocumentStatus, Outcome, Segment, Strength, Tier
 
-__all__ = ["Part", "Scope", "build_scope"]
+__all__ = ["CheckGroup", "Part", "Scope", "build_scope"]
 
 Part = Literal["conditions", "call"]
+
+
+class CheckGroup(NamedTuple):
+    """Checks with the same patterns, and the outcome each gives when they match."""
+
+    patterns: tuple[Pattern, ...]
+    outcomes: tuple[tuple[str, Tier, Outcome, Strength], ...]
+    """(rule id, tier, outcome, the rule's strength), in the scope's rule order."""
 
 
 @dataclass(frozen=True)
@@ -188,6 +197,24 @@ class Scope:
         return {tier: tuple((rule, rule.condition is not None and tier_free(rule.condition))
                             for rule in self.rules if tier in rule.tiers)
                 for tier in Tier}
+
+    @functools.cached_property
+    def check_groups(self) -> tuple[CheckGroup, ...]:
+        """Every rule's checks at every tier, grouped by their patterns.
+
+        Checks with the same patterns (e.g. "scenarios not stated", read by every scenario
+        rule at every tier) become one durable-rules rule deriving each of their outcomes:
+        fewer rules, fewer firings, and far from durable-rules' per-node limits.
+        """
+        alike: dict[str, tuple[tuple[Pattern, ...], list[tuple[str, Tier, Outcome, Strength]]]] = {}
+        for rule in self.rules:
+            assert rule.condition is not None, f"{rule.id}: unresolved adoption"
+            for tier in rule.tiers:
+                for check in condition_call(rule.id, rule.condition, "checks", tier):
+                    key = json.dumps(check.patterns, sort_keys=True)
+                    alike.setdefault(key, (check.patterns, []))[1].append(
+                        (rule.id, tier, check.status, rule.strength))
+        return tuple(CheckGroup(patterns, tuple(outcomes)) for patterns, outcomes in alike.values())
 
     @functools.cached_property
     def citations(self) -> Mapping[str, CitedClause]:
