@@ -17,13 +17,14 @@ the outcomes grouped by the rules' strength (:func:`_derivation`, shared by both
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ._conditions import EvaluationContext, condition_call
 from ._durable import Action, DurableAdapter, Frame, RuleSpec, Session, frames_of
-from ._facts import CaseFacts, Holdings, Tally, holdings_of, tally_qualifying
+from ._facts import CaseFacts, Holdings, Tally, holdings_of, tally_matched, tally_qualifying
 from ._rulepack import RevocationTrigger
 from ._scope import Scope
 from ._vocabulary import Outcome, Strength, Tier, Verdict
@@ -158,13 +159,29 @@ def _derivation(*, qualifying: frozenset[tuple[int, Tier]], tallies: Mapping[Tie
     )
 
 
-def _qualifying(fired: Mapping[str, list[str]]) -> list[tuple[int, Tier]]:
-    """(claim index, tier) for every claim a ``qualify`` rule matched."""
-    found: list[tuple[int, Tier]] = []
+_CLAIM_INDEX = re.compile(r'"claim":(-?\d+)')
+"""The ``claim`` property of a claim fact as the engine echoes it (orjson's compact JSON:
+the adapter's own encoding of facts this module built)."""
+_FRAME = '{"claim":{'
+"""How each match of a ``qualify`` rule opens: the alias, then the claim fact."""
+
+
+def _matched_claims(fired: Mapping[str, list[str]]) -> dict[Tier, list[int]]:
+    """Per tier, the index of every claim its ``qualify`` rule matched.
+
+    The indices are read from the engine's messages without decoding them; a message whose
+    count of indices is not its count of matches is decoded in full instead.
+    """
+    matched: dict[Tier, list[int]] = {}
     for tier, name in QUALIFY.items():
+        indices = matched[tier] = []
         for message in fired.get(name, ()):
-            found.extend((int(frame["claim"]["claim"]), tier) for frame in frames_of(message, name))
-    return found
+            found = _CLAIM_INDEX.findall(message)
+            if len(found) == message.count(_FRAME):
+                indices += map(int, found)
+            else:  # never with facts this module built; kept so a change cannot miscount
+                indices += [int(frame["claim"]["claim"]) for frame in frames_of(message, name)]
+    return matched
 
 
 def _outcomes(scope: Scope, fired: Mapping[str, list[str]]
@@ -193,10 +210,13 @@ def evaluate_durable(adapter: DurableAdapter, scope: Scope, facts: CaseFacts) ->
         session.assert_facts(facts.input_facts())
         second: list[dict[str, Any]] = []
         tallies: dict[Tier, Tally] | None = None
-        qualifying: list[tuple[int, Tier]] = []
+        qualifying: frozenset[tuple[int, Tier]] = frozenset()
         if facts.claims is not None:
-            qualifying = _qualifying(session.fired)
-            tallies = tally_qualifying(facts.claims, qualifying)
+            matched = _matched_claims(session.fired)
+            qualifying = frozenset((index, tier) for tier, indices in matched.items()
+                                   for index in indices)
+            tallies = tally_matched({claim.index: claim.segment for claim in facts.claims},
+                                    matched)
             second += [tally.as_fact() for tally in tallies.values()]
         revoked: dict[int, set[int]] = {}
         for title, trigger in session.results.get("revoked", []):
@@ -208,7 +228,7 @@ def evaluate_durable(adapter: DurableAdapter, scope: Scope, facts: CaseFacts) ->
         session.assert_facts(second)
         outcomes, strengths = _outcomes(scope, session.fired)
         return _derivation(
-            qualifying=frozenset(qualifying),
+            qualifying=qualifying,
             tallies=tallies,
             outcomes=outcomes,
             strengths=strengths,

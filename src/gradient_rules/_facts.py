@@ -15,7 +15,7 @@ from ._application import Application
 from ._vocabulary import EventKind, IssuingLevel, Segment, Tier, TitleStatus
 
 __all__ = ["CaseFacts", "ClaimFact", "Holdings", "Tally", "build_facts", "holdings_of",
-           "tally_qualifying"]
+           "tally_matched", "tally_qualifying"]
 
 Scalar = int | float | str
 Fact = dict[str, Scalar | list[int]]
@@ -49,15 +49,18 @@ class ClaimFact:
 
     def as_fact(self) -> Fact:
         """The durable-rules form."""
-        fact: Fact = {
-            "kind": "claim",
-            "claim": self.index,
-            "reached": self.reached.rank,
-            "cells": sorted(t.rank for t in self.cells),
-        }
+        cells = _RANKS.get(self.cells)
+        if cells is None:
+            cells = _RANKS[self.cells] = sorted(t.rank for t in self.cells)
+        fact: Fact = {"kind": "claim", "claim": self.index, "reached": self.reached.rank,
+                      "cells": list(cells)}
         if self.segment is not None:
             fact["segment"] = self.segment.code
         return fact
+
+
+_RANKS: dict[frozenset[Tier], list[int]] = {}
+"""The sorted ranks of each set of tiers met so far (at most 16 sets)."""
 
 
 @dataclass(frozen=True)
@@ -73,12 +76,15 @@ class CaseFacts:
     events: tuple[Mapping[str, Scalar], ...] = ()
     """Event facts (stated events, and incidents as accident events)."""
 
-    def input_facts(self) -> list[Fact]:
-        """All input facts in durable-rules form."""
-        facts: list[Fact] = [dict(self.case)]
-        facts.extend(claim.as_fact() for claim in self.claims or ())
-        for group in (self.incidents, self.titles or (), self.events):
-            facts.extend(dict(item) for item in group)
+    def input_facts(self) -> list[Mapping[str, Scalar | list[int]]]:
+        """All input facts in durable-rules form (this object's own: read, never change)."""
+        facts: list[Mapping[str, Scalar | list[int]]] = [self.case]
+        if self.claims:
+            facts += [claim.as_fact() for claim in self.claims]
+        facts += self.incidents
+        if self.titles:
+            facts += self.titles
+        facts += self.events
         return facts
 
 
@@ -145,17 +151,33 @@ def tally_qualifying(
     claims: Iterable[ClaimFact], qualifying: Iterable[tuple[int, Tier]]
 ) -> dict[Tier, Tally]:
     """Count qualifying (claim index, tier) pairs per tier and per segment."""
-    by_index = {claim.index: claim for claim in claims}
-    counts: dict[Tier, int] = dict.fromkeys(Tier.ordered(), 0)
-    per_segment: dict[Tier, dict[Segment, int]] = {t: dict.fromkeys(Segment.ordered(), 0)
-                                                   for t in Tier.ordered()}
-    for index, tier in set(qualifying):
-        counts[tier] += 1
-        segment = by_index[index].segment
-        if segment is not None:
-            per_segment[tier][segment] += 1
-    return {t: Tally(t, counts[t], per_segment[t], len(by_index)) for t in Tier.ordered()}
+    segments = {claim.index: claim.segment for claim in claims}
+    matched: dict[Tier, set[int]] = {tier: set() for tier in _TIERS}
+    for index, tier in qualifying:
+        matched[tier].add(index)
+    return tally_matched(segments, matched)
 
+
+def tally_matched(segments: Mapping[int, Segment | None],
+                  matched: Mapping[Tier, Iterable[int]]) -> dict[Tier, Tally]:
+    """Tallies per tier from the claims (index -> segment) and those matched per tier.
+
+    An index matched twice for a tier counts once.
+    """
+    tallies: dict[Tier, Tally] = {}
+    for tier in _TIERS:
+        indices = set(matched.get(tier, ()))
+        per_segment = dict.fromkeys(_SEGMENTS, 0)
+        for index in indices:
+            segment = segments[index]
+            if segment is not None:
+                per_segment[segment] += 1
+        tallies[tier] = Tally(tier, len(indices), per_segment, len(segments))
+    return tallies
+
+
+_TIERS = Tier.ordered()
+_SEGMENTS = Segment.ordered()
 
 
 def build_facts(
