@@ -26,7 +26,9 @@ from gradient_rules._conditions import (
     reusable,
 )
 from gradient_rules._evaluation import evaluate_reference
+from gradient_rules._facts import CaseFacts
 from gradient_rules._kinds import Attestation, MinLevel, NoIncidents, tier_free
+from gradient_rules._kinds_applicant import AboveDesignatedSize
 from gradient_rules._resolve import resolve
 
 
@@ -162,3 +164,41 @@ def test_the_tier_store_is_bounded_and_stays_exact(national: Any,
     for app, reused in zip(apps, warm, strict=True):
         scope.forget_reused()
         assert engine.assess(app, jurisdiction="national", on=generate.ON) == reused
+
+
+def _case(**case: Any) -> EvaluationContext:
+    facts = CaseFacts(on=generate.ON, case={"kind": "case", **case}, claims=None, incidents=())
+    return EvaluationContext(facts=facts, tallies=None, attestation_texts={})
+
+
+def test_a_stated_size_flag_is_the_whole_key_of_the_size_explanation() -> None:
+    # With the flag stated, the explanation never reads the revenue, so applications that
+    # differ only in revenue share the finding; without it, the revenue is the key.
+    size = AboveDesignatedSize()
+    flagged = [_case(above_size=1, revenue=r) for r in (1, 50_000_000)]
+    assert size.explanation_key(flagged[0], Tier.BASIC) == size.explanation_key(
+        flagged[1], Tier.BASIC)
+    assert size.explain(flagged[0], Tier.BASIC, Outcome.MET) == size.explain(
+        flagged[1], Tier.BASIC, Outcome.MET)
+    by_revenue = [_case(revenue=r) for r in (1, 50_000_000)]
+    assert size.explanation_key(by_revenue[0], Tier.BASIC) != size.explanation_key(
+        by_revenue[1], Tier.BASIC)
+    assert size.explain(by_revenue[0], Tier.BASIC, Outcome.NOT_MET) != size.explain(
+        by_revenue[1], Tier.BASIC, Outcome.NOT_MET)
+    # A flag of 1 and a revenue of 1 are different keys.
+    assert size.explanation_key(_case(above_size=1), Tier.BASIC) != size.explanation_key(
+        _case(revenue=1), Tier.BASIC)
+
+
+def test_notices_of_the_scope_are_built_once_and_equal_fresh_ones(national: Any) -> None:
+    engine = Engine(plugins=[national])
+    scope = engine.scope("national", on=generate.ON)
+    apps = generate.applications("national", 30, seed=11)
+    first = [engine.assess(app, jurisdiction="national", on=generate.ON) for app in apps]
+    assert scope.notices_kept, "nothing was kept"
+    routes = {id(t.route) for a in first for t in a.tiers if t.tier is Tier.BASIC}
+    assert len(routes) == 1  # one route object for every basic tier
+    for app, kept in zip(apps, first, strict=True):
+        scope.forget_reused()
+        assert not scope.notices_kept
+        assert engine.assess(app, jurisdiction="national", on=generate.ON) == kept

@@ -150,17 +150,28 @@ def _tier(scope: Scope, ctx: EvaluationContext, derivation: Derivation, tier: Ti
 def _tier_assessment(scope: Scope, tier: Tier, verdict: Verdict,
                      made: list[tuple[Finding, Notice | None]]) -> TierAssessment:
     warnings = [notice for _, notice in made if notice is not None]
-    warnings.extend(Notice(code="tier_notice", rule_id=n.rule, message_zh=n.zh, message_en=n.en)
-                    for n in scope.tier_notices if tier in n.tiers)
-    route = scope.recognition.get(tier)
+    notices, route = _tier_constants(scope, tier)
+    warnings += notices
     # Like findings, built from the engine's own values: constructed without re-validation.
     return built(
         TierAssessment, tier=tier, label_zh=scope.label(tier), verdict=verdict,
-        findings=tuple(finding for finding, _ in made), warnings=tuple(warnings),
-        route=None if route is None else Route(authority_zh=route.authority_zh,
-                                               authority_en=route.authority_en,
-                                               rule_id=route.rule),
+        findings=tuple(finding for finding, _ in made), warnings=tuple(warnings), route=route,
     )
+
+
+def _tier_constants(scope: Scope, tier: Tier) -> tuple[tuple[Notice, ...], Route | None]:
+    """The tier's notices and route: the same for every assessment, so built once."""
+    kept = scope.notices_kept
+    found: tuple[tuple[Notice, ...], Route | None] | None = kept.get(("tier", tier))
+    if found is None:
+        route = scope.recognition.get(tier)
+        found = kept[("tier", tier)] = (
+            tuple(Notice(code="tier_notice", rule_id=n.rule, message_zh=n.zh, message_en=n.en)
+                  for n in scope.tier_notices if tier in n.tiers),
+            None if route is None else Route(authority_zh=route.authority_zh,
+                                             authority_en=route.authority_en,
+                                             rule_id=route.rule))
+    return found
 
 
 def assemble(scope: Scope, app: Application, resolution: Resolution, derivation: Derivation,
@@ -205,6 +216,52 @@ def assemble(scope: Scope, app: Application, resolution: Resolution, derivation:
 
 
 def _notices(scope: Scope, on: dt.date, resolution: Resolution) -> list[Notice]:
+    notices = list(_scope_notices(scope))
+    later = _later_edition_notice(scope)
+    if later is not None and on >= later[0]:
+        notices.append(later[1])
+    notices += _catalog_notices(scope)
+    if resolution.inferred_rows:
+        rows = ", ".join(resolution.inferred_rows)
+        notices.append(Notice(
+            code="inferred_data",
+            message_zh=f"部分申报场景属于推断得出的目录行（{rows}，source = inferred），"
+                       "尚未与官方文本核对",
+            message_en=f"some claimed scenarios rely on catalog rows marked inferred ({rows}), "
+                       "not yet checked against the official text",
+        ))
+    catalog = scope.catalog
+    for claim in sorted(resolution.cut_off, key=lambda c: c.scenario):
+        notices.append(Notice(
+            code="cut_off_cell", rule_id=catalog.counting_rule if catalog else None,
+            message_zh=f"场景{claim.scenario}（{claim.name_zh}）按{claim.tier.label_zh}申报，"
+                       "但收到的评价参考中该栏文字被截断，无法与官方描述核对",
+            message_en=f"scenario {claim.scenario} ({claim.name_zh}) is claimed at "
+                       f"{claim.tier.value}, whose description is cut off in the table as "
+                       "received; it cannot be checked against the official text",
+        ))
+    if resolution.unused:
+        names = ", ".join(resolution.unused)
+        why_zh, why_en = (("截止日期、申报材料等属于年度申报通知，自评估只依据要素条件",
+                           "filing dates, materials and a call's attestations belong to calls; "
+                           "a self-assessment reads the conditions only")
+                          if scope.call is None else
+                          ("这些项属于其他已安装的规则或申报通知",
+                           "they belong to other installed rules or calls"))
+        notices.append(Notice(
+            code="unused_input",
+            message_zh=f"以下填报项未用于本次评估：{names}（{why_zh}）",
+            message_en=f"not read by this assessment: {names} ({why_en})",
+        ))
+    return notices
+
+
+def _scope_notices(scope: Scope) -> tuple[Notice, ...]:
+    """Notices about the scope itself (base conditions, unnamed issuer, draft): built once."""
+    kept = scope.notices_kept
+    found: tuple[Notice, ...] | None = kept.get("scope")
+    if found is not None:
+        return found
     notices: list[Notice] = []
     own, conditions = scope.jurisdiction, scope.conditions.jurisdiction
     if own.code != conditions.code:
@@ -231,49 +288,33 @@ def _notices(scope: Scope, on: dt.date, resolution: Resolution) -> list[Notice]:
             message_en=f"the rules come from a {doc.status.value.replace('_', ' ')} "
                        f"({doc.title_en}); the final text may differ",
         ))
-    later = scope.later_edition
-    if later is not None and on >= later.warn_from:
-        notices.append(Notice(code="superseded_edition", message_zh=later.note_zh,
-                              message_en=later.note_en))
-    catalog = scope.catalog
-    if catalog is not None and not catalog.complete:
-        notices.append(Notice(
+    kept["scope"] = found = tuple(notices)
+    return found
+
+
+def _later_edition_notice(scope: Scope) -> tuple[dt.date, Notice] | None:
+    """The notice of a newer edition, and the day from which it is shown: built once."""
+    kept = scope.notices_kept
+    if "later" not in kept:
+        later = scope.later_edition
+        kept["later"] = None if later is None else (later.warn_from, Notice(
+            code="superseded_edition", message_zh=later.note_zh, message_en=later.note_en))
+    found: tuple[dt.date, Notice] | None = kept["later"]
+    return found
+
+
+def _catalog_notices(scope: Scope) -> tuple[Notice, ...]:
+    """The notice of an incomplete scenario catalog, if any: built once."""
+    kept = scope.notices_kept
+    found: tuple[Notice, ...] | None = kept.get("catalog")
+    if found is None:
+        catalog = scope.catalog
+        kept["catalog"] = found = (Notice(
             code="incomplete_catalog", rule_id=catalog.counting_rule,
             message_zh=f"《{catalog.title_zh}》收到的文本不完整，部分行或单元格缺失",
             message_en="the scenario catalog as received is incomplete (rows or cells missing)",
-        ))
-    if resolution.inferred_rows:
-        rows = ", ".join(resolution.inferred_rows)
-        notices.append(Notice(
-            code="inferred_data",
-            message_zh=f"部分申报场景属于推断得出的目录行（{rows}，source = inferred），"
-                       "尚未与官方文本核对",
-            message_en=f"some claimed scenarios rely on catalog rows marked inferred ({rows}), "
-                       "not yet checked against the official text",
-        ))
-    for claim in sorted(resolution.cut_off, key=lambda c: c.scenario):
-        notices.append(Notice(
-            code="cut_off_cell", rule_id=catalog.counting_rule if catalog else None,
-            message_zh=f"场景{claim.scenario}（{claim.name_zh}）按{claim.tier.label_zh}申报，"
-                       "但收到的评价参考中该栏文字被截断，无法与官方描述核对",
-            message_en=f"scenario {claim.scenario} ({claim.name_zh}) is claimed at "
-                       f"{claim.tier.value}, whose description is cut off in the table as "
-                       "received; it cannot be checked against the official text",
-        ))
-    if resolution.unused:
-        names = ", ".join(resolution.unused)
-        why_zh, why_en = (("截止日期、申报材料等属于年度申报通知，自评估只依据要素条件",
-                           "filing dates, materials and a call's attestations belong to calls; "
-                           "a self-assessment reads the conditions only")
-                          if scope.call is None else
-                          ("这些项属于其他已安装的规则或申报通知",
-                           "they belong to other installed rules or calls"))
-        notices.append(Notice(
-            code="unused_input",
-            message_zh=f"以下填报项未用于本次评估：{names}（{why_zh}）",
-            message_en=f"not read by this assessment: {names} ({why_en})",
-        ))
-    return notices
+        ),) if catalog is not None and not catalog.complete else ()
+    return found
 
 
 def _next_tier(scope: Scope, tiers: Sequence[TierAssessment]) -> list[Notice]:
@@ -286,12 +327,17 @@ def _next_tier(scope: Scope, tiers: Sequence[TierAssessment]) -> list[Notice]:
     top = max(eligible, key=lambda t: t.rank)
     if top is Tier.LEADING:
         return []
-    nxt = Tier.from_rank(top.rank + 1)
-    return [Notice(
-        code="next_tier", rule_id=ladder.id,
-        message_zh=f"已符合{scope.label(top)}条件；鼓励向{scope.label(nxt)}升级",
-        message_en=f"eligible for {top.value}; the programme encourages upgrading to {nxt.value}",
-    )]
+    kept = scope.notices_kept
+    notice: Notice | None = kept.get(("next", top))
+    if notice is None:
+        nxt = Tier.from_rank(top.rank + 1)
+        notice = kept[("next", top)] = Notice(
+            code="next_tier", rule_id=ladder.id,
+            message_zh=f"已符合{scope.label(top)}条件；鼓励向{scope.label(nxt)}升级",
+            message_en=f"eligible for {top.value}; the programme encourages upgrading to "
+                       f"{nxt.value}",
+        )
+    return [notice]
 
 
 def probe(scope: Scope) -> None:

@@ -308,8 +308,9 @@ class AboveDesignatedSize(Condition):
         ]
 
     def explanation_key(self, ctx: EvaluationContext, tier: Tier) -> Hashable | None:
-        """The flag and the revenue."""
-        return ctx.case.get("above_size"), ctx.case.get("revenue")
+        """The flag when stated (the explanation then never reads revenue), else the revenue."""
+        flag = ctx.case.get("above_size")
+        return ("flag", flag) if flag is not None else ("revenue", ctx.case.get("revenue"))
 
     def explain(self, ctx: EvaluationContext, tier: Tier, outcome: Outcome) -> Explanation:
         """Flag or revenue vs threshold."""

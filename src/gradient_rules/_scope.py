@@ -14,7 +14,7 @@ import functools
 import json
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from ._assessment import CitedClause, Finding, Notice, TierAssessment
 from ._calls import BatchRules, Call, FormSpec, Material
@@ -181,10 +181,21 @@ class Scope:
         """
         return {}
 
+    @functools.cached_property
+    def notices_kept(self) -> dict[Hashable, Any]:
+        """Notices and routes that depend only on the scope (and a small key), built once.
+
+        Filled by ``_explain``: the tier notices and route of each tier, the notices about
+        the scope's documents, and the "next tier" notice per highest eligible tier.  They
+        are frozen, so sharing them between assessments is safe.
+        """
+        return {}
+
     def forget_reused(self) -> None:
         """Empty the stores of findings and tier assessments kept for reuse."""
         self.findings.clear()
         self.tier_assessments.clear()
+        self.notices_kept.clear()
 
     @functools.cached_property
     def tier_rules(self) -> Mapping[Tier, tuple[tuple[Rule, bool], ...]]:
