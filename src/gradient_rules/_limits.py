@@ -76,10 +76,14 @@ LATEST = dt.date(2099, 12, 31)
 """Latest date accepted anywhere (evaluation dates included)."""
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_REFUSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+"""Any character :func:`check_text` refuses: one scan for the common case, text that is fine."""
 
 
 def check_text(value: str) -> str:
     """Refuse control characters (tab and newlines aside) and unpaired surrogates."""
+    if _REFUSED.search(value) is None:
+        return value
     found = _CONTROL.search(value)
     if found:
         code = f"U+{ord(found.group()):04X}"
@@ -192,16 +196,17 @@ def walk(data: Any, *, values: int = VALUES) -> list[tuple[str, str, str]]:
                              f"嵌套超过{DEPTH}层"))
             continue
         inline = depth < DEPTH  # a child one level down is still within the depth bound
-        if isinstance(value, str):  # the common case first
+        kind = type(value)  # exact types first: abc checks (Mapping) are slow
+        if kind is str or (kind is not dict and kind is not list and isinstance(value, str)):
             if len(value) > STRING:
                 problems.append((_render(place), f"text of {len(value):,} characters; at most "
                                  f"{STRING:,}", f"文本长度{len(value):,}，超过上限{STRING:,}"))
             elif _SURROGATE.search(value):
                 problems.append((_render(place), "contains an unpaired surrogate (not valid "
                                  "Unicode)", "含有无效的 Unicode 代理字符"))
-        elif isinstance(value, Mapping):
+        elif kind is dict or (kind is not list and isinstance(value, Mapping)):
             for key, item in value.items():
-                if not isinstance(key, str):
+                if type(key) is not str and not isinstance(key, str):
                     problems.append((_render(place), f"a key is not text "
                                      f"({type(key).__name__})", "键须为文本"))
                     continue
@@ -213,7 +218,7 @@ def walk(data: Any, *, values: int = VALUES) -> list[tuple[str, str, str]]:
                     count += 1
                 else:
                     stack.append((item, (place, key[:60]), depth + 1))
-        elif isinstance(value, list | tuple):
+        elif kind is list or isinstance(value, list | tuple):
             for index, item in enumerate(value):
                 if inline and _plain(item):
                     count += 1
