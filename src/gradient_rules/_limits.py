@@ -214,10 +214,15 @@ def walk(data: Any, *, values: int = VALUES) -> list[tuple[str, str, str]]:
                     problems.append((_render((place, key[:60])), "a key longer than 200 "
                                      "characters", "键超过200个字符"))
                     continue
-                if inline and _plain(item):
-                    count += 1
-                else:
-                    stack.append((item, (place, key[:60]), depth + 1))
+                if inline:  # _plain(item), inlined: this runs for every value of every file
+                    sort = type(item)
+                    if (sort is str and len(item) <= STRING
+                            and (item.isascii() or not _SURROGATE.search(item))) or (
+                            sort is int and -INTEGER < item < INTEGER) or item is None or (
+                            sort is bool):
+                        count += 1
+                        continue
+                stack.append((item, (place, key[:60]), depth + 1))
         elif kind is list or isinstance(value, list | tuple):
             for index, item in enumerate(value):
                 if inline and _plain(item):
