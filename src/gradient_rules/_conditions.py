@@ -15,7 +15,7 @@ through the ``gradient_rules_condition_kinds`` hook.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -32,6 +32,7 @@ __all__ = [
     "Condition",
     "EvaluationContext",
     "Explanation",
+    "KeyMethod",
     "Pattern",
     "PerTier",
     "absent",
@@ -40,6 +41,7 @@ __all__ = [
     "case_pattern",
     "condition_call",
     "explanation_key",
+    "key_of",
     "leaves",
     "missing_tiers",
     "op",
@@ -210,8 +212,22 @@ def explanation_key(rule_id: str, condition: Condition, ctx: EvaluationContext,
     """
     if not reusable(condition):
         return None
+    return key_of(rule_id, condition, condition.explanation_key, ctx, tier)
+
+
+KeyMethod = Callable[[EvaluationContext, Tier], Hashable | None]
+"""A condition's bound ``explanation_key``."""
+
+
+def key_of(rule_id: str, condition: Condition, method: KeyMethod, ctx: EvaluationContext,
+           tier: Tier) -> Hashable | None:
+    """Call ``method`` (``condition.explanation_key``, looked up once by the caller).
+
+    For a :func:`reusable` condition only.  A key that is not hashable, or an exception
+    from the kind, is a :class:`PluginError` naming it.
+    """
     try:  # condition_call, inlined: this runs for every rule and tier of every assessment
-        key: Hashable | None = condition.explanation_key(ctx, tier)
+        key = method(ctx, tier)
     except GradientRulesError:
         raise
     except (Exception, SystemExit) as error:

@@ -23,7 +23,7 @@ from ._assessment import (
     TitleStanding,
     built,
 )
-from ._conditions import EvaluationContext, Explanation, condition_call, explanation_key
+from ._conditions import EvaluationContext, Explanation, condition_call, key_of
 from ._evaluation import Derivation, evaluate_reference, revokes
 from ._facts import CaseFacts
 from ._resolve import Resolution, resolve
@@ -100,36 +100,36 @@ _UNSET = object()
 def _tier(scope: Scope, ctx: EvaluationContext, derivation: Derivation, tier: Tier,
           shared: dict[Hashable, Any]) -> TierAssessment:
     kept = scope.findings
+    outcomes = derivation.outcomes
     made: list[tuple[Finding, Notice | None]] = []
     reused = True
-    for rule, free in scope.tier_rules[tier]:
-        condition = rule.condition
-        assert condition is not None
-        outcome = derivation.outcome(rule.id, tier)
+    for rule, rule_id, condition, key_method, free in scope.tier_rules[tier]:
+        outcome = outcomes.get((rule_id, tier), Outcome.MET)
         # A finding depends only on the rule, the tier, the outcome and what the condition's
         # explanation reads (its key): one built for an earlier application is reused.  A
         # tier-free rule's key, and its explanation when not kept, are worked out once for
         # all tiers (D38).
-        key = shared.get(rule.id, _UNSET) if free else _UNSET
+        key = shared.get(rule_id, _UNSET) if free else _UNSET
         if key is _UNSET:
-            key = explanation_key(rule.id, condition, ctx, tier)
+            key = (None if key_method is None
+                   else key_of(rule_id, condition, key_method, ctx, tier))
             if free:
-                shared[rule.id] = key
+                shared[rule_id] = key
         if key is None:
-            why = shared.get((rule.id, outcome)) if free else None
+            why = shared.get((rule_id, outcome)) if free else None
             if why is None:
-                why = condition_call(rule.id, condition, "explain", ctx, tier, outcome)
+                why = condition_call(rule_id, condition, "explain", ctx, tier, outcome)
                 if free:
-                    shared[(rule.id, outcome)] = why
+                    shared[(rule_id, outcome)] = why
             made.append(_finding(scope, ctx, rule, tier, outcome, why))
             reused = False
             continue
-        found = kept.get((rule.id, tier, outcome, key))
+        found = kept.get((rule_id, tier, outcome, key))
         if found is None:
             found = _finding(scope, ctx, rule, tier, outcome)
             if len(kept) >= FINDINGS_KEPT:
                 kept.clear()
-            kept[(rule.id, tier, outcome, key)] = found
+            kept[(rule_id, tier, outcome, key)] = found
         made.append(found)
     verdict = derivation.verdict(tier)
     if not reused:

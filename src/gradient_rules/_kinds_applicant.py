@@ -117,8 +117,9 @@ AttestationName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,59}$")]
 
 
 @functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=1024)
 def _fact_keys(names: tuple[str, ...]) -> tuple[str, ...]:
-    """The case fact's properties holding these attestations."""
+    """The case fact's properties holding these attestations (made once per set of names)."""
     return tuple(f"att_{name}" for name in names)
 
 

@@ -19,7 +19,7 @@ from typing import Any, Literal, NamedTuple
 from ._assessment import CitedClause, Finding, Notice, TierAssessment
 from ._calls import BatchRules, Call, FormSpec, Material
 from ._catalog import Kpi, ScenarioCatalog
-from ._conditions import AllOf, Condition, Pattern, condition_call
+from ._conditions import AllOf, Condition, KeyMethod, Pattern, condition_call, reusable
 from ._kinds import MaterialsPresent, tier_free
 from ._rulepack import (
     JurisdictionInfo,
@@ -32,9 +32,21 @@ from ._rulepack import (
 from ._rules import AttestationText, Document, Provision, Rule
 from ._vocabulary import DocumentStatus, Outcome, Segment, Strength, Tier
 
-__all__ = ["CheckGroup", "Part", "Scope", "build_scope"]
+__all__ = ["CheckGroup", "Part", "Scope", "TierRule", "build_scope"]
 
 Part = Literal["conditions", "call"]
+
+
+class TierRule(NamedTuple):
+    """A rule of a tier as the assembly reads it."""
+
+    rule: Rule
+    rule_id: str
+    condition: Condition
+    key_method: KeyMethod | None
+    """The condition's bound ``explanation_key``; ``None`` when not :func:`reusable`."""
+    free: bool
+    """Whether the condition is tier free."""
 
 
 class CheckGroup(NamedTuple):
@@ -198,16 +210,24 @@ class Scope:
         self.notices_kept.clear()
 
     @functools.cached_property
-    def tier_rules(self) -> Mapping[Tier, tuple[tuple[Rule, bool], ...]]:
-        """Per tier, its rules in order, each with whether it is tier free.
+    def tier_rules(self) -> Mapping[Tier, tuple[TierRule, ...]]:
+        """Per tier, its rules in order, each with what assembling its finding reads.
 
         A tier-free rule's condition has the same outcome and explanation key at every
         tier (:func:`~gradient_rules._kinds.tier_free`), so an assessment works its key out
-        once for all tiers.
+        once for all tiers.  Plain tuples: the assembly loop reads them for every rule of
+        every assessment, and attribute reads on the rule models are slow.
         """
-        return {tier: tuple((rule, rule.condition is not None and tier_free(rule.condition))
-                            for rule in self.rules if tier in rule.tiers)
-                for tier in Tier}
+        out: dict[Tier, list[TierRule]] = {tier: [] for tier in Tier}
+        for rule in self.rules:
+            condition = rule.condition
+            assert condition is not None, f"{rule.id}: unresolved adoption"
+            entry = TierRule(rule, rule.id, condition,
+                             condition.explanation_key if reusable(condition) else None,
+                             tier_free(condition))
+            for tier in rule.tiers:
+                out[tier].append(entry)
+        return {tier: tuple(entries) for tier, entries in out.items()}
 
     @functools.cached_property
     def check_groups(self) -> tuple[CheckGroup, ...]:
