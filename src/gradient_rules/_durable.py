@@ -325,20 +325,21 @@ class Session:
         self.fired: dict[str, list[str]] = {}
         """Rules without an action: each firing's matches, as the engine wrote them."""
 
-    def _stamped(self, facts: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-        """Checked copies of ``facts`` with the session's sid and the next fact ids."""
+    def _stamped(self, facts: Sequence[Mapping[str, Any]], *,
+                 checked: bool = False) -> list[dict[str, Any]]:
+        """Copies of ``facts`` with the session's sid and the next fact ids.
+
+        Each fact is checked first (:func:`check_fact`) unless ``checked``.
+        """
         first = self._next_id
         if first + len(facts) > MAX_FACTS:
             raise EngineError(f"more than {MAX_FACTS - 1} facts in one evaluation")
-        batch = []
-        for number, fact in enumerate(facts, first):
-            check_fact(fact)
-            stamped = dict(fact)
-            stamped["sid"] = SID
-            stamped["id"] = _IDS[number]
-            batch.append(stamped)
+        if not checked:
+            for fact in facts:
+                check_fact(fact)
         self._next_id = first + len(facts)
-        return batch
+        return [{**fact, "sid": SID, "id": _IDS[number]}
+                for number, fact in enumerate(facts, first)]
 
     def _retraction(self) -> str:
         """Every fact this evaluation sent, by sid and id (all durable-rules reads)."""
@@ -362,14 +363,19 @@ class Session:
             self._next_id = 1
         return not self.errors and self._handle.call("get_facts", SID) == _SENTINEL_ALONE
 
-    def assert_facts(self, facts: Sequence[Mapping[str, Any]]) -> None:
-        """Assert a batch in one call; every matched action runs before this returns."""
+    def assert_facts(self, facts: Sequence[Mapping[str, Any]], *, checked: bool = False) -> None:
+        """Assert a batch in one call; every matched action runs before this returns.
+
+        Each fact is checked for what the C engine cannot take (:func:`check_fact`), unless
+        the caller passes ``checked=True`` for facts it built itself from validated values
+        (the library's own input facts: texts, bounded integers and finite numbers).
+        """
         if not facts:
             return
         if self._pending is not None:
             raise EngineError("assert_facts() may not be called from inside an action; "
                               "use derive()")
-        self._run(self._asserted("assert_facts", _dumps(self._stamped(facts))))
+        self._run(self._asserted("assert_facts", _dumps(self._stamped(facts, checked=checked))))
         self._raise_if_failed()
 
     def _asserted(self, method: str, payload: str) -> int:

@@ -12,48 +12,96 @@ ruleset works in two batches, the rules matching inside the engine:
 
 The actions only record what matched: no derived fact is asserted that no rule reads (each
 costs a round trip through the engine).  Refusals, unknowns and in-principle shortfalls are
-the outcomes grouped by the rules' strength (:func:`_derivation`, shared by both backends).
+the outcomes grouped by the rules' strength (:class:`Derivation`, shared by both backends).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from typing import Any, Literal
 
 from ._conditions import EvaluationContext, condition_call
 from ._durable import Action, DurableAdapter, Frame, RuleSpec, Session, frames_of
-from ._facts import CaseFacts, Holdings, Tally, holdings_of, tally_matched, tally_qualifying
+from ._facts import CaseFacts, Holdings, Tally, holdings_of, tally_matched
 from ._rulepack import RevocationTrigger
 from ._scope import Scope
-from ._vocabulary import Outcome, Strength, Tier, Verdict
+from ._vocabulary import Outcome, Tier, Verdict
 
 __all__ = ["Derivation", "compile_scope", "evaluate_durable", "evaluate_reference", "revokes"]
 
 Backend = Literal["durable", "reference"]
 
 
-@dataclass(frozen=True)
 class Derivation:
-    """What an evaluator derived for one application."""
+    """What an evaluator derived for one application.
 
-    qualifying: frozenset[tuple[int, Tier]]
-    """(claim index, tier) pairs: the claim counts toward the tier."""
-    tallies: Mapping[Tier, Tally] | None
-    """Counts per tier; ``None`` when scenarios were not stated."""
-    outcomes: Mapping[tuple[str, Tier], Outcome]
-    """Outcome per (rule id, tier); a pair that is absent was met."""
-    refused: Mapping[Tier, frozenset[str]] = field(default_factory=dict)
-    """Must-rules not met, per tier."""
-    undetermined: Mapping[Tier, frozenset[str]] = field(default_factory=dict)
-    """Must-rules unknown, per tier."""
-    shortfalls: Mapping[Tier, frozenset[str]] = field(default_factory=dict)
-    """In-principle rules not met or unknown, per tier."""
-    revoked: Mapping[int, frozenset[int]] = field(default_factory=dict)
-    """Title index -> indices of the revocation triggers that revoke it."""
-    holdings: Holdings | None = None
-    """Standing titles; ``None`` when titles were not stated."""
+    Built once per assessment by either backend and only read afterwards.  The verdict of
+    each tier is worked out when the derivation is made; which rules refuse, leave
+    undetermined or fall short at a tier is grouped only when asked for.
+    """
+
+    __slots__ = ("_matched", "_verdicts", "holdings", "in_principle", "outcomes", "revoked",
+                 "tallies")
+
+    def __init__(self, *, matched: Mapping[Tier, Sequence[int]] | None,
+                 tallies: Mapping[Tier, Tally] | None,
+                 outcomes: Mapping[tuple[str, Tier], Outcome],
+                 in_principle: AbstractSet[str],
+                 revoked: Mapping[int, frozenset[int]],
+                 holdings: Holdings | None) -> None:
+        self._matched = matched
+        self.tallies = tallies
+        """Counts per tier; ``None`` when scenarios were not stated."""
+        self.outcomes = outcomes
+        """Outcome per (rule id, tier); a pair that is absent was met."""
+        self.in_principle = in_principle
+        """Ids of the in-principle rules among ``outcomes`` (they never refuse)."""
+        self.revoked = revoked
+        """Title index -> indices of the revocation triggers that revoke it."""
+        self.holdings = holdings
+        """Standing titles; ``None`` when titles were not stated."""
+        # Not eligible on any must-rule not met; undetermined on any must-rule unknown.
+        verdicts: dict[Tier, Verdict] = {}
+        for (rule_id, tier), outcome in outcomes.items():
+            if rule_id in in_principle:
+                continue
+            if outcome is Outcome.NOT_MET:
+                verdicts[tier] = Verdict.NOT_ELIGIBLE
+            elif verdicts.get(tier) is not Verdict.NOT_ELIGIBLE:
+                verdicts[tier] = Verdict.UNDETERMINED
+        self._verdicts = verdicts
+
+    @property
+    def qualifying(self) -> frozenset[tuple[int, Tier]]:
+        """(claim index, tier) pairs: the claim counts toward the tier."""
+        matched = self._matched or {}
+        return frozenset((index, tier) for tier, indices in matched.items() for index in indices)
+
+    def _grouped(self, wanted: Callable[[str, Outcome], bool]) -> dict[Tier, frozenset[str]]:
+        grouped: dict[Tier, set[str]] = {}
+        for (rule_id, tier), outcome in self.outcomes.items():
+            if wanted(rule_id, outcome):
+                grouped.setdefault(tier, set()).add(rule_id)
+        return {tier: frozenset(ids) for tier, ids in grouped.items()}
+
+    @property
+    def refused(self) -> dict[Tier, frozenset[str]]:
+        """Must-rules not met, per tier."""
+        return self._grouped(lambda rule_id, outcome: rule_id not in self.in_principle
+                             and outcome is Outcome.NOT_MET)
+
+    @property
+    def undetermined(self) -> dict[Tier, frozenset[str]]:
+        """Must-rules unknown, per tier."""
+        return self._grouped(lambda rule_id, outcome: rule_id not in self.in_principle
+                             and outcome is not Outcome.NOT_MET)
+
+    @property
+    def shortfalls(self) -> dict[Tier, frozenset[str]]:
+        """In-principle rules not met or unknown, per tier."""
+        return self._grouped(lambda rule_id, outcome: rule_id in self.in_principle)
 
     def outcome(self, rule_id: str, tier: Tier) -> Outcome:
         """The outcome of a rule for a tier."""
@@ -61,11 +109,7 @@ class Derivation:
 
     def verdict(self, tier: Tier) -> Verdict:
         """Not eligible on any refusal; undetermined on any unknown must-rule; else eligible."""
-        if self.refused.get(tier):
-            return Verdict.NOT_ELIGIBLE
-        if self.undetermined.get(tier):
-            return Verdict.UNDETERMINED
-        return Verdict.ELIGIBLE
+        return self._verdicts.get(tier, Verdict.ELIGIBLE)
 
 
 # --- durable-rules ----------------------------------------------------------------------
@@ -132,33 +176,6 @@ QUALIFY = {tier: f"qualify|{tier.value}" for tier in Tier}
 
 
 
-def _derivation(*, qualifying: frozenset[tuple[int, Tier]], tallies: Mapping[Tier, Tally] | None,
-                outcomes: Mapping[tuple[str, Tier], Outcome], strengths: Mapping[str, Strength],
-                revoked: Mapping[int, frozenset[int]], holdings: Holdings | None) -> Derivation:
-    """Group the outcomes into refusals, unknowns and in-principle shortfalls per tier.
-
-    A must-rule not met refuses the tier; a must-rule unknown leaves it undetermined; an
-    in-principle rule not met or unknown is a shortfall for the reviewers.
-    """
-    refused: dict[Tier, set[str]] = {}
-    undetermined: dict[Tier, set[str]] = {}
-    shortfalls: dict[Tier, set[str]] = {}
-    for (rule_id, tier), outcome in outcomes.items():
-        if strengths[rule_id] is Strength.IN_PRINCIPLE:
-            shortfalls.setdefault(tier, set()).add(rule_id)
-        elif outcome is Outcome.NOT_MET:
-            refused.setdefault(tier, set()).add(rule_id)
-        else:
-            undetermined.setdefault(tier, set()).add(rule_id)
-    return Derivation(
-        qualifying=qualifying, tallies=tallies, outcomes=outcomes,
-        refused={t: frozenset(v) for t, v in refused.items()},
-        undetermined={t: frozenset(v) for t, v in undetermined.items()},
-        shortfalls={t: frozenset(v) for t, v in shortfalls.items()},
-        revoked=revoked, holdings=holdings,
-    )
-
-
 _CLAIM_INDEX = re.compile(r'"claim":(-?\d+)')
 """The ``claim`` property of a claim fact as the engine echoes it (orjson's compact JSON:
 the adapter's own encoding of facts this module built)."""
@@ -184,22 +201,18 @@ def _matched_claims(fired: Mapping[str, list[str]]) -> dict[Tier, list[int]]:
     return matched
 
 
-def _outcomes(scope: Scope, fired: Mapping[str, list[str]]
-              ) -> tuple[dict[tuple[str, Tier], Outcome], dict[str, Strength]]:
-    """The worst outcome per (rule, tier) among the checks that fired, and the rules' strengths."""
-    groups = scope.check_groups
+def _outcomes(scope: Scope, fired: Mapping[str, list[str]]) -> dict[tuple[str, Tier], Outcome]:
+    """The worst outcome per (rule, tier) among the checks that fired."""
+    plan = scope.check_outcomes
     outcomes: dict[tuple[str, Tier], Outcome] = {}
-    strengths: dict[str, Strength] = {}
     for name in fired:
         if not name.startswith(CHECK):
             continue
-        for rule_id, tier, status, strength in groups[int(name[len(CHECK):])].outcomes:
-            key = (rule_id, tier)
+        for key, status, severity in plan[int(name[6:])]:
             before = outcomes.get(key)
-            if before is None or status.severity > before.severity:  # Kleene: the worst wins
+            if before is None or severity > before.severity:  # Kleene: the worst wins
                 outcomes[key] = status
-            strengths[rule_id] = strength
-    return outcomes, strengths
+    return outcomes
 
 
 def evaluate_durable(adapter: DurableAdapter, scope: Scope, facts: CaseFacts) -> Derivation:
@@ -207,32 +220,31 @@ def evaluate_durable(adapter: DurableAdapter, scope: Scope, facts: CaseFacts) ->
     adapter.ensure(scope.ruleset_name, lambda: compile_scope(scope))
 
     def driver(session: Session) -> Derivation:
-        session.assert_facts(facts.input_facts())
-        second: list[dict[str, Any]] = []
+        # The input facts were built by build_facts from a validated application: their
+        # values are texts and bounded integers and numbers by construction (checked=True).
+        session.assert_facts(facts.input_facts(), checked=True)
+        second: list[Mapping[str, Any]] = []
         tallies: dict[Tier, Tally] | None = None
-        qualifying: frozenset[tuple[int, Tier]] = frozenset()
-        if facts.claims is not None:
+        matched: dict[Tier, list[int]] | None = None
+        claims = facts.claims
+        if claims is not None:
             matched = _matched_claims(session.fired)
-            qualifying = frozenset((index, tier) for tier, indices in matched.items()
-                                   for index in indices)
-            tallies = tally_matched({claim.index: claim.segment for claim in facts.claims},
-                                    matched)
+            tallies = tally_matched(facts.claim_segments, matched)
             second += [tally.as_fact() for tally in tallies.values()]
         revoked: dict[int, set[int]] = {}
-        for title, trigger in session.results.get("revoked", []):
+        for title, trigger in session.results.get("revoked", ()):
             revoked.setdefault(title, set()).add(trigger)
         holdings = None
         if facts.titles is not None:
             holdings = holdings_of(facts.titles, revoked)
             second.append(holdings.as_fact())
-        session.assert_facts(second)
-        outcomes, strengths = _outcomes(scope, session.fired)
-        return _derivation(
-            qualifying=qualifying,
+        session.assert_facts(second, checked=True)
+        return Derivation(
+            matched=matched,
             tallies=tallies,
-            outcomes=outcomes,
-            strengths=strengths,
-            revoked={title: frozenset(ids) for title, ids in revoked.items()},
+            outcomes=_outcomes(scope, session.fired),
+            in_principle=scope.in_principle_ids,
+            revoked={title: frozenset(ids) for title, ids in revoked.items()} if revoked else {},
             holdings=holdings,
         )
 
@@ -244,14 +256,13 @@ def evaluate_durable(adapter: DurableAdapter, scope: Scope, facts: CaseFacts) ->
 
 def evaluate_reference(scope: Scope, facts: CaseFacts) -> Derivation:
     """Evaluate the same scope directly in Python (the reference the engine is tested on)."""
-    qualifying: set[tuple[int, Tier]] = set()
+    matched: dict[Tier, list[int]] | None = None
     tallies: dict[Tier, Tally] | None = None
     if facts.claims is not None:
-        for claim in facts.claims:
-            for tier in Tier:
-                if claim.reached.rank >= tier.rank and tier in claim.cells:
-                    qualifying.add((claim.index, tier))
-        tallies = tally_qualifying(facts.claims, qualifying)
+        matched = {tier: [claim.index for claim in facts.claims
+                          if claim.reached.rank >= tier.rank and tier in claim.cells]
+                   for tier in Tier.ordered()}
+        tallies = tally_matched(facts.claim_segments, matched)
     revoked: dict[int, frozenset[int]] = {}
     holdings = None
     if facts.titles is not None:
@@ -264,13 +275,11 @@ def evaluate_reference(scope: Scope, facts: CaseFacts) -> Derivation:
     ctx = EvaluationContext(facts=facts, tallies=tallies, attestation_texts={},
                             holdings=holdings)
     outcomes: dict[tuple[str, Tier], Outcome] = {}
-    strengths: dict[str, Strength] = {}
     for rule in scope.rules:
         assert rule.condition is not None, f"{rule.id}: unresolved adoption"
         for tier in rule.tiers:
             outcome = condition_call(rule.id, rule.condition, "evaluate", ctx, tier)
             if outcome is not Outcome.MET:
                 outcomes[(rule.id, tier)] = outcome
-                strengths[rule.id] = rule.strength
-    return _derivation(qualifying=frozenset(qualifying), tallies=tallies, outcomes=outcomes,
-                       strengths=strengths, revoked=revoked, holdings=holdings)
+    return Derivation(matched=matched, tallies=tallies, outcomes=outcomes,
+                      in_principle=scope.in_principle_ids, revoked=revoked, holdings=holdings)

@@ -15,7 +15,7 @@ from ._application import Application
 from ._vocabulary import EventKind, IssuingLevel, Segment, Tier, TitleStatus
 
 __all__ = ["CaseFacts", "ClaimFact", "Holdings", "Tally", "build_facts", "holdings_of",
-           "tally_matched", "tally_qualifying"]
+           "tally_matched"]
 
 Scalar = int | float | str
 Fact = dict[str, Scalar | list[int]]
@@ -75,6 +75,11 @@ class CaseFacts:
     """Title facts; ``None`` when titles were not stated."""
     events: tuple[Mapping[str, Scalar], ...] = ()
     """Event facts (stated events, and incidents as accident events)."""
+
+    @property
+    def claim_segments(self) -> dict[int, Segment | None]:
+        """Claim index -> its segment (empty when scenarios were not stated)."""
+        return {claim.index: claim.segment for claim in self.claims or ()}
 
     def input_facts(self) -> list[Mapping[str, Scalar | list[int]]]:
         """All input facts in durable-rules form (this object's own: read, never change)."""
@@ -145,17 +150,6 @@ def holdings_of(titles: Iterable[Mapping[str, Scalar]], revoked: Iterable[int]) 
 
 
 _LEVELS = {level.rank: level for level in IssuingLevel}
-
-
-def tally_qualifying(
-    claims: Iterable[ClaimFact], qualifying: Iterable[tuple[int, Tier]]
-) -> dict[Tier, Tally]:
-    """Count qualifying (claim index, tier) pairs per tier and per segment."""
-    segments = {claim.index: claim.segment for claim in claims}
-    matched: dict[Tier, set[int]] = {tier: set() for tier in _TIERS}
-    for index, tier in qualifying:
-        matched[tier].add(index)
-    return tally_matched(segments, matched)
 
 
 def tally_matched(segments: Mapping[int, Segment | None],

@@ -248,6 +248,22 @@ class Scope:
         return tuple(CheckGroup(patterns, tuple(outcomes)) for patterns, outcomes in alike.values())
 
     @functools.cached_property
+    def check_outcomes(self) -> tuple[tuple[tuple[tuple[str, Tier], Outcome, int], ...], ...]:
+        """Per check group (by index): what it derives when it fires.
+
+        Each (rule id, tier) pair the group's checks decide, with its outcome and the
+        outcome's severity; the durable backend reads it for every check that fires.
+        """
+        return tuple(tuple(((rule_id, tier), status, status.severity)
+                           for rule_id, tier, status, _ in group.outcomes)
+                     for group in self.check_groups)
+
+    @functools.cached_property
+    def in_principle_ids(self) -> frozenset[str]:
+        """Ids of the rules that hold only in principle (原则上): they never refuse."""
+        return frozenset(rule.id for rule in self.rules if rule.strength is Strength.IN_PRINCIPLE)
+
+    @functools.cached_property
     def citations(self) -> Mapping[str, CitedClause]:
         """Rule id -> the clause it rests on, built once per scope and shared by findings."""
         out: dict[str, CitedClause] = {}
