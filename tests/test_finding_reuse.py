@@ -98,8 +98,7 @@ def test_a_tier_free_rule_has_one_outcome_and_key_at_every_tier(provinces: Engin
     # TIER_FREE_KINDS never read the tier.
     on = generate.GENERATORS[jurisdiction][1]
     scope = provinces.scope(jurisdiction, on=on)
-    free = {entry.rule_id: entry.condition for rules in scope.tier_rules.values()
-            for entry in rules if entry.free}
+    free = {entry.rule_id: entry.condition for entry in scope.assembly_plan if entry.free}
     assert free, "no tier-free rule to check"
     outcomes_seen = set()
     for app in generate.applications(jurisdiction, 150, seed=7):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Hashable, Sequence
-from typing import Any, Literal
+from typing import Literal
 
 from ._application import Application, Enterprise
 from ._assessment import (
@@ -94,45 +94,63 @@ def _finding(scope: Scope, ctx: EvaluationContext, rule: Rule, tier: Tier,
     )
 
 
-_UNSET = object()
+Made = tuple[Finding, Notice | None]
+"""A finding, and the in-principle warning that goes with it (if any)."""
 
 
-def _tier(scope: Scope, ctx: EvaluationContext, derivation: Derivation, tier: Tier,
-          shared: dict[Hashable, Any]) -> TierAssessment:
+def _findings(scope: Scope, ctx: EvaluationContext, derivation: Derivation,
+              wanted: Sequence[Tier]) -> tuple[dict[Tier, list[Made]], set[Tier]]:
+    """Each wanted tier's findings in rule order, and the tiers holding one not kept.
+
+    The scope's rules are walked once, each for all its tiers.  A finding depends only on
+    the rule, the tier, the outcome and what the condition's explanation reads (its key):
+    one built for an earlier application is reused.  A tier-free rule's key, and its
+    explanation when not kept, are worked out once for all its tiers (D38).
+    """
     kept = scope.findings
     outcomes = derivation.outcomes
-    made: list[tuple[Finding, Notice | None]] = []
-    reused = True
-    for rule, rule_id, condition, key_method, free in scope.tier_rules[tier]:
-        outcome = outcomes.get((rule_id, tier), Outcome.MET)
-        # A finding depends only on the rule, the tier, the outcome and what the condition's
-        # explanation reads (its key): one built for an earlier application is reused.  A
-        # tier-free rule's key, and its explanation when not kept, are worked out once for
-        # all tiers (D38).
-        key = shared.get(rule_id, _UNSET) if free else _UNSET
-        if key is _UNSET:
-            key = (None if key_method is None
-                   else key_of(rule_id, condition, key_method, ctx, tier))
-            if free:
-                shared[rule_id] = key
-        if key is None:
-            why = shared.get((rule_id, outcome)) if free else None
-            if why is None:
-                why = condition_call(rule_id, condition, "explain", ctx, tier, outcome)
-                if free:
-                    shared[(rule_id, outcome)] = why
-            made.append(_finding(scope, ctx, rule, tier, outcome, why))
-            reused = False
-            continue
-        found = kept.get((rule_id, tier, outcome, key))
-        if found is None:
-            found = _finding(scope, ctx, rule, tier, outcome)
-            if len(kept) >= FINDINGS_KEPT:
-                kept.clear()
-            kept[(rule_id, tier, outcome, key)] = found
-        made.append(found)
-    verdict = derivation.verdict(tier)
-    if not reused:
+    met = Outcome.MET
+    made: dict[Tier, list[Made]] = {tier: [] for tier in wanted}
+    fresh: set[Tier] = set()
+    for rule, rule_id, condition, key_method, free, tiers, pairs in scope.assembly_plan:
+        key: Hashable | None = None
+        keyed = False
+        whys: dict[Outcome, Explanation] | None = None
+        for tier, pair in zip(tiers, pairs):  # noqa: B905 (made together, same length)
+            into = made.get(tier)
+            if into is None:
+                continue
+            outcome = outcomes.get(pair, met)
+            if not (keyed and free):
+                key = (None if key_method is None
+                       else key_of(rule_id, condition, key_method, ctx, tier))
+                keyed = True
+            if key is None:  # not kept: explained afresh (a tier-free rule once per outcome)
+                if whys is None:
+                    whys = {}
+                why = whys.get(outcome) if free else None
+                if why is None:
+                    why = condition_call(rule_id, condition, "explain", ctx, tier, outcome)
+                    if free:
+                        whys[outcome] = why
+                into.append(_finding(scope, ctx, rule, tier, outcome, why))
+                fresh.add(tier)
+                continue
+            store_key = (rule_id, tier, outcome, key)
+            found = kept.get(store_key)
+            if found is None:
+                found = _finding(scope, ctx, rule, tier, outcome)
+                if len(kept) >= FINDINGS_KEPT:
+                    kept.clear()
+                kept[store_key] = found
+            into.append(found)
+    return made, fresh
+
+
+def _tier(scope: Scope, tier: Tier, verdict: Verdict, made: list[Made],
+          shareable: bool) -> TierAssessment:
+    """The tier's assessment; shared between assessments when all its findings are kept."""
+    if not shareable:
         return _tier_assessment(scope, tier, verdict, made)
     # Every finding is a shared one: so may the whole tier be.  The kept assessment holds
     # its findings, so their identities cannot pass to other objects while it is kept.
@@ -148,7 +166,7 @@ def _tier(scope: Scope, ctx: EvaluationContext, derivation: Derivation, tier: Ti
 
 
 def _tier_assessment(scope: Scope, tier: Tier, verdict: Verdict,
-                     made: list[tuple[Finding, Notice | None]]) -> TierAssessment:
+                     made: list[Made]) -> TierAssessment:
     warnings = [notice for _, notice in made if notice is not None]
     notices, route = _tier_constants(scope, tier)
     warnings += notices
@@ -189,8 +207,9 @@ def assemble(scope: Scope, app: Application, resolution: Resolution, derivation:
         revocations={title: tuple(scope.revocation[k].clause for k in sorted(ids))
                      for title, ids in derivation.revoked.items()},
     )
-    shared: dict[Hashable, Any] = {}  # what tier-free rules share between tiers (D38)
-    tiers = [_tier(scope, ctx, derivation, tier, shared) for tier in wanted]
+    made, fresh = _findings(scope, ctx, derivation, wanted)
+    tiers = [_tier(scope, tier, derivation.verdict(tier), made[tier], tier not in fresh)
+             for tier in wanted]
     notices = [Notice(code="what_if",
                       message_zh="假设分析：规则参数已按以下设定修改，结果不代表现行规则："
                       + "；".join(overrides),

@@ -32,13 +32,13 @@ from ._rulepack import (
 from ._rules import AttestationText, Document, Provision, Rule
 from ._vocabulary import DocumentStatus, Outcome, Segment, Strength, Tier
 
-__all__ = ["CheckGroup", "Part", "Scope", "TierRule", "build_scope"]
+__all__ = ["CheckGroup", "Part", "PlannedRule", "Scope", "build_scope"]
 
 Part = Literal["conditions", "call"]
 
 
-class TierRule(NamedTuple):
-    """A rule of a tier as the assembly reads it."""
+class PlannedRule(NamedTuple):
+    """A rule as the assembly reads it: once per assessment, for each of its tiers."""
 
     rule: Rule
     rule_id: str
@@ -47,6 +47,10 @@ class TierRule(NamedTuple):
     """The condition's bound ``explanation_key``; ``None`` when not :func:`reusable`."""
     free: bool
     """Whether the condition is tier free."""
+    tiers: tuple[Tier, ...]
+    """The rule's tiers in the scope, basic first."""
+    pairs: tuple[tuple[str, Tier], ...]
+    """(rule id, tier) for each of ``tiers``: the derivation's keys, made once."""
 
 
 class CheckGroup(NamedTuple):
@@ -210,24 +214,24 @@ class Scope:
         self.notices_kept.clear()
 
     @functools.cached_property
-    def tier_rules(self) -> Mapping[Tier, tuple[TierRule, ...]]:
-        """Per tier, its rules in order, each with what assembling its finding reads.
+    def assembly_plan(self) -> tuple[PlannedRule, ...]:
+        """The rules in order, each with what assembling its findings reads.
 
         A tier-free rule's condition has the same outcome and explanation key at every
         tier (:func:`~gradient_rules._kinds.tier_free`), so an assessment works its key out
         once for all tiers.  Plain tuples: the assembly loop reads them for every rule of
         every assessment, and attribute reads on the rule models are slow.
         """
-        out: dict[Tier, list[TierRule]] = {tier: [] for tier in Tier}
+        plan = []
         for rule in self.rules:
             condition = rule.condition
             assert condition is not None, f"{rule.id}: unresolved adoption"
-            entry = TierRule(rule, rule.id, condition,
-                             condition.explanation_key if reusable(condition) else None,
-                             tier_free(condition))
-            for tier in rule.tiers:
-                out[tier].append(entry)
-        return {tier: tuple(entries) for tier, entries in out.items()}
+            tiers = tuple(tier for tier in Tier.ordered() if tier in rule.tiers)
+            plan.append(PlannedRule(
+                rule, rule.id, condition,
+                condition.explanation_key if reusable(condition) else None,
+                tier_free(condition), tiers, tuple((rule.id, tier) for tier in tiers)))
+        return tuple(plan)
 
     @functools.cached_property
     def check_groups(self) -> tuple[CheckGroup, ...]:
