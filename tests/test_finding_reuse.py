@@ -19,10 +19,12 @@ from gradient_rules import Engine, Outcome, PluginError, Tier
 from gradient_rules import _explain as explain_module
 from gradient_rules._application import parse_application
 from gradient_rules._conditions import (
+    OUTCOME_IN_KEY,
     AllOf,
     EvaluationContext,
     Explanation,
     explanation_key,
+    leaves,
     reusable,
 )
 from gradient_rules._evaluation import evaluate_reference
@@ -201,3 +203,51 @@ def test_notices_of_the_scope_are_built_once_and_equal_fresh_ones(national: Any)
         scope.forget_reused()
         assert not scope.notices_kept
         assert engine.assess(app, jurisdiction="national", on=generate.ON) == kept
+
+
+# --- kinds whose key decides their outcome (all_of keys them without the outcome) ------------
+
+
+def test_a_key_decides_the_outcome_of_the_kinds_that_say_so(provinces: Engine) -> None:
+    # all_of keys a part of these kinds by its key alone; that is exact only if, at one
+    # tier, two applications with equal keys always have equal outcomes.
+    seen: dict[tuple[str, type, Tier, object], Outcome] = {}
+    kinds_met: set[type] = set()
+    for jurisdiction in sorted(generate.GENERATORS):
+        on = generate.GENERATORS[jurisdiction][1]
+        scope = provinces.scope(jurisdiction, on=on)
+        parts = [(rule.id, index, part, rule.tiers) for rule in scope.rules
+                 for index, part in enumerate(leaves(rule.condition))
+                 if type(part) in OUTCOME_IN_KEY]
+        for app in generate.applications(jurisdiction, 200, seed=11):
+            resolution = resolve(scope, parse_application(app), on)
+            derivation = evaluate_reference(scope, resolution.facts)
+            ctx = EvaluationContext(facts=resolution.facts, tallies=derivation.tallies,
+                                    attestation_texts=scope.attestation_texts,
+                                    holdings=derivation.holdings)
+            for rule_id, index, part, tiers in parts:
+                for tier in tiers:
+                    key = part.explanation_key(ctx, tier)
+                    if key is None:
+                        continue
+                    outcome = part.evaluate(ctx, tier)
+                    slot = (f"{rule_id}#{index}", type(part), tier, key)
+                    assert seen.setdefault(slot, outcome) is outcome, slot
+                    kinds_met.add(type(part))
+    assert len(kinds_met) >= 6, kinds_met  # most of the set is exercised
+
+
+def test_a_plugin_subclass_is_keyed_with_its_outcome() -> None:
+    class Stricter(Attestation):
+        def evaluate(self, ctx: EvaluationContext, tier: Tier) -> Outcome:
+            return Outcome.NOT_MET
+
+    assert Attestation in OUTCOME_IN_KEY and Stricter not in OUTCOME_IN_KEY
+    case: dict[str, int | float | str] = {"kind": "case", "att_competitive": 1}
+    ctx = EvaluationContext(facts=CaseFacts(on=generate.ON, case=case, claims=None,
+                                            incidents=()),
+                            tallies=None, attestation_texts={})
+    plain = AllOf(conditions=(Attestation(names=("competitive",)),))
+    strict = AllOf(conditions=(Stricter(names=("competitive",)),))
+    assert plain.explanation_key(ctx, Tier.BASIC) == ((1,),)
+    assert strict.explanation_key(ctx, Tier.BASIC) == (((1,), Outcome.NOT_MET),)

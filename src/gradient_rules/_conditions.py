@@ -27,6 +27,7 @@ from ._facts import CaseFacts, Holdings, Tally
 from ._vocabulary import Outcome, Tier
 
 __all__ = [
+    "OUTCOME_IN_KEY",
     "AllOf",
     "Check",
     "Condition",
@@ -241,6 +242,13 @@ def key_of(rule_id: str, condition: Condition, method: KeyMethod, ctx: Evaluatio
     return key
 
 
+OUTCOME_IN_KEY: set[type[Condition]] = set()
+"""Built-in kinds (exact classes, filled by ``_kinds``) whose explanation key decides their
+outcome at a tier: equal keys at one tier mean equal outcomes there.  ``all_of`` then keys
+such a part by its key alone.  A plugin's subclass is never in it, as it may evaluate
+differently."""
+
+
 def per_tier(value: PerTier, tier: Tier) -> int:
     return value if isinstance(value, int) else value[tier]
 
@@ -339,13 +347,18 @@ class AllOf(Condition):
         )
 
     def explanation_key(self, ctx: EvaluationContext, tier: Tier) -> Hashable | None:
-        """The parts' keys with their outcomes; ``None`` if any part has none."""
-        keys = []
+        """The parts' keys with their outcomes; ``None`` if any part has none.
+
+        A built-in part whose key decides its outcome (:data:`OUTCOME_IN_KEY`) gives its key
+        alone: its outcome is not worked out a second time.
+        """
+        keys: list[Hashable] = []
         for part in self.conditions:
             key = part.explanation_key(ctx, tier) if reusable(part) else None
             if key is None:
                 return None
-            keys.append((key, part.evaluate(ctx, tier)))
+            keys.append(key if type(part) in OUTCOME_IN_KEY
+                        else (key, part.evaluate(ctx, tier)))
         return tuple(keys)
 
     def attestation_names(self) -> frozenset[str]:

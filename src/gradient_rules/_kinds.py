@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ._conditions import AllOf, Condition
+from ._conditions import OUTCOME_IN_KEY, AllOf, Condition
 from ._errors import PluginError
 from ._kinds_applicant import (
     AboveDesignatedSize,
@@ -53,6 +53,14 @@ TIER_FREE_KINDS: frozenset[type[Condition]] = frozenset({
 asked for.
 
 Exact classes: a plugin's subclass may read the tier, so it is not in the set."""
+
+
+OUTCOME_IN_KEY.update({
+    Attestation, Flag, RegisteredIn, AboveDesignatedSize, LegalPersonOrBranch, NoIncidents,
+    MinLevel, SegmentsCovered, ScenarioCount, KpisReported,
+})
+# Each of these reads in ``evaluate`` only what its ``explanation_key`` returns (plus the
+# tier and its own parameters); tests/test_finding_reuse.py holds them to it.
 
 
 def tier_free(condition: Condition) -> bool:

@@ -117,7 +117,6 @@ AttestationName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,59}$")]
 
 
 @functools.lru_cache(maxsize=4096)
-@functools.lru_cache(maxsize=1024)
 def _fact_keys(names: tuple[str, ...]) -> tuple[str, ...]:
     """The case fact's properties holding these attestations (made once per set of names)."""
     return tuple(f"att_{name}" for name in names)
@@ -152,8 +151,7 @@ class Attestation(Condition):
 
     def explanation_key(self, ctx: EvaluationContext, tier: Tier) -> Hashable | None:
         """The attested values."""
-        case = ctx.case
-        return tuple([case.get(key) for key in _fact_keys(self.names)])
+        return tuple(map(ctx.facts.case.get, _fact_keys(self.names)))
 
     def explain(self, ctx: EvaluationContext, tier: Tier, outcome: Outcome) -> Explanation:
         """Each attestation with its stated value."""
