@@ -60,7 +60,9 @@ def standings(scope: Scope, app: Application, facts: CaseFacts,
 
 
 FINDINGS_KEPT = 4096
-"""Most findings a scope keeps for reuse; the store starts afresh when full."""
+"""Most entries a scope's stores of findings and of tier assessments keep for reuse (a
+finding entry holds one rule's findings for one outcome and key, one per tier); a store
+starts afresh when full."""
 
 
 def _finding(scope: Scope, ctx: EvaluationContext, rule: Rule, tier: Tier,
@@ -116,6 +118,8 @@ def _findings(scope: Scope, ctx: EvaluationContext, derivation: Derivation,
         key: Hashable | None = None
         keyed = False
         whys: dict[Outcome, Explanation] | None = None
+        group: dict[Tier, Made] | None = None
+        group_outcome: Outcome | None = None
         for tier, pair in zip(tiers, pairs):  # noqa: B905 (made together, same length)
             into = made.get(tier)
             if into is None:
@@ -125,6 +129,7 @@ def _findings(scope: Scope, ctx: EvaluationContext, derivation: Derivation,
                 key = (None if key_method is None
                        else key_of(rule_id, condition, key_method, ctx, tier))
                 keyed = True
+                group = None
             if key is None:  # not kept: explained afresh (a tier-free rule once per outcome)
                 if whys is None:
                     whys = {}
@@ -136,13 +141,19 @@ def _findings(scope: Scope, ctx: EvaluationContext, derivation: Derivation,
                 into.append(_finding(scope, ctx, rule, tier, outcome, why))
                 fresh.add(tier)
                 continue
-            store_key = (rule_id, tier, outcome, key)
-            found = kept.get(store_key)
+            # The store holds, per rule, outcome and key, the rule's findings by tier: a
+            # tier-free rule looks its key up once for all its tiers.
+            if group is None or outcome is not group_outcome:
+                store_key = (rule_id, outcome, key)
+                group = kept.get(store_key)
+                if group is None:
+                    if len(kept) >= FINDINGS_KEPT:
+                        kept.clear()
+                    group = kept[store_key] = {}
+                group_outcome = outcome
+            found = group.get(tier)
             if found is None:
-                found = _finding(scope, ctx, rule, tier, outcome)
-                if len(kept) >= FINDINGS_KEPT:
-                    kept.clear()
-                kept[store_key] = found
+                found = group[tier] = _finding(scope, ctx, rule, tier, outcome)
             into.append(found)
     return made, fresh
 

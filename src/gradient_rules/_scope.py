@@ -178,10 +178,10 @@ class Scope:
         return self.documents[doc_id]
 
     @functools.cached_property
-    def findings(self) -> dict[Hashable, tuple[Finding, Notice | None]]:
+    def findings(self) -> dict[Hashable, dict[Tier, tuple[Finding, Notice | None]]]:
         """Findings already built, for reuse by later assessments.
 
-        (rule id, tier, outcome, explanation key) -> (finding, in-principle warning or
+        (rule id, outcome, explanation key) -> tier -> (finding, in-principle warning or
         ``None``); filled and bounded by ``_explain``.  Findings are frozen, so sharing one
         between assessments is safe.
         """
