@@ -17,6 +17,7 @@ the outcomes grouped by the rules' strength (:class:`Derivation`, shared by both
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
@@ -24,10 +25,10 @@ from typing import Any, Literal
 
 from ._conditions import EvaluationContext, condition_call
 from ._durable import Action, DurableAdapter, Frame, RuleSpec, Session, frames_of
-from ._facts import CaseFacts, Holdings, Tally, holdings_of, tally_matched
+from ._facts import CaseFacts, ClaimFact, Holdings, Tally, holdings_of, tally_matched
 from ._rulepack import RevocationTrigger
 from ._scope import Scope
-from ._vocabulary import Outcome, Tier, Verdict
+from ._vocabulary import Outcome, Segment, Tier, Verdict
 
 __all__ = ["Derivation", "compile_scope", "evaluate_durable", "evaluate_reference", "revokes"]
 
@@ -45,7 +46,7 @@ class Derivation:
     __slots__ = ("_matched", "_verdicts", "holdings", "in_principle", "outcomes", "revoked",
                  "tallies")
 
-    def __init__(self, *, matched: Mapping[Tier, Sequence[int]] | None,
+    def __init__(self, *, matched: Callable[[], Mapping[Tier, Sequence[int]]] | None,
                  tallies: Mapping[Tier, Tally] | None,
                  outcomes: Mapping[tuple[str, Tier], Outcome],
                  in_principle: AbstractSet[str],
@@ -76,7 +77,7 @@ class Derivation:
     @property
     def qualifying(self) -> frozenset[tuple[int, Tier]]:
         """(claim index, tier) pairs: the claim counts toward the tier."""
-        matched = self._matched or {}
+        matched = {} if self._matched is None else self._matched()
         return frozenset((index, tier) for tier, indices in matched.items() for index in indices)
 
     def _grouped(self, wanted: Callable[[str, Outcome], bool]) -> dict[Tier, frozenset[str]]:
@@ -181,6 +182,8 @@ _CLAIM_INDEX = re.compile(r'"claim":(-?\d+)')
 the adapter's own encoding of facts this module built)."""
 _FRAME = '{"claim":{'
 """How each match of a ``qualify`` rule opens: the alias, then the claim fact."""
+_SEGMENT_MARKS = tuple((segment, f'"segment":"{segment.code}"') for segment in Segment.ordered())
+"""How a matched claim fact of each segment shows it, in the engine's messages."""
 
 
 def _matched_claims(fired: Mapping[str, list[str]]) -> dict[Tier, list[int]]:
@@ -199,6 +202,32 @@ def _matched_claims(fired: Mapping[str, list[str]]) -> dict[Tier, list[int]]:
             else:  # never with facts this module built; kept so a change cannot miscount
                 indices += [int(frame["claim"]["claim"]) for frame in frames_of(message, name)]
     return matched
+
+
+def _tallies(fired: Mapping[str, list[str]], claims: Sequence[ClaimFact]) -> dict[Tier, Tally]:
+    """The tallies per tier, counted in the ``qualify`` rules' messages.
+
+    A message holds one frame per claim matched and each claim fact names its segment, so
+    the counts are occurrences in the text, not decoded (each claim fact, sent once with
+    its own id, matches a rule at most once).  Should the counts not add up (more matches
+    than claims, or more segments than matches), the messages are decoded instead.
+    """
+    claimed = len(claims)
+    tallies: dict[Tier, Tally] = {}
+    for tier, name in QUALIFY.items():
+        per_segment = dict.fromkeys(_SEGMENTS, 0)
+        count = 0
+        for message in fired.get(name, ()):
+            count += message.count(_FRAME)
+            for segment, mark in _SEGMENT_MARKS:
+                per_segment[segment] += message.count(mark)
+        if count > claimed or sum(per_segment.values()) > count:
+            return tally_matched({c.index: c.segment for c in claims}, _matched_claims(fired))
+        tallies[tier] = Tally(tier, count, per_segment, claimed)
+    return tallies
+
+
+_SEGMENTS = Segment.ordered()
 
 
 def _outcomes(scope: Scope, fired: Mapping[str, list[str]]) -> dict[tuple[str, Tier], Outcome]:
@@ -225,12 +254,12 @@ def evaluate_durable(adapter: DurableAdapter, scope: Scope, facts: CaseFacts) ->
         session.assert_facts(facts.input_facts(), checked=True)
         second: list[Mapping[str, Any]] = []
         tallies: dict[Tier, Tally] | None = None
-        matched: dict[Tier, list[int]] | None = None
-        claims = facts.claims
-        if claims is not None:
-            matched = _matched_claims(session.fired)
-            tallies = tally_matched(facts.claim_segments, matched)
+        matched: Callable[[], dict[Tier, list[int]]] | None = None
+        fired = session.fired
+        if facts.claims is not None:
+            tallies = _tallies(fired, facts.claims)
             second += [tally.as_fact() for tally in tallies.values()]
+            matched = functools.partial(_matched_claims, fired)  # read only if asked for
         revoked: dict[int, set[int]] = {}
         for title, trigger in session.results.get("revoked", ()):
             revoked.setdefault(title, set()).add(trigger)
@@ -242,7 +271,7 @@ def evaluate_durable(adapter: DurableAdapter, scope: Scope, facts: CaseFacts) ->
         return Derivation(
             matched=matched,
             tallies=tallies,
-            outcomes=_outcomes(scope, session.fired),
+            outcomes=_outcomes(scope, fired),
             in_principle=scope.in_principle_ids,
             revoked={title: frozenset(ids) for title, ids in revoked.items()} if revoked else {},
             holdings=holdings,
@@ -281,5 +310,6 @@ def evaluate_reference(scope: Scope, facts: CaseFacts) -> Derivation:
             outcome = condition_call(rule.id, rule.condition, "evaluate", ctx, tier)
             if outcome is not Outcome.MET:
                 outcomes[(rule.id, tier)] = outcome
-    return Derivation(matched=matched, tallies=tallies, outcomes=outcomes,
+    return Derivation(matched=None if matched is None else functools.partial(dict, matched),
+                      tallies=tallies, outcomes=outcomes,
                       in_principle=scope.in_principle_ids, revoked=revoked, holdings=holdings)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import NamedTuple
 
 from ._application import Application
 from ._vocabulary import EventKind, IssuingLevel, Segment, Tier, TitleStatus
@@ -93,26 +95,26 @@ class CaseFacts:
         return facts
 
 
-@dataclass(frozen=True)
-class Tally:
+class Tally(NamedTuple):
     """Counts for one tier: qualifying scenarios in all and per segment."""
 
     tier: Tier
     qualifying: int
-    per_segment: Mapping[Segment, int] = field(default_factory=dict)
+    per_segment: Mapping[Segment, int] = MappingProxyType({})
     claimed: int = 0
     """All scenarios claimed, counting toward this tier or not."""
 
     def covered(self) -> tuple[Segment, ...]:
         """Segments with at least one qualifying scenario, in official order."""
         counts = self.per_segment
-        return tuple([s for s in Segment.ordered() if counts.get(s, 0) > 0])
+        return tuple([s for s in _SEGMENTS if counts.get(s, 0) > 0])
 
     def as_fact(self) -> Fact:
         """The durable-rules form."""
         fact: Fact = {"kind": "tally", "tier": self.tier.rank, "qualifying": self.qualifying}
+        counts = self.per_segment
         for segment, key in SEGMENT_KEYS.items():
-            fact[key] = self.per_segment.get(segment, 0)
+            fact[key] = counts.get(segment, 0)
         return fact
 
 
