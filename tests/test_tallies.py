@@ -37,7 +37,8 @@ def durable() -> Engine:
 def _fired(engine: Engine, scope: Scope, facts: CaseFacts) -> dict[str, list[str]]:
     """The first batch's firings, as the driver sees them."""
     def first(session: Session) -> dict[str, list[str]]:
-        session.assert_facts(facts.input_facts(), checked=True)
+        session.assert_facts(facts.input_facts(cells=scope.counts_described_only),
+                             checked=True)
         return {name: list(messages) for name, messages in session.fired.items()}
     assert engine._adapter is not None
     evaluate_durable(engine._adapter, scope, facts)  # registers the ruleset

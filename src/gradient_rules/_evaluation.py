@@ -157,11 +157,15 @@ def compile_scope(scope: Scope) -> list[RuleSpec]:
                 (("held", {"kind": "title"}), ("event", _event_pattern(trigger, target))),
                 _record_revoked(index),
             ))
+    described_only = scope.counts_described_only
     for tier in Tier.ordered():
+        # A claim counts toward every tier up to the one it reaches (D30); under the
+        # described-only switch (D16), only where its catalog row describes the tier.
+        tests: list[dict[str, Any]] = [{"kind": "claim"}, {"$gte": {"reached": tier.rank}}]
+        if described_only:
+            tests.append({"$iany": {"cells": {"$i": tier.rank}}})
         specs.append(RuleSpec(
-            QUALIFY[tier],
-            (("claim", {"$and": [{"kind": "claim"}, {"$gte": {"reached": tier.rank}},
-                                 {"$iany": {"cells": {"$i": tier.rank}}}]}),),
+            QUALIFY[tier], (("claim", {"$and": tests}),),
             None,  # fired: the driver counts the claims matched
         ))
     for index, group in enumerate(scope.check_groups):
@@ -251,7 +255,8 @@ def evaluate_durable(adapter: DurableAdapter, scope: Scope, facts: CaseFacts) ->
     def driver(session: Session) -> Derivation:
         # The input facts were built by build_facts from a validated application: their
         # values are texts and bounded integers and numbers by construction (checked=True).
-        session.assert_facts(facts.input_facts(), checked=True)
+        session.assert_facts(facts.input_facts(cells=scope.counts_described_only),
+                             checked=True)
         second: list[Mapping[str, Any]] = []
         tallies: dict[Tier, Tally] | None = None
         matched: Callable[[], dict[Tier, list[int]]] | None = None

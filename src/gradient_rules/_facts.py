@@ -49,13 +49,18 @@ class ClaimFact:
     inferred: bool = False
     """True when the claim relies on a catalog row marked ``source = "inferred"``."""
 
-    def as_fact(self) -> Fact:
-        """The durable-rules form."""
-        cells = _RANKS.get(self.cells)
-        if cells is None:
-            cells = _RANKS[self.cells] = sorted(t.rank for t in self.cells)
-        fact: Fact = {"kind": "claim", "claim": self.index, "reached": self.reached.rank,
-                      "cells": list(cells)}
+    def as_fact(self, *, cells: bool = True) -> Fact:
+        """The durable-rules form; ``cells=False`` leaves the described tiers out.
+
+        A scope whose catalog counts every claim up the ladder (or that has no catalog)
+        never reads them: its ``qualify`` rules test the tier reached alone.
+        """
+        fact: Fact = {"kind": "claim", "claim": self.index, "reached": self.reached.rank}
+        if cells:
+            ranks = _RANKS.get(self.cells)
+            if ranks is None:
+                ranks = _RANKS[self.cells] = sorted(t.rank for t in self.cells)
+            fact["cells"] = ranks  # shared: facts are read, never changed
         if self.segment is not None:
             fact["segment"] = self.segment.code
         return fact
@@ -83,11 +88,15 @@ class CaseFacts:
         """Claim index -> its segment (empty when scenarios were not stated)."""
         return {claim.index: claim.segment for claim in self.claims or ()}
 
-    def input_facts(self) -> list[Mapping[str, Scalar | list[int]]]:
-        """All input facts in durable-rules form (this object's own: read, never change)."""
+    def input_facts(self, *, cells: bool = True) -> list[Mapping[str, Scalar | list[int]]]:
+        """All input facts in durable-rules form (this object's own: read, never change).
+
+        ``cells=False``: claim facts without the tiers their catalog rows describe (see
+        :meth:`ClaimFact.as_fact`).
+        """
         facts: list[Mapping[str, Scalar | list[int]]] = [self.case]
         if self.claims:
-            facts += [claim.as_fact() for claim in self.claims]
+            facts += [claim.as_fact(cells=cells) for claim in self.claims]
         facts += self.incidents
         if self.titles:
             facts += self.titles

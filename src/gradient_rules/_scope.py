@@ -18,7 +18,7 @@ from typing import Any, Literal, NamedTuple
 
 from ._assessment import CitedClause, Finding, Notice, TierAssessment
 from ._calls import BatchRules, Call, FormSpec, Material
-from ._catalog import Kpi, ScenarioCatalog
+from ._catalog import CountingPolicy, Kpi, ScenarioCatalog
 from ._conditions import AllOf, Condition, KeyMethod, Pattern, condition_call, reusable
 from ._kinds import MaterialsPresent, tier_free
 from ._rulepack import (
@@ -138,6 +138,16 @@ class Scope:
     def catalog(self) -> ScenarioCatalog | None:
         """The conditions' scenario catalog."""
         return self.conditions.catalog
+
+    @property
+    def counts_described_only(self) -> bool:
+        """Whether a claim counts only toward tiers its catalog row describes (D16's switch).
+
+        Otherwise (the ladder, D30, and wherever there is no catalog) a claim counts toward
+        every tier up to the one it reaches, whatever its row's cells.
+        """
+        catalog = self.conditions.catalog
+        return catalog is not None and catalog.counting is CountingPolicy.DESCRIBED_ONLY
 
     @property
     def kpis(self) -> tuple[Kpi, ...]:
