@@ -25,10 +25,6 @@ Fact = dict[str, Scalar | list[int]]
 SEGMENT_KEYS: dict[Segment, str] = {s: f"seg_{s.code}" for s in Segment}
 
 
-def _flag(value: bool | None) -> int | None:
-    return None if value is None else int(value)
-
-
 def full_years_between(earlier: dt.date, later: dt.date) -> int:
     """Whole years elapsed from ``earlier`` to ``later`` (0 within the first year)."""
     years = later.year - earlier.year
@@ -37,9 +33,9 @@ def full_years_between(earlier: dt.date, later: dt.date) -> int:
     return years
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ClaimFact:
-    """A scenario claim reduced to what qualification needs."""
+    """A scenario claim reduced to what qualification needs (made by resolve, only read)."""
 
     index: int
     segment: Segment | None
@@ -185,6 +181,12 @@ _TIERS = Tier.ordered()
 _SEGMENTS = Segment.ordered()
 
 
+_ATTESTATION_KEYS: dict[str, str] = {}
+"""Attestation name -> its property on the case fact (``att_<name>``), made once.  Only
+names some installed scope declares get here (others are refused before), so it stays
+small."""
+
+
 def build_facts(
     application: Application,
     *,
@@ -193,46 +195,53 @@ def build_facts(
     kpi_ids: frozenset[str],
 ) -> CaseFacts:
     """Flatten ``application`` for evaluation on ``on``; claims are resolved by the caller."""
+    # Only what is stated becomes a property: an unstated input is an absent key.
     enterprise = application.enterprise
     sa = application.self_assessment
     filing = application.filing
-    values: dict[str, Scalar | None] = {
-        "kind": "case",
-        "on_day": on.toordinal(),
-        "province": enterprise.province,
-        "legal_person": _flag(enterprise.independent_legal_person),
-        "branch": _flag(enterprise.is_branch),
-        "industry": None if enterprise.industry is None else enterprise.industry.value,
-        "has_credit_code": 1 if enterprise.credit_code else None,
-        "above_size": _flag(enterprise.above_designated_size),
-        "revenue": enterprise.main_business_revenue_cny,
-        "maturity": sa.maturity_level,
-        "dt_level": sa.digital_transformation_level,
-        "construction_completed": _flag(application.construction_completed),
-        "scenarios_stated": 1 if application.scenarios is not None else None,
-        "incidents_stated": 1 if application.incidents is not None else None,
-        "titles_stated": 1 if application.titles is not None else None,
-        "kpis_reported": (
-            None
-            if application.kpis is None
-            else sum(1 for key in application.kpis if key in kpi_ids)
-        ),
-        "online_filed_day": (
-            filing.online_filed_on.toordinal() if filing and filing.online_filed_on else None
-        ),
-        "paper_submitted_day": (
-            filing.paper_submitted_on.toordinal()
-            if filing and filing.paper_submitted_on
-            else None
-        ),
-    }
+    case: dict[str, Scalar] = {"kind": "case", "on_day": on.toordinal()}
+    if enterprise.province is not None:
+        case["province"] = enterprise.province
+    if enterprise.independent_legal_person is not None:
+        case["legal_person"] = int(enterprise.independent_legal_person)
+    if enterprise.is_branch is not None:
+        case["branch"] = int(enterprise.is_branch)
+    if enterprise.industry is not None:
+        case["industry"] = enterprise.industry.value
+    if enterprise.credit_code:
+        case["has_credit_code"] = 1
+    if enterprise.above_designated_size is not None:
+        case["above_size"] = int(enterprise.above_designated_size)
+    if enterprise.main_business_revenue_cny is not None:
+        case["revenue"] = enterprise.main_business_revenue_cny
+    if sa.maturity_level is not None:
+        case["maturity"] = sa.maturity_level
+    if sa.digital_transformation_level is not None:
+        case["dt_level"] = sa.digital_transformation_level
+    if application.construction_completed is not None:
+        case["construction_completed"] = int(application.construction_completed)
+    if application.scenarios is not None:
+        case["scenarios_stated"] = 1
+    if application.incidents is not None:
+        case["incidents_stated"] = 1
+    if application.titles is not None:
+        case["titles_stated"] = 1
+    if application.kpis is not None:
+        case["kpis_reported"] = sum(1 for key in application.kpis if key in kpi_ids)
+    if filing is not None:
+        if filing.online_filed_on is not None:
+            case["online_filed_day"] = filing.online_filed_on.toordinal()
+        if filing.paper_submitted_on is not None:
+            case["paper_submitted_day"] = filing.paper_submitted_on.toordinal()
     for name, value in application.attestations.items():
-        values[f"att_{name}"] = int(value)
+        key = _ATTESTATION_KEYS.get(name)
+        if key is None:
+            key = _ATTESTATION_KEYS[name] = f"att_{name}"
+        case[key] = 1 if value else 0
     if application.materials is not None:
-        values["materials_stated"] = 1
+        case["materials_stated"] = 1
         for material in application.materials:
-            values[f"mat_{material}"] = 1
-    case = {key: value for key, value in values.items() if value is not None}
+            case[f"mat_{material}"] = 1
     incidents = tuple(
         {
             "kind": "incident",
