@@ -10,6 +10,7 @@ national conditions and each province's rules, and explain every verdict with it
 Everything public is re-exported here; modules starting with ``_`` are private.
 """
 
+from . import _accelerated  # noqa: F401  (first: compiled modules, or all from source; D41)
 from ._application import (
     Application,
     Enterprise,

@@ -75,8 +75,11 @@ EARLIEST = dt.date(1900, 1, 1)
 LATEST = dt.date(2099, 12, 31)
 """Latest date accepted anywhere (evaluation dates included)."""
 
+_SURROGATES = f"{chr(0xD800)}-{chr(0xDFFF)}"
+"""The surrogate range, for character classes (built with ``chr``: mypyc compiles no
+surrogate literals)."""
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_REFUSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+_REFUSED = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{_SURROGATES}]")
 """Any character :func:`check_text` refuses: one scan for the common case, text that is fine."""
 
 
@@ -152,7 +155,7 @@ Number = Annotated[float, BeforeValidator(_number)]
 """A finite number (an integer or a decimal), bounded by NUMBER; ``true`` is refused."""
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE = re.compile(f"[{_SURROGATES}]")
 
 _Path = tuple[Any, str | int] | None
 """A value's place as (parent's place, key or list index), rendered only for a problem."""
