@@ -16,10 +16,13 @@ import os
 from pathlib import Path
 
 from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
 
 ROOT = Path(__file__).resolve().parent
 PACKAGE = Path("src") / "gradient_rules"
 """Relative to ROOT, as setuptools wants the sources named."""
+PURE = "GRADIENT_RULES_PURE_PYTHON"
+"""Set to ``1`` to build no compiled module (the shim is always built)."""
 
 
 def _compiled_modules() -> tuple[str, ...]:
@@ -45,23 +48,53 @@ def _record(modules: tuple[str, ...]) -> None:
         "SOURCES: dict[str, str] = {\n" + "\n".join(lines) + "\n}\n", encoding="utf-8")
 
 
-def extensions() -> list[Extension]:
-    """The shim, and the compiled modules unless a pure-Python build is asked for."""
-    found = [Extension("gradient_rules._pyeval_shim",
-                       sources=[str(PACKAGE / "_pyeval_shim.c")],
-                       define_macros=[("Py_LIMITED_API", "0x030B0000")],
-                       py_limited_api=True)]
-    if os.environ.get("GRADIENT_RULES_PURE_PYTHON") == "1":
-        (ROOT / PACKAGE / "_compiled_from.py").unlink(missing_ok=True)
-        return found
+MYPY_CONFIG = """\
+[mypy]
+mypy_path = src
+plugins = pydantic.mypy
+ignore_missing_imports = True
+follow_imports = silent
+"""
+"""The type check mypyc compiles under: the build environment holds pydantic (for its
+plugin) but not every runtime dependency, so the modules that are not compiled are
+followed silently and missing libraries are Any.  ``mypy --strict`` with the project's own
+configuration checks everything in CI."""
+
+
+class BuildExtensions(build_ext):
+    """``build_ext`` that first generates the compiled modules' C.
+
+    Only when building: setuptools also runs this script to ask what a build requires.
+    """
+
+    def finalize_options(self) -> None:
+        """Add the mypyc extensions (or, for a pure-Python build, drop the record)."""
+        if os.environ.get(PURE) == "1":
+            (ROOT / PACKAGE / "_compiled_from.py").unlink(missing_ok=True)
+        else:
+            assert self.distribution.ext_modules is not None
+            self.distribution.ext_modules.extend(_mypyc_extensions())
+        super().finalize_options()
+
+
+def _mypyc_extensions() -> list[Extension]:
     from mypyc.build import mypycify
 
     modules = _compiled_modules()
     _record(modules)
-    found += mypycify([str(PACKAGE / f"{name}.py") for name in modules],
-                      opt_level="3", group_name="gradient_rules")
+    build = Path("build") / "mypyc"
+    build.mkdir(parents=True, exist_ok=True)
+    config = build / "mypy.ini"
+    config.write_text(MYPY_CONFIG, encoding="utf-8")
+    found: list[Extension] = mypycify(
+        ["--config-file", str(config), "--cache-dir", str(build / "cache"),
+         *(str(PACKAGE / f"{name}.py") for name in modules)],
+        opt_level="3", group_name="gradient_rules")
     return found
 
 
+SHIM = Extension("gradient_rules._pyeval_shim", sources=[str(PACKAGE / "_pyeval_shim.c")],
+                 define_macros=[("Py_LIMITED_API", "0x030B0000")], py_limited_api=True)
+
 if __name__ == "__main__":  # as setuptools runs it (imported, it only defines)
-    setup(ext_modules=extensions())
+    setup(ext_modules=[SHIM], cmdclass={"build_ext": BuildExtensions})
