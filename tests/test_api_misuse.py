@@ -88,3 +88,26 @@ def test_application_error_takes_what_a_caller_would_pass(problems: Any, text: s
 def test_an_iso_date_string_is_accepted_where_a_date_is(engine: Engine) -> None:
     by_string = engine.assess(APP, jurisdiction="national", on="2024-11-22")  # type: ignore[arg-type]
     assert by_string == engine.assess(APP, jurisdiction="national", on=ON)
+
+
+def test_kept_scopes_answer_as_the_first_asking_did(national: Any,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    # The engine keeps the scope and tiers of each request that succeeded; a request that
+    # failed is asked again (and fails again), and the store stays bounded.
+    import gradient_rules._engine as engine_module
+
+    monkeypatch.setattr(engine_module, "SCOPES_KEPT", 2)
+    engine = Engine(plugins=[national])
+    for _ in range(2):
+        with pytest.raises(GradientRulesError, match="nowhere"):
+            engine.assess(APP, jurisdiction="nowhere", on=ON)
+        with pytest.raises(ApplicationError, match="jurisdiction"):
+            engine.assess(APP, jurisdiction=["national"], on=ON)  # type: ignore[arg-type]
+    first = [engine.assess(APP, jurisdiction="national", on=ON + dt.timedelta(days=d))
+             for d in range(4)]
+    assert len(engine._scopes) <= 2
+    again = [engine.assess(APP, jurisdiction="national", on=ON + dt.timedelta(days=d))
+             for d in range(4)]
+    assert [a.model_dump() for a in again] == [a.model_dump() for a in first]
+    one = engine.assess(APP, jurisdiction="national", on=ON, tier="leading")
+    assert [t.tier.value for t in one.tiers] == ["leading"]

@@ -49,6 +49,9 @@ __all__ = ["Engine"]
 
 Backend = Literal["durable", "reference"]
 
+SCOPES_KEPT = 256
+"""Most (jurisdiction, date, call, tier) requests whose scope an engine keeps at hand."""
+
 
 class Engine:
     """Assess applications against the rules of installed or given jurisdiction plugins.
@@ -82,6 +85,8 @@ class Engine:
         self._registry: Registry = build_registry(plugins, entry_points=entry_points,
                                                   overrides=self._overrides)
         self.backend: Backend = backend
+        self._override_texts = tuple(format_override(key, value) for key, value in self._overrides)
+        self._scopes: dict[tuple[object, ...], tuple[Scope, tuple[Tier, ...]]] = {}
         self._recipe = _recipe(plugins, entry_points, strict, backend, self._overrides)
         self._adapter = DurableAdapter() if backend == "durable" else None
         if self._adapter is not None:
@@ -142,7 +147,7 @@ class Engine:
     @property
     def overrides(self) -> tuple[str, ...]:
         """The what-if overrides of this engine, as ``RULE.path=value`` (usually none)."""
-        return tuple(format_override(key, value) for key, value in self._overrides)
+        return self._override_texts
 
     @property
     def recipe(self) -> EngineRecipe:
@@ -360,12 +365,31 @@ class Engine:
         """
         app = self._coerce(application)
         day = self._date(app, on)
-        scope = self.scope(jurisdiction, on=day, call=call)
-        wanted = self._tiers(scope, tier)
+        scope, wanted = self._scope_and_tiers(jurisdiction, day, call, tier)
         resolution = resolve(scope, app, day)
         derivation = self._derive(scope, resolution.facts)
         return assemble(scope, app, resolution, derivation, wanted, self.backend,
-                        overrides=self.overrides)
+                        overrides=self._override_texts)
+
+    def _scope_and_tiers(self, jurisdiction: str, day: dt.date, call: str | None,
+                         tier: Tier | str | None) -> tuple[Scope, tuple[Tier, ...]]:
+        """:meth:`scope` and :meth:`_tiers`, kept for each request that succeeded.
+
+        A screening asks the same few questions for every row; the answers depend only on
+        the request and the engine's plugins, which never change after it is built.
+        """
+        request = (jurisdiction, day, call, tier)
+        try:
+            found = self._scopes.get(request)
+        except TypeError:  # an unhashable argument: the checks below name it
+            found = None
+        if found is None:
+            scope = self.scope(jurisdiction, on=day, call=call)
+            found = (scope, self._tiers(scope, tier))
+            if len(self._scopes) >= SCOPES_KEPT:
+                self._scopes.clear()
+            self._scopes[request] = found
+        return found
 
     @staticmethod
     def _tiers(scope: Scope, tier: Tier | str | None) -> tuple[Tier, ...]:
