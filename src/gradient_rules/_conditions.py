@@ -41,6 +41,7 @@ __all__ = [
     "bounded_per_tier",
     "case_pattern",
     "condition_call",
+    "condition_error",
     "explanation_key",
     "key_of",
     "leaves",
@@ -265,6 +266,12 @@ def condition_call(rule_id: str, condition: Condition, method: str, *args: Any) 
         raise
     except (Exception, SystemExit) as error:
         raise _raised(rule_id, condition, method, error) from error
+
+
+def condition_error(rule_id: str, condition: Condition, method: str,
+                    error: BaseException) -> PluginError:
+    """The :class:`PluginError` for an exception raised by ``condition.<method>``."""
+    return _raised(rule_id, condition, method, error)
 
 
 def _raised(rule_id: str, condition: Condition, method: str, error: BaseException) -> PluginError:

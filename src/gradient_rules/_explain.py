@@ -23,7 +23,14 @@ from ._assessment import (
     TitleStanding,
     built,
 )
-from ._conditions import EvaluationContext, Explanation, condition_call, key_of
+from ._conditions import (
+    EvaluationContext,
+    Explanation,
+    condition_call,
+    condition_error,
+    key_of,
+)
+from ._errors import GradientRulesError
 from ._evaluation import Derivation, evaluate_reference, revokes
 from ._facts import CaseFacts
 from ._resolve import Resolution, resolve
@@ -114,7 +121,7 @@ def _findings(scope: Scope, ctx: EvaluationContext, derivation: Derivation,
     met = Outcome.MET
     made: dict[Tier, list[Made]] = {tier: [] for tier in wanted}
     fresh: set[Tier] = set()
-    for rule, rule_id, condition, key_method, free, tiers, pairs in scope.assembly_plan:
+    for rule, rule_id, condition, key_method, free, trusted, tiers, pairs in scope.assembly_plan:
         key: Hashable | None = None
         keyed = False
         whys: dict[Outcome, Explanation] | None = None
@@ -126,8 +133,18 @@ def _findings(scope: Scope, ctx: EvaluationContext, derivation: Derivation,
                 continue
             outcome = outcomes.get(pair, met)
             if not (keyed and free):
-                key = (None if key_method is None
-                       else key_of(rule_id, condition, key_method, ctx, tier))
+                if key_method is None:
+                    key = None
+                elif trusted:  # key_of without the hash check: a built-in key hashes
+                    try:
+                        key = key_method(ctx, tier)
+                    except GradientRulesError:
+                        raise
+                    except (Exception, SystemExit) as error:
+                        raise condition_error(rule_id, condition, "explanation_key",
+                                              error) from error
+                else:
+                    key = key_of(rule_id, condition, key_method, ctx, tier)
                 keyed = True
                 group = None
             if key is None:  # not kept: explained afresh (a tier-free rule once per outcome)

@@ -36,6 +36,7 @@ __all__ = [
     "ScenarioCount",
     "SegmentsCovered",
     "TitleHeld",
+    "built_in",
     "tier_free",
 ]
 
@@ -61,6 +62,22 @@ OUTCOME_IN_KEY.update({
 })
 # Each of these reads in ``evaluate`` only what its ``explanation_key`` returns (plus the
 # tier and its own parameters); tests/test_finding_reuse.py holds them to it.
+
+
+_BUILTIN = frozenset(BUILTIN_KINDS)
+
+
+def built_in(condition: Condition) -> bool:
+    """Whether ``condition`` is a built-in kind throughout (``all_of`` parts included).
+
+    Exact classes: a plugin's subclass is not built in.  A built-in kind's explanation key
+    is always hashable, so the assembly does not check it.
+    """
+    cls = type(condition)
+    if cls is AllOf:
+        assert isinstance(condition, AllOf)
+        return all(built_in(part) for part in condition.conditions)
+    return cls in _BUILTIN
 
 
 def tier_free(condition: Condition) -> bool:

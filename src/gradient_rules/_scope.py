@@ -20,7 +20,7 @@ from ._assessment import CitedClause, Finding, Notice, TierAssessment
 from ._calls import BatchRules, Call, FormSpec, Material
 from ._catalog import CountingPolicy, Kpi, ScenarioCatalog
 from ._conditions import AllOf, Condition, KeyMethod, Pattern, condition_call, reusable
-from ._kinds import MaterialsPresent, tier_free
+from ._kinds import MaterialsPresent, built_in, tier_free
 from ._rulepack import (
     JurisdictionInfo,
     LaterEdition,
@@ -47,6 +47,8 @@ class PlannedRule(NamedTuple):
     """The condition's bound ``explanation_key``; ``None`` when not :func:`reusable`."""
     free: bool
     """Whether the condition is tier free."""
+    built_in: bool
+    """Whether the condition is a built-in kind throughout (its key needs no checking)."""
     tiers: tuple[Tier, ...]
     """The rule's tiers in the scope, basic first."""
     pairs: tuple[tuple[str, Tier], ...]
@@ -240,7 +242,8 @@ class Scope:
             plan.append(PlannedRule(
                 rule, rule.id, condition,
                 condition.explanation_key if reusable(condition) else None,
-                tier_free(condition), tiers, tuple((rule.id, tier) for tier in tiers)))
+                tier_free(condition), built_in(condition), tiers,
+                tuple((rule.id, tier) for tier in tiers)))
         return tuple(plan)
 
     @functools.cached_property
