@@ -56,7 +56,9 @@ def test_counted_tallies_equal_the_decoded_matches(durable: Engine, jurisdiction
             continue
         fired = _fired(durable, scope, facts)
         decoded = tally_matched(facts.claim_segments, _matched_claims(fired))
-        assert _tallies(fired, facts.claims) == decoded
+        counted, tally_facts = _tallies(fired, facts.claims)
+        assert counted == decoded
+        assert tally_facts == [tally.as_fact() for tally in decoded.values()]
         derived = evaluate_durable(durable._adapter, scope, facts)  # type: ignore[arg-type]
         assert derived.qualifying == evaluate_reference(scope, facts).qualifying
         assert derived.tallies == decoded
@@ -78,6 +80,6 @@ def test_counts_that_do_not_add_up_are_decoded_instead(durable: Engine) -> None:
     message = fired[name][0]
     inner = message[message.index("[") + 1:message.rindex("]")]
     fired[name] = [message.replace(inner, f"{inner},{inner}", 1)]  # every match twice
-    counted = _tallies(fired, facts.claims)
+    counted, _ = _tallies(fired, facts.claims)
     assert counted == tally_matched(facts.claim_segments, _matched_claims(fired))
     assert counted[next(iter(QUALIFY))].qualifying == 2  # each claim once, as decoded

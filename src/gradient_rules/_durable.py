@@ -59,6 +59,7 @@ from typing import Any, TypeVar, overload
 import orjson
 
 from ._durable_checks import capacity_hint, check_fact, fnv1a_32, validate_specs
+from ._durable_loop import run_scheduled, stamped
 from ._errors import EngineError, RuleEvaluationError
 
 __all__ = ["Action", "DurableAdapter", "Frame", "RuleSpec", "Session", "capacity_hint",
@@ -338,8 +339,7 @@ class Session:
             for fact in facts:
                 check_fact(fact)
         self._next_id = first + len(facts)
-        return [{**fact, "sid": SID, "id": _IDS[number]}
-                for number, fact in enumerate(facts, first)]
+        return stamped(facts, first, SID, _IDS)
 
     def _retraction(self) -> str:
         """Every fact this evaluation sent, by sid and id (all durable-rules reads)."""
@@ -389,25 +389,11 @@ class Session:
     def _run(self, state: int) -> None:
         """Run every action the engine schedules for the session, to quiescence."""
         handle = self._handle
-        actions = self._actions
-        fired = self.fired
-        method = "start_action_for_state"
-        try:  # the engine's own calls, made directly: this loop runs for every firing
-            started = handle.native.start_action_for_state(handle.id, state)
-            message: str | None = started[1] if started else None
-            method = "complete_and_start_action"
-            while message:
-                # The engine writes {"<rule name>":[{<alias>:<fact>,...},...]}; rule names need
-                # no escaping (validate_specs), so the name is read without decoding the facts.
-                name = message[2:message.index('"', 2)]
-                action = actions.get(name, _SENTINEL_ACTION)
-                if action is None:
-                    fired.setdefault(name, []).append(message)
-                elif action is not _SENTINEL_ACTION:
-                    self._act(name, action, _Frames(message, name))
-                message = handle.native.complete_and_start_action(handle.id, state)
-        except Exception as error:  # an action's own errors never get here (see _act)
-            raise handle.failed(method, error) from error
+        run_scheduled(handle.native, handle.id, state, self._actions, self.fired,
+                      self._act_on, handle.failed, _SENTINEL_ACTION)
+
+    def _act_on(self, name: str, action: Action, message: str) -> None:
+        self._act(name, action, _Frames(message, name))
 
     def _act(self, name: str, action: Action, frames: Sequence[Frame]) -> None:
         started = _now()

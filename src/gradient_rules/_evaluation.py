@@ -25,7 +25,15 @@ from typing import Any, Literal
 
 from ._conditions import EvaluationContext, condition_call
 from ._durable import Action, DurableAdapter, Frame, RuleSpec, Session, frames_of
-from ._facts import CaseFacts, ClaimFact, Holdings, Tally, holdings_of, tally_matched
+from ._facts import (
+    SEGMENT_KEYS,
+    CaseFacts,
+    ClaimFact,
+    Holdings,
+    Tally,
+    holdings_of,
+    tally_matched,
+)
 from ._rulepack import RevocationTrigger
 from ._scope import Scope
 from ._vocabulary import Outcome, Segment, Tier, Verdict
@@ -208,8 +216,9 @@ def _matched_claims(fired: Mapping[str, list[str]]) -> dict[Tier, list[int]]:
     return matched
 
 
-def _tallies(fired: Mapping[str, list[str]], claims: Sequence[ClaimFact]) -> dict[Tier, Tally]:
-    """The tallies per tier, counted in the ``qualify`` rules' messages.
+def _tallies(fired: Mapping[str, list[str]], claims: Sequence[ClaimFact]
+             ) -> tuple[dict[Tier, Tally], list[Mapping[str, Any]]]:
+    """The tallies per tier, counted in the ``qualify`` rules' messages, and their facts.
 
     A message holds one frame per claim matched and each claim fact names its segment, so
     the counts are occurrences in the text, not decoded (each claim fact, sent once with
@@ -218,6 +227,7 @@ def _tallies(fired: Mapping[str, list[str]], claims: Sequence[ClaimFact]) -> dic
     """
     claimed = len(claims)
     tallies: dict[Tier, Tally] = {}
+    facts: list[Mapping[str, Any]] = []
     for tier, name in QUALIFY.items():
         per_segment = dict.fromkeys(_SEGMENTS, 0)
         count = 0
@@ -226,9 +236,14 @@ def _tallies(fired: Mapping[str, list[str]], claims: Sequence[ClaimFact]) -> dic
             for segment, mark in _SEGMENT_MARKS:
                 per_segment[segment] += message.count(mark)
         if count > claimed or sum(per_segment.values()) > count:
-            return tally_matched({c.index: c.segment for c in claims}, _matched_claims(fired))
+            decoded = tally_matched({c.index: c.segment for c in claims}, _matched_claims(fired))
+            return decoded, [tally.as_fact() for tally in decoded.values()]
         tallies[tier] = Tally(tier, count, per_segment, claimed)
-    return tallies
+        fact: dict[str, Any] = {"kind": "tally", "tier": tier.rank, "qualifying": count}
+        for segment, key in SEGMENT_KEYS.items():
+            fact[key] = per_segment[segment]
+        facts.append(fact)
+    return tallies, facts
 
 
 _SEGMENTS = Segment.ordered()
@@ -262,8 +277,7 @@ def evaluate_durable(adapter: DurableAdapter, scope: Scope, facts: CaseFacts) ->
         matched: Callable[[], dict[Tier, list[int]]] | None = None
         fired = session.fired
         if facts.claims is not None:
-            tallies = _tallies(fired, facts.claims)
-            second += [tally.as_fact() for tally in tallies.values()]
+            tallies, second = _tallies(fired, facts.claims)
             matched = functools.partial(_matched_claims, fired)  # read only if asked for
         revoked: dict[int, set[int]] = {}
         for title, trigger in session.results.get("revoked", ()):
