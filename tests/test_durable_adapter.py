@@ -515,3 +515,35 @@ def test_the_adapter_refuses_an_or_with_a_reference() -> None:
     with pytest.raises(EngineError, match="silently ignores its other branches"):
         DurableAdapter().register("t", [RuleSpec("r", (("held", {"kind": "title"}),
                                                        ("ev", pattern)), lambda s, m: None)])
+
+
+# --- facts no pattern names are not sent ------------------------------------------------------
+
+
+def test_the_kinds_the_patterns_name() -> None:
+    from gradient_rules._durable_checks import literal_kinds
+
+    def rule(name: str, *conditions: dict[str, Any]) -> RuleSpec:
+        return RuleSpec(name, tuple((f"m{i}", c) for i, c in enumerate(conditions)), None)
+
+    named = [rule("a", {"kind": "x"}), rule("b", {"$and": [{"kind": "y"}, {"$gt": {"n": 1}}]},
+                                              {"kind": "z"})]
+    assert literal_kinds(named) == frozenset({"x", "y", "z"})
+    assert literal_kinds([*named, rule("c", {"$gt": {"n": 1}})]) is None  # any kind
+    assert literal_kinds([rule("d", {"$or": [{"kind": "x"}, {"kind": "y"}]})]) is None
+
+
+def test_checked_facts_of_a_kind_no_rule_names_are_not_sent() -> None:
+    adapter = DurableAdapter()
+    adapter.register("t", [RuleSpec("seen", (("m", {"kind": "x"}),), None)])
+
+    def sent(session: Session, *, checked: bool) -> list[str]:
+        session.assert_facts([{"kind": "x", "n": 1}, {"kind": "unread", "n": 2}],
+                             checked=checked)
+        facts = json.loads(session._handle.call("get_facts", SID))
+        return sorted(f["kind"] for f in facts)
+
+    assert adapter.evaluate("t", lambda s: sent(s, checked=True)) == ["__sentinel__", "x"]
+    assert adapter.evaluate("t", lambda s: sent(s, checked=False)) == [
+        "__sentinel__", "unread", "x"]  # an unchecked fact is sent as given
+    assert adapter.evaluate("t", lambda s: s.fired) == {}  # and nothing stayed behind

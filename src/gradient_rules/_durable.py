@@ -58,7 +58,7 @@ from typing import Any, TypeVar, overload
 
 import orjson
 
-from ._durable_checks import capacity_hint, check_fact, fnv1a_32, validate_specs
+from ._durable_checks import capacity_hint, check_fact, fnv1a_32, literal_kinds, validate_specs
 from ._durable_loop import run_scheduled, stamped
 from ._errors import EngineError, RuleEvaluationError
 
@@ -310,6 +310,7 @@ class Session:
         self.ruleset = ruleset
         self._handle = registered.handle
         self._actions = registered.actions
+        self._kinds = registered.kinds
         self.opened = False
         """The sentinel's action has completed: deleting the session is safe."""
         self._begin()
@@ -368,8 +369,13 @@ class Session:
 
         Each fact is checked for what the C engine cannot take (:func:`check_fact`), unless
         the caller passes ``checked=True`` for facts it built itself from validated values
-        (the library's own input facts: texts, bounded integers and finite numbers).
+        (the library's own input facts: texts, bounded integers and finite numbers, each
+        ``kind`` a text).  Such facts of a kind no pattern names are not sent: they could
+        match nothing but the sink.
         """
+        kinds = self._kinds
+        if checked and kinds is not None:
+            facts = [fact for fact in facts if fact["kind"] in kinds]
         if not facts:
             return
         if self._pending is not None:
@@ -447,6 +453,8 @@ class _Registered:
     live: Session | None = None
     """The idle session, holding the sentinel alone, that the next evaluation uses."""
     served: int = 0
+    kinds: frozenset[str] | None = None
+    """The fact kinds its patterns name (``None``: a pattern may match any kind)."""
     """Evaluations the live session has served."""
 
 
@@ -499,7 +507,8 @@ class DurableAdapter:
 
     def _registered(self, name: str, specs: tuple[RuleSpec, ...]) -> _Registered:
         return _Registered(specs, self._compile(name, specs),
-                           {spec.name: spec.action for spec in specs})
+                           {spec.name: spec.action for spec in specs},
+                           kinds=literal_kinds(specs))
 
     @staticmethod
     def _definition(specs: Sequence[RuleSpec]) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from ._errors import EngineError
 
 __all__ = ["MAX_PROPERTIES", "MAX_RULES", "capacity_hint", "check_fact", "fnv1a_32",
-           "validate_specs"]
+           "literal_kinds", "validate_specs"]
 
 MAX_PROPERTIES = 255
 """durable-rules' bound on a fact's properties (sid and id included)."""
@@ -135,6 +135,25 @@ def validate_specs(specs: Sequence[Spec]) -> None:
         if other != prop:
             raise EngineError(f"property names {other!r} and {prop!r} collide in "
                               "durable-rules' 32-bit hash; rename one")
+
+
+def literal_kinds(specs: Sequence[Spec]) -> frozenset[str] | None:
+    """The fact kinds the rules' patterns name: ``{"kind": k}`` alone or in an ``$and``.
+
+    ``None`` when some pattern names no kind that way (it may then match a fact of any
+    kind).  A fact of a kind outside the set can match no pattern.
+    """
+    kinds: set[str] = set()
+    for spec in specs:
+        for _, condition in spec.patterns:
+            tests = condition.get("$and", [condition]) if isinstance(condition, Mapping) else []
+            named = [test["kind"] for test in tests
+                     if isinstance(test, Mapping) and set(test) == {"kind"}
+                     and isinstance(test["kind"], str)]
+            if not named:
+                return None
+            kinds.update(named)
+    return frozenset(kinds)
 
 
 _INT64 = 2**63
