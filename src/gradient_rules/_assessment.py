@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import weakref
 from collections.abc import Callable
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 import orjson
 from pydantic import BaseModel, ConfigDict, JsonValue
 
+from ._construct import built
 from ._docstrings import describe_fields
 from ._vocabulary import (
     DocumentStatus,
@@ -281,33 +282,6 @@ class Assessment(_Model):
         """The highest tier with verdict eligible, if any."""
         eligible = [t.tier for t in self.tiers if t.verdict is Verdict.ELIGIBLE]
         return max(eligible, key=lambda t: t.rank) if eligible else None
-
-
-# --- built without validation -------------------------------------------------------------
-
-_M = TypeVar("_M", bound=BaseModel)
-_set = object.__setattr__
-
-
-def built(cls: type[_M], **values: Any) -> _M:
-    """``cls.model_construct(**values)`` for results the engine builds, every field given.
-
-    Findings and tier assessments are made from the engine's own values, so they are not
-    validated again (their types are checked by mypy and the suite's round trips).
-    pydantic's ``model_construct`` looks at every field for aliases and defaults; here every
-    field is given, so they are set directly, in about a third of the time.  A missing or
-    unknown field is a ``TypeError``: no default is ever filled in silently.
-    """
-    if values.keys() != cls.__pydantic_fields__.keys():
-        given, fields = set(values), set(cls.__pydantic_fields__)
-        raise TypeError(f"{cls.__name__}: missing {sorted(fields - given)}, "
-                        f"unknown {sorted(given - fields)}")
-    model = cls.__new__(cls)
-    _set(model, "__dict__", values)
-    _set(model, "__pydantic_fields_set__", set(values))
-    _set(model, "__pydantic_extra__", None)
-    _set(model, "__pydantic_private__", None)
-    return model
 
 
 # --- JSON from shared findings ------------------------------------------------------------

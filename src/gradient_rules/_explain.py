@@ -21,7 +21,6 @@ from ._assessment import (
     Route,
     TierAssessment,
     TitleStanding,
-    built,
 )
 from ._conditions import (
     EvaluationContext,
@@ -30,6 +29,7 @@ from ._conditions import (
     condition_error,
     key_of,
 )
+from ._construct import built
 from ._errors import GradientRulesError
 from ._evaluation import Derivation, evaluate_reference, revokes
 from ._facts import CaseFacts
@@ -195,23 +195,28 @@ def _tier(scope: Scope, tier: Tier, verdict: Verdict, made: list[Made],
 
 def _tier_assessment(scope: Scope, tier: Tier, verdict: Verdict,
                      made: list[Made]) -> TierAssessment:
-    warnings = [notice for _, notice in made if notice is not None]
-    notices, route = _tier_constants(scope, tier)
-    warnings += notices
+    label, notices, route = _tier_constants(scope, tier)
+    findings = []
+    warnings = []
+    for finding, notice in made:
+        findings.append(finding)
+        if notice is not None:
+            warnings.append(notice)
     # Like findings, built from the engine's own values: constructed without re-validation.
     return built(
-        TierAssessment, tier=tier, label_zh=scope.label(tier), verdict=verdict,
-        findings=tuple(finding for finding, _ in made), warnings=tuple(warnings), route=route,
+        TierAssessment, tier=tier, label_zh=label, verdict=verdict, findings=tuple(findings),
+        warnings=(*warnings, *notices) if warnings else notices, route=route,
     )
 
 
-def _tier_constants(scope: Scope, tier: Tier) -> tuple[tuple[Notice, ...], Route | None]:
-    """The tier's notices and route: the same for every assessment, so built once."""
+def _tier_constants(scope: Scope, tier: Tier) -> tuple[str, tuple[Notice, ...], Route | None]:
+    """The tier's label, notices and route: the same for every assessment, so made once."""
     kept = scope.notices_kept
-    found: tuple[tuple[Notice, ...], Route | None] | None = kept.get(("tier", tier))
+    found: tuple[str, tuple[Notice, ...], Route | None] | None = kept.get(("tier", tier))
     if found is None:
         route = scope.recognition.get(tier)
         found = kept[("tier", tier)] = (
+            scope.label(tier),
             tuple(Notice(code="tier_notice", rule_id=n.rule, message_zh=n.zh, message_en=n.en)
                   for n in scope.tier_notices if tier in n.tiers),
             None if route is None else Route(authority_zh=route.authority_zh,
@@ -288,19 +293,35 @@ def _notices(scope: Scope, on: dt.date, resolution: Resolution) -> list[Notice]:
                        "received; it cannot be checked against the official text",
         ))
     if resolution.unused:
-        names = ", ".join(resolution.unused)
-        why_zh, why_en = (("截止日期、申报材料等属于年度申报通知，自评估只依据要素条件",
-                           "filing dates, materials and a call's attestations belong to calls; "
-                           "a self-assessment reads the conditions only")
-                          if scope.call is None else
-                          ("这些项属于其他已安装的规则或申报通知",
-                           "they belong to other installed rules or calls"))
-        notices.append(Notice(
-            code="unused_input",
-            message_zh=f"以下填报项未用于本次评估：{names}（{why_zh}）",
-            message_en=f"not read by this assessment: {names} ({why_en})",
-        ))
+        notices.append(_unused_notice(scope, resolution.unused))
     return notices
+
+
+UNUSED_KEPT = 256
+"""Most notices of unread inputs a scope keeps (one per set of input names)."""
+
+
+def _unused_notice(scope: Scope, unused: tuple[str, ...]) -> Notice:
+    """The notice of inputs this assessment does not read; kept per set of names."""
+    kept: dict[tuple[str, ...], Notice] = scope.notices_kept.setdefault("unused", {})
+    found = kept.get(unused)
+    if found is not None:
+        return found
+    names = ", ".join(unused)
+    why_zh, why_en = (("截止日期、申报材料等属于年度申报通知，自评估只依据要素条件",
+                       "filing dates, materials and a call's attestations belong to calls; "
+                       "a self-assessment reads the conditions only")
+                      if scope.call is None else
+                      ("这些项属于其他已安装的规则或申报通知",
+                       "they belong to other installed rules or calls"))
+    found = Notice(
+        code="unused_input",
+        message_zh=f"以下填报项未用于本次评估：{names}（{why_zh}）",
+        message_en=f"not read by this assessment: {names} ({why_en})",
+    )
+    if len(kept) < UNUSED_KEPT:
+        kept[unused] = found
+    return found
 
 
 def _scope_notices(scope: Scope) -> tuple[Notice, ...]:
@@ -365,26 +386,26 @@ def _catalog_notices(scope: Scope) -> tuple[Notice, ...]:
 
 
 def _next_tier(scope: Scope, tiers: Sequence[TierAssessment]) -> list[Notice]:
-    ladder = next((p for p in scope.provisions if p.applies_as == "tier_ladder"), None)
-    if ladder is None or len(tiers) < len(Tier):
+    if len(tiers) < len(Tier):
         return []
-    eligible = [t.tier for t in tiers if t.verdict is Verdict.ELIGIBLE]
-    if not eligible:
-        return []
-    top = max(eligible, key=lambda t: t.rank)
-    if top is Tier.LEADING:
+    top: Tier | None = None
+    for assessed in tiers:
+        if assessed.verdict is Verdict.ELIGIBLE and (top is None or assessed.tier.rank > top.rank):
+            top = assessed.tier
+    if top is None or top is Tier.LEADING:
         return []
     kept = scope.notices_kept
-    notice: Notice | None = kept.get(("next", top))
-    if notice is None:
+    if ("next", top) not in kept:
+        ladder = next((p for p in scope.provisions if p.applies_as == "tier_ladder"), None)
         nxt = Tier.from_rank(top.rank + 1)
-        notice = kept[("next", top)] = Notice(
+        kept[("next", top)] = None if ladder is None else Notice(
             code="next_tier", rule_id=ladder.id,
             message_zh=f"已符合{scope.label(top)}条件；鼓励向{scope.label(nxt)}升级",
             message_en=f"eligible for {top.value}; the programme encourages upgrading to "
                        f"{nxt.value}",
         )
-    return [notice]
+    notice: Notice | None = kept[("next", top)]
+    return [] if notice is None else [notice]
 
 
 def probe(scope: Scope) -> None:
