@@ -21,7 +21,7 @@ import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from ._conditions import EvaluationContext, condition_call
 from ._durable import Action, DurableAdapter, Frame, RuleSpec, Session, frames_of
@@ -41,6 +41,14 @@ from ._vocabulary import Outcome, Segment, Tier, Verdict
 __all__ = ["Derivation", "compile_scope", "evaluate_durable", "evaluate_reference", "revokes"]
 
 Backend = Literal["durable", "reference"]
+
+
+# Members read in loops: an enum class's attribute is slow to read (its metaclass has a
+# __getattr__), a module's is not.
+_NOT_MET: Final = Outcome.NOT_MET
+_ELIGIBLE: Final = Verdict.ELIGIBLE
+_NOT_ELIGIBLE: Final = Verdict.NOT_ELIGIBLE
+_UNDETERMINED: Final = Verdict.UNDETERMINED
 
 
 class Derivation:
@@ -76,10 +84,10 @@ class Derivation:
         for (rule_id, tier), outcome in outcomes.items():
             if rule_id in in_principle:
                 continue
-            if outcome is Outcome.NOT_MET:
-                verdicts[tier] = Verdict.NOT_ELIGIBLE
-            elif verdicts.get(tier) is not Verdict.NOT_ELIGIBLE:
-                verdicts[tier] = Verdict.UNDETERMINED
+            if outcome is _NOT_MET:
+                verdicts[tier] = _NOT_ELIGIBLE
+            elif verdicts.get(tier) is not _NOT_ELIGIBLE:
+                verdicts[tier] = _UNDETERMINED
         self._verdicts = verdicts
 
     @property
@@ -118,7 +126,7 @@ class Derivation:
 
     def verdict(self, tier: Tier) -> Verdict:
         """Not eligible on any refusal; undetermined on any unknown must-rule; else eligible."""
-        return self._verdicts.get(tier, Verdict.ELIGIBLE)
+        return self._verdicts.get(tier, _ELIGIBLE)
 
 
 # --- durable-rules ----------------------------------------------------------------------

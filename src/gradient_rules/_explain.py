@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Hashable, Sequence
-from typing import Literal
+from typing import Final, Literal
 
 from ._application import Application, Enterprise
 from ._assessment import (
@@ -66,6 +66,10 @@ def standings(scope: Scope, app: Application, facts: CaseFacts,
     return tuple(out)
 
 
+_MET: Final = Outcome.MET  # enum members read per assessment: module attributes are faster
+_ELIGIBLE: Final = Verdict.ELIGIBLE
+_LEADING: Final = Tier.LEADING
+
 FINDINGS_KEPT = 4096
 """Most entries a scope's stores of findings and of tier assessments keep for reuse (a
 finding entry holds one rule's findings for one outcome and key, one per tier); a store
@@ -118,7 +122,7 @@ def _findings(scope: Scope, ctx: EvaluationContext, derivation: Derivation,
     """
     kept = scope.findings
     outcomes = derivation.outcomes
-    met = Outcome.MET
+    met = _MET
     made: dict[Tier, list[Made]] = {tier: [] for tier in wanted}
     fresh: set[Tier] = set()
     for rule, rule_id, condition, key_method, free, trusted, tiers, pairs in scope.assembly_plan:
@@ -390,9 +394,9 @@ def _next_tier(scope: Scope, tiers: Sequence[TierAssessment]) -> list[Notice]:
         return []
     top: Tier | None = None
     for assessed in tiers:
-        if assessed.verdict is Verdict.ELIGIBLE and (top is None or assessed.tier.rank > top.rank):
+        if assessed.verdict is _ELIGIBLE and (top is None or assessed.tier.rank > top.rank):
             top = assessed.tier
-    if top is None or top is Tier.LEADING:
+    if top is None or top is _LEADING:
         return []
     kept = scope.notices_kept
     if ("next", top) not in kept:
