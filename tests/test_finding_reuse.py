@@ -251,3 +251,41 @@ def test_a_plugin_subclass_is_keyed_with_its_outcome() -> None:
     strict = AllOf(conditions=(Stricter(names=("competitive",)),))
     assert plain.explanation_key(ctx, Tier.BASIC) == ((1,),)
     assert strict.explanation_key(ctx, Tier.BASIC) == (((1,), Outcome.NOT_MET),)
+
+
+# --- key plans (the assembly's direct route to a built-in kind's key) -------------------------
+
+
+def test_key_plans_give_the_kinds_own_keys(provinces: Engine) -> None:
+    from gradient_rules._keys import compute_key
+
+    planned = 0
+    for jurisdiction in sorted(generate.GENERATORS):
+        on = generate.GENERATORS[jurisdiction][1]
+        scope = provinces.scope(jurisdiction, on=on)
+        for app in generate.applications(jurisdiction, 60, seed=13):
+            resolution = resolve(scope, parse_application(app), on)
+            derivation = evaluate_reference(scope, resolution.facts)
+            ctx = EvaluationContext(facts=resolution.facts, tallies=derivation.tallies,
+                                    attestation_texts=scope.attestation_texts,
+                                    holdings=derivation.holdings)
+            for entry in scope.assembly_plan:
+                if entry.key_plan is None:
+                    continue
+                for tier in entry.tiers:
+                    assert compute_key(entry.key_plan, ctx, tier) == \
+                        entry.condition.explanation_key(ctx, tier), entry.rule_id
+                    planned += 1
+    assert planned > 1000
+
+
+def test_only_the_built_in_classes_have_key_plans() -> None:
+    class Wider(Attestation):
+        def explanation_key(self, ctx: EvaluationContext, tier: Tier) -> Any:
+            return ("wider", super().explanation_key(ctx, tier))
+
+    assert Attestation(names=("competitive",)).key_plan() == ("values", ("att_competitive",))
+    assert Wider(names=("competitive",)).key_plan() is None
+    # an all_of holding such a part has no plan either: its own method keys it
+    assert AllOf(conditions=(Wider(names=("competitive",)),)).key_plan() is None
+    assert AllOf(conditions=(Attestation(names=("competitive",)),)).key_plan() is not None

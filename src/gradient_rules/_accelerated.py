@@ -32,7 +32,8 @@ from types import ModuleType
 __all__ = ["COMPILED", "ENVIRONMENT", "STATE", "choose", "digest", "install"]
 
 COMPILED: tuple[str, ...] = (
-    "_construct", "_durable_loop", "_evaluation", "_explain", "_facts", "_limits", "_resolve",
+    "_construct", "_durable_loop", "_evaluation", "_explain", "_facts", "_keys", "_limits",
+    "_resolve",
 )
 """The modules of ``gradient_rules`` that the build compiles with mypyc."""
 

@@ -24,9 +24,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from ._docstrings import describe_fields
 from ._errors import GradientRulesError, PluginError
 from ._facts import CaseFacts, Holdings, Tally
+from ._keys import KeyPlan, compute_key
 from ._vocabulary import Outcome, Tier
 
 __all__ = [
+    "KEY_PLANNED",
     "OUTCOME_IN_KEY",
     "AllOf",
     "Check",
@@ -177,6 +179,19 @@ class Condition(BaseModel):
         """
         return None
 
+    def key_plan(self) -> KeyPlan | None:
+        """What :meth:`explanation_key` reads, as a plan; ``None`` unless a built-in kind.
+
+        ``gradient_rules._keys.compute_key`` works the key out from the plan.  Only the
+        built-in classes themselves have one (a subclass, which may read other things, has
+        none): the assembly reads a built-in rule's plan once and computes its key directly.
+        """
+        return self._key_plan() if type(self) in KEY_PLANNED else None
+
+    def _key_plan(self) -> KeyPlan | None:
+        """The class's own plan; a built-in kind's ``explanation_key`` computes it."""
+        return None
+
     def attestation_names(self) -> frozenset[str]:
         """Attestations this condition reads (the application may state only declared ones)."""
         return frozenset()
@@ -242,6 +257,10 @@ def key_of(rule_id: str, condition: Condition, method: KeyMethod, ctx: Evaluatio
                           plugin=type(condition).__module__.split(".")[0]) from None
     return key
 
+
+KEY_PLANNED: set[type[Condition]] = set()
+"""Built-in kinds (exact classes, filled by ``_kinds``) whose :meth:`Condition.key_plan`
+stands for their ``explanation_key``."""
 
 OUTCOME_IN_KEY: set[type[Condition]] = set()
 """Built-in kinds (exact classes, filled by ``_kinds``) whose explanation key decides their
@@ -353,12 +372,24 @@ class AllOf(Condition):
             "; ".join(p.action_en for p in parts if p.action_en),
         )
 
+    def _key_plan(self) -> KeyPlan | None:
+        parts: list[tuple[KeyPlan, Condition | None]] = []
+        for part in self.conditions:
+            plan = part.key_plan()
+            if plan is None:
+                return None
+            parts.append((plan, None if type(part) in OUTCOME_IN_KEY else part))
+        return ("all_of", tuple(parts))
+
     def explanation_key(self, ctx: EvaluationContext, tier: Tier) -> Hashable | None:
         """The parts' keys with their outcomes; ``None`` if any part has none.
 
         A built-in part whose key decides its outcome (:data:`OUTCOME_IN_KEY`) gives its key
         alone: its outcome is not worked out a second time.
         """
+        plan = self.key_plan()
+        if plan is not None:
+            return compute_key(plan, ctx, tier)
         keys: list[Hashable] = []
         for part in self.conditions:
             key = part.explanation_key(ctx, tier) if reusable(part) else None

@@ -33,6 +33,7 @@ from ._construct import built
 from ._errors import GradientRulesError
 from ._evaluation import Derivation, evaluate_reference, revokes
 from ._facts import CaseFacts
+from ._keys import compute_key
 from ._resolve import Resolution, resolve
 from ._rules import Rule
 from ._scope import Scope
@@ -125,7 +126,8 @@ def _findings(scope: Scope, ctx: EvaluationContext, derivation: Derivation,
     met = _MET
     made: dict[Tier, list[Made]] = {tier: [] for tier in wanted}
     fresh: set[Tier] = set()
-    for rule, rule_id, condition, key_method, free, trusted, tiers, pairs in scope.assembly_plan:
+    for (rule, rule_id, condition, key_method, free, trusted, key_plan, tiers,
+         pairs) in scope.assembly_plan:
         key: Hashable | None = None
         keyed = False
         whys: dict[Outcome, Explanation] | None = None
@@ -141,7 +143,8 @@ def _findings(scope: Scope, ctx: EvaluationContext, derivation: Derivation,
                     key = None
                 elif trusted:  # key_of without the hash check: a built-in key hashes
                     try:
-                        key = key_method(ctx, tier)
+                        key = (key_method(ctx, tier) if key_plan is None
+                               else compute_key(key_plan, ctx, tier))
                     except GradientRulesError:
                         raise
                     except (Exception, SystemExit) as error:

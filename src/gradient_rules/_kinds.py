@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ._conditions import OUTCOME_IN_KEY, AllOf, Condition
+from ._conditions import KEY_PLANNED, OUTCOME_IN_KEY, AllOf, Condition
 from ._errors import PluginError
 from ._kinds_applicant import (
     AboveDesignatedSize,
@@ -55,6 +55,12 @@ asked for.
 
 Exact classes: a plugin's subclass may read the tier, so it is not in the set."""
 
+
+KEY_PLANNED.update({
+    Attestation, Flag, RegisteredIn, AboveDesignatedSize, LegalPersonOrBranch, NoIncidents,
+    MinLevel, SegmentsCovered, ScenarioCount, KpisReported, AllOf,
+})
+# Each computes its explanation_key from its own key plan (_keys.compute_key).
 
 OUTCOME_IN_KEY.update({
     Attestation, Flag, RegisteredIn, AboveDesignatedSize, LegalPersonOrBranch, NoIncidents,

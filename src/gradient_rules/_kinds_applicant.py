@@ -23,6 +23,7 @@ from ._conditions import (
     op,
     per_tier,
 )
+from ._keys import KeyPlan, compute_key
 from ._limits import NUMBER
 from ._places import province_code, province_name_en, province_name_zh
 from ._vocabulary import Industry, Outcome, Tier
@@ -80,9 +81,12 @@ class MinLevel(Condition):
             Check(Outcome.UNKNOWN, (case_pattern(absent(key)),)),
         ]
 
+    def _key_plan(self) -> KeyPlan:
+        return ("value", _LEVEL_FIELDS[self.field][0])
+
     def explanation_key(self, ctx: EvaluationContext, tier: Tier) -> Hashable | None:
         """The stated level."""
-        return ctx.case.get(_LEVEL_FIELDS[self.field][0])
+        return compute_key(self._key_plan(), ctx, tier)
 
     def explain(self, ctx: EvaluationContext, tier: Tier, outcome: Outcome) -> Explanation:
         """Level stated vs required."""
@@ -149,9 +153,12 @@ class Attestation(Condition):
             Check(Outcome.UNKNOWN, (case_pattern(any_of(*(absent(k) for k in keys))),)),
         ]
 
+    def _key_plan(self) -> KeyPlan:
+        return ("values", _fact_keys(self.names))
+
     def explanation_key(self, ctx: EvaluationContext, tier: Tier) -> Hashable | None:
         """The attested values."""
-        return tuple(map(ctx.facts.case.get, _fact_keys(self.names)))
+        return compute_key(self._key_plan(), ctx, tier)
 
     def explain(self, ctx: EvaluationContext, tier: Tier, outcome: Outcome) -> Explanation:
         """Each attestation with its stated value."""
@@ -211,9 +218,12 @@ class Flag(Condition):
             Check(Outcome.UNKNOWN, (case_pattern(absent(key)),)),
         ]
 
+    def _key_plan(self) -> KeyPlan:
+        return ("value", _FLAG_FIELDS[self.field][0])
+
     def explanation_key(self, ctx: EvaluationContext, tier: Tier) -> Hashable | None:
         """The stated value."""
-        return ctx.case.get(_FLAG_FIELDS[self.field][0])
+        return compute_key(self._key_plan(), ctx, tier)
 
     def explain(self, ctx: EvaluationContext, tier: Tier, outcome: Outcome) -> Explanation:
         """The stated value."""
@@ -255,9 +265,12 @@ class RegisteredIn(Condition):
             Check(Outcome.UNKNOWN, (case_pattern(absent("province")),)),
         ]
 
+    def _key_plan(self) -> KeyPlan:
+        return ("value", "province")
+
     def explanation_key(self, ctx: EvaluationContext, tier: Tier) -> Hashable | None:
         """The stated province."""
-        return ctx.case.get("province")
+        return compute_key(self._key_plan(), ctx, tier)
 
     def explain(self, ctx: EvaluationContext, tier: Tier, outcome: Outcome) -> Explanation:
         """Stated vs required province, by name."""
@@ -306,10 +319,12 @@ class AboveDesignatedSize(Condition):
             Check(Outcome.UNKNOWN, (case_pattern(absent("above_size"), absent("revenue")),)),
         ]
 
+    def _key_plan(self) -> KeyPlan:
+        return ("above_size",)
+
     def explanation_key(self, ctx: EvaluationContext, tier: Tier) -> Hashable | None:
         """The flag when stated (the explanation then never reads revenue), else the revenue."""
-        flag = ctx.case.get("above_size")
-        return ("flag", flag) if flag is not None else ("revenue", ctx.case.get("revenue"))
+        return compute_key(self._key_plan(), ctx, tier)
 
     def explain(self, ctx: EvaluationContext, tier: Tier, outcome: Outcome) -> Explanation:
         """Flag or revenue vs threshold."""
@@ -419,13 +434,13 @@ class LegalPersonOrBranch(Condition):
         """The special-circumstances attestation, when the list is illustrative."""
         return frozenset({self.others_by_attestation} if self.others_by_attestation else ())
 
+    def _key_plan(self) -> KeyPlan:
+        att = self.others_by_attestation
+        return ("legal", None if att is None else f"att_{att}")
+
     def explanation_key(self, ctx: EvaluationContext, tier: Tier) -> Hashable | None:
         """The legal-person, branch, industry and credit-code facts (and the attestation)."""
-        case = ctx.case
-        return (case.get("legal_person"), case.get("branch"), case.get("industry"),
-                "has_credit_code" in case,
-                case.get(f"att_{self.others_by_attestation}") if self.others_by_attestation
-                else None)
+        return compute_key(self._key_plan(), ctx, tier)
 
     def explain(self, ctx: EvaluationContext, tier: Tier, outcome: Outcome) -> Explanation:
         """Which route, and what is missing."""

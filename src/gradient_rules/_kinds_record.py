@@ -20,6 +20,7 @@ from ._conditions import (
     op,
 )
 from ._facts import HOLDING_KEYS
+from ._keys import KeyPlan, compute_key, disqualifying
 from ._vocabulary import IncidentGrade, IncidentKind, IssuingLevel, Outcome, Tier
 
 __all__ = [
@@ -55,11 +56,7 @@ class NoIncidents(Condition):
     """Look-back window in whole years before the evaluation date."""
 
     def _disqualifying(self, incident: Mapping[str, Any]) -> bool:
-        return (
-            incident["grade"] >= self.min_grade.rank
-            and 0 <= incident["years_ago"] < self.years
-            and incident["type"] in _kind_values(self.kinds)
-        )
+        return disqualifying(incident, self.min_grade.rank, self.years, _kind_values(self.kinds))
 
     def evaluate(self, ctx: EvaluationContext, tier: Tier) -> Outcome:
         """Not met on any disqualifying incident; unknown when incidents are unstated."""
@@ -81,17 +78,16 @@ class NoIncidents(Condition):
             Check(Outcome.UNKNOWN, (case_pattern(absent("incidents_stated")),)),
         ]
 
+    def _key_plan(self) -> KeyPlan:
+        return ("incidents", self.min_grade.rank, self.years, _kind_values(self.kinds))
+
     def explanation_key(self, ctx: EvaluationContext, tier: Tier) -> Hashable | None:
         """Unstated, or stated with none disqualifying; ``None`` (not reused) otherwise.
 
         A disqualifying accident's explanation names its date, which is nearly unique to
         one application: keeping it would only fill the store.
         """
-        if "incidents_stated" not in ctx.case:
-            return "unstated"
-        if any(self._disqualifying(i) for i in ctx.facts.incidents):
-            return None
-        return "none disqualifying"
+        return compute_key(self._key_plan(), ctx, tier)
 
     def explain(self, ctx: EvaluationContext, tier: Tier, outcome: Outcome) -> Explanation:
         """The disqualifying incidents, if any."""

@@ -23,6 +23,7 @@ from ._conditions import (
     tally_pattern,
 )
 from ._facts import SEGMENT_KEYS
+from ._keys import KeyPlan, compute_key
 from ._vocabulary import Outcome, Segment, Tier
 
 __all__ = [
@@ -60,9 +61,12 @@ class SegmentsCovered(Condition):
             Check(Outcome.UNKNOWN, (case_pattern(absent("scenarios_stated")),)),
         ]
 
+    def _key_plan(self) -> KeyPlan:
+        return ("covered",)
+
     def explanation_key(self, ctx: EvaluationContext, tier: Tier) -> Hashable | None:
         """The segments covered at ``tier``."""
-        return "unstated" if ctx.tallies is None else tuple(ctx.tallies[tier].covered())
+        return compute_key(self._key_plan(), ctx, tier)
 
     def explain(self, ctx: EvaluationContext, tier: Tier, outcome: Outcome) -> Explanation:
         """Covered vs required segments, and what is missing."""
@@ -121,11 +125,12 @@ class ScenarioCount(Condition):
             Check(Outcome.UNKNOWN, (case_pattern(absent("scenarios_stated")),)),
         ]
 
+    def _key_plan(self) -> KeyPlan:
+        return ("counted",)
+
     def explanation_key(self, ctx: EvaluationContext, tier: Tier) -> Hashable | None:
         """The qualifying and claimed counts at ``tier``."""
-        if ctx.tallies is None:
-            return "unstated"
-        return ctx.tallies[tier].qualifying, ctx.tallies[tier].claimed
+        return compute_key(self._key_plan(), ctx, tier)
 
     def explain(self, ctx: EvaluationContext, tier: Tier, outcome: Outcome) -> Explanation:
         """Count vs minimum and the shortfall."""
@@ -178,9 +183,12 @@ class KpisReported(Condition):
             Check(Outcome.UNKNOWN, (case_pattern(absent("kpis_reported")),)),
         ]
 
+    def _key_plan(self) -> KeyPlan:
+        return ("value", "kpis_reported")
+
     def explanation_key(self, ctx: EvaluationContext, tier: Tier) -> Hashable | None:
         """The number of KPIs reported."""
-        return ctx.case.get("kpis_reported")
+        return compute_key(self._key_plan(), ctx, tier)
 
     def explain(self, ctx: EvaluationContext, tier: Tier, outcome: Outcome) -> Explanation:
         """Number reported vs minimum."""

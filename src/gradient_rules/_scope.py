@@ -20,6 +20,7 @@ from ._assessment import CitedClause, Finding, Notice, TierAssessment
 from ._calls import BatchRules, Call, FormSpec, Material
 from ._catalog import CountingPolicy, Kpi, ScenarioCatalog
 from ._conditions import AllOf, Condition, KeyMethod, Pattern, condition_call, reusable
+from ._keys import KeyPlan
 from ._kinds import MaterialsPresent, built_in, tier_free
 from ._rulepack import (
     JurisdictionInfo,
@@ -49,6 +50,8 @@ class PlannedRule(NamedTuple):
     """Whether the condition is tier free."""
     built_in: bool
     """Whether the condition is a built-in kind throughout (its key needs no checking)."""
+    key_plan: KeyPlan | None
+    """What its explanation key reads (a built-in kind's), computed without a method call."""
     tiers: tuple[Tier, ...]
     """The rule's tiers in the scope, basic first."""
     pairs: tuple[tuple[str, Tier], ...]
@@ -242,7 +245,8 @@ class Scope:
             plan.append(PlannedRule(
                 rule, rule.id, condition,
                 condition.explanation_key if reusable(condition) else None,
-                tier_free(condition), built_in(condition), tiers,
+                tier_free(condition), built_in(condition),
+                condition.key_plan() if reusable(condition) else None, tiers,
                 tuple((rule.id, tier) for tier in tiers)))
         return tuple(plan)
 
