@@ -10,8 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from types import MappingProxyType
-from typing import NamedTuple
 
 from ._application import Application
 from ._vocabulary import EventKind, IssuingLevel, Segment, Tier, TitleStatus
@@ -100,14 +98,30 @@ class CaseFacts:
         return facts
 
 
-class Tally(NamedTuple):
-    """Counts for one tier: qualifying scenarios in all and per segment."""
+class Tally:
+    """Counts for one tier: qualifying scenarios in all and per segment (made, then read)."""
 
-    tier: Tier
-    qualifying: int
-    per_segment: Mapping[Segment, int] = MappingProxyType({})
-    claimed: int = 0
-    """All scenarios claimed, counting toward this tier or not."""
+    __slots__ = ("claimed", "per_segment", "qualifying", "tier")
+
+    def __init__(self, tier: Tier, qualifying: int,
+                 per_segment: Mapping[Segment, int] | None = None, claimed: int = 0) -> None:
+        self.tier = tier
+        self.qualifying = qualifying
+        self.per_segment: Mapping[Segment, int] = {} if per_segment is None else per_segment
+        self.claimed = claimed
+        """All scenarios claimed, counting toward this tier or not."""
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Tally):
+            return NotImplemented
+        return (self.tier, self.qualifying, dict(self.per_segment), self.claimed) == (
+            other.tier, other.qualifying, dict(other.per_segment), other.claimed)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (f"Tally(tier={self.tier!r}, qualifying={self.qualifying!r}, "
+                f"per_segment={dict(self.per_segment)!r}, claimed={self.claimed!r})")
 
     def covered(self) -> tuple[Segment, ...]:
         """Segments with at least one qualifying scenario, in official order."""
