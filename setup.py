@@ -11,9 +11,10 @@
 from __future__ import annotations
 
 import ast
-import hashlib
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
@@ -37,12 +38,24 @@ def _compiled_modules() -> tuple[str, ...]:
     raise RuntimeError("src/gradient_rules/_accelerated.py states no COMPILED tuple")
 
 
+def _digest() -> Callable[[bytes], str]:
+    """``_accelerated.digest``, run from its source: the import-time check uses the same."""
+    source = (ROOT / PACKAGE / "_accelerated.py").read_text(encoding="utf-8")
+    found = [node for node in ast.parse(source).body
+             if isinstance(node, ast.FunctionDef) and node.name == "digest"]
+    namespace: dict[str, Any] = {}
+    exec(compile(ast.Module(body=found, type_ignores=[]), "_accelerated.py", "exec"), namespace)
+    digest: Callable[[bytes], str] = namespace["digest"]
+    return digest
+
+
 def _record(modules: tuple[str, ...]) -> None:
     """Write ``_compiled_from.py``: each compiled module's source digest."""
+    digest = _digest()
     lines = []
     for name in modules:
         source = (ROOT / PACKAGE / f"{name}.py").read_bytes()
-        lines.append(f'    "{name}": "{hashlib.sha256(source).hexdigest()}",')
+        lines.append(f'    "{name}": "{digest(source)}",')
     (ROOT / PACKAGE / "_compiled_from.py").write_text(
         '"""Written by setup.py: the digest of each source compiled with mypyc (D41)."""\n\n'
         "SOURCES: dict[str, str] = {\n" + "\n".join(lines) + "\n}\n", encoding="utf-8")

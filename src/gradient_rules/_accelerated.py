@@ -4,7 +4,7 @@ The modules on the assessment path that hold plain functions and classes (no pyd
 models, no classes that others subclass or weakly reference) are compiled to C extensions
 with mypyc when the package is built (``setup.py``).  They are the same source, typed and
 checked by ``mypy --strict``; compiled, an assessment takes about a sixth fewer
-instructions.  The build records each compiled module's source digest in
+instructions.  The build records each compiled module's source digest (:func:`digest`) in
 ``_compiled_from.py``.
 
 On import the package uses the compiled modules only when every one of them was built from
@@ -18,9 +18,7 @@ Nothing here imports anything of the package: it runs before any compiled module
 
 from __future__ import annotations
 
-import hashlib
 import importlib
-import importlib.abc
 import importlib.machinery
 import importlib.util
 import os
@@ -48,8 +46,15 @@ _HERE = Path(__file__).resolve().parent
 
 
 def digest(source: bytes) -> str:
-    """The digest the build records for a module's source."""
-    return hashlib.sha256(source).hexdigest()
+    """The digest the build records for a module's source: its length and CRC-32.
+
+    It tells an edited source from the one compiled (not a security check: the sources
+    are the package's own).  zlib, not hashlib: hashlib would load OpenSSL at every start.
+    setup.py runs this very function (read from this file), so the two cannot differ.
+    """
+    import zlib
+
+    return f"{len(source)}-{zlib.crc32(source):08x}"
 
 
 def choose(folder: Path, record: Mapping[str, str] | None, environment: Mapping[str, str],
@@ -87,8 +92,8 @@ def _extension(folder: Path, name: str) -> Path | None:
     return None
 
 
-class _FromSource(importlib.abc.MetaPathFinder):
-    """Finds the compiled modules' sources, ahead of their extensions."""
+class _FromSource:
+    """Finds the compiled modules' sources, ahead of their extensions (a meta path finder)."""
 
     def find_spec(self, fullname: str, path: Sequence[str] | None,
                   target: ModuleType | None = None) -> importlib.machinery.ModuleSpec | None:
