@@ -56,3 +56,49 @@ def test_a_yaml_syntax_error_is_still_bad_input_with_its_place(tmp_path: Path) -
     aliased.write_text("a: &x 1\nb: *x\n", encoding="utf-8")
     with pytest.raises(ApplicationError, match="anchors"):
         load_application(aliased)
+
+
+LAZY_MODULES = ("gradient_rules._batch", "gradient_rules._screening", "gradient_rules._form",
+                "gradient_rules._bulk_read", "gradient_rules._bulk_write",
+                "gradient_rules._cli_bulk", "gradient_rules._cli_batch",
+                "gradient_rules._cli_data", "gradient_rules._cli_author")
+
+
+def test_one_assessment_on_the_cli_loads_no_screening_batch_or_authoring_code() -> None:
+    example = Path(__file__).resolve().parents[1] / "examples" / "national" / "basic-workshop.json"
+    probe = ("import contextlib, io, sys\nfrom gradient_rules._cli import cli\n"
+             "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+             "    try:\n"
+             f"        cli(['assess', {str(example)!r}, '--on', '2026-06-01', '--format', 'json'],"
+             " prog_name='gradient-rules')\n"
+             "    except SystemExit as done:\n        code = done.code\n"
+             "assert code == 0 and '\"verdict\"' in out.getvalue(), (code, out.getvalue()[:300])\n"
+             f"print(' '.join(m for m in {LAZY_MODULES!r} if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == []
+
+
+def test_every_command_is_listed_with_the_module_that_defines_it() -> None:
+    import importlib
+
+    from gradient_rules._cli_common import COMMAND_MODULES, cli
+
+    for module in set(COMMAND_MODULES.values()):
+        importlib.import_module(f"gradient_rules.{module}")
+    defined = {name: command.callback.__module__.rpartition(".")[2]
+               for name, command in cli.commands.items() if command.callback is not None}
+    assert defined == COMMAND_MODULES
+
+
+def test_lazy_public_names_resolve_and_are_listed() -> None:
+    code = ("import gradient_rules as g\n"
+            "assert 'gradient_rules._screening' not in sys.modules\n"
+            "assert 'ScreeningRow' in dir(g) and 'BatchRow' in dir(g)\n"
+            "from gradient_rules import *\n"
+            "assert ScreeningRow.__module__ == 'gradient_rules._screening'\n"
+            "assert write_form is g._form.write_form\n"
+            "try:\n    g.NoSuchName\nexcept AttributeError as e:\n"
+            "    assert 'NoSuchName' in str(e)\nelse:\n    raise SystemExit('no error')\n")
+    assert _imported_after(code) == []

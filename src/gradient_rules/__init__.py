@@ -10,6 +10,8 @@ national conditions and each province's rules, and explain every verdict with it
 Everything public is re-exported here; modules starting with ``_`` are private.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from . import _accelerated  # noqa: F401  (first: compiled modules, or all from source; D41)
 from ._application import (
     Application,
@@ -33,12 +35,10 @@ from ._assessment import (
     TitleReview,
     TitleStanding,
 )
-from ._batch import BatchAssessment, BatchFinding, BatchRow, Contact
 from ._calls import BatchRules, FormSpec, Material
 from ._catalog import CatalogScenario, CountingPolicy, Kpi, ScenarioCatalog
 from ._checks import CheckFinding, Severity
 from ._conditions import Check, Condition, EvaluationContext, Explanation
-from ._consistency import Difference, RelationCheck
 from ._engine import Engine
 from ._errors import (
     ApplicationError,
@@ -50,7 +50,6 @@ from ._errors import (
     RuleEvaluationError,
     UnknownJurisdictionError,
 )
-from ._form import write_form
 from ._hookspecs import JurisdictionSource, hookimpl
 from ._loading import load_application
 from ._rulepack import (
@@ -62,7 +61,6 @@ from ._rulepack import (
     TierNotice,
 )
 from ._rules import Citation, Document, Provision, Rule
-from ._screening import BulkItem, EngineRecipe, RowProblem, ScreeningRow
 from ._vocabulary import (
     DocumentStatus,
     EventKind,
@@ -79,7 +77,37 @@ from ._vocabulary import (
     Verdict,
 )
 
+if TYPE_CHECKING:
+    from ._batch import BatchAssessment, BatchFinding, BatchRow, Contact
+    from ._consistency import Difference, RelationCheck
+    from ._form import write_form
+    from ._screening import BulkItem, EngineRecipe, RowProblem, ScreeningRow
+
 __version__ = "0.1.0"
+
+_LAZY = {
+    "BatchAssessment": "_batch", "BatchFinding": "_batch", "BatchRow": "_batch",
+    "Contact": "_batch", "Difference": "_consistency", "RelationCheck": "_consistency",
+    "write_form": "_form", "BulkItem": "_screening", "EngineRecipe": "_screening",
+    "RowProblem": "_screening", "ScreeningRow": "_screening",
+}
+"""Public names whose modules load on first use: what a single assessment (the CLI's first
+result) does not need, kept out of ``import gradient_rules`` (docs/scaling.md)."""
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'gradient_rules' has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 __all__ = [
     "AcceptedFinding",

@@ -3,18 +3,15 @@
 The commands live in modules by job (``_cli_assess``: assess, validate, schema;
 ``_cli_data``: plugins, rules, scenarios, calls, consistency; ``_cli_batch``: batch, form,
 review; ``_cli_author``: check, new-plugin); what they share is in ``_cli_common``,
-including the exit codes.
+including the exit codes.  A command's module is imported when the command is asked for
+(``COMMAND_MODULES`` in ``_cli_common``), so a single assessment starts quickly.
 """
 
 from __future__ import annotations
 
-from . import _cli_assess, _cli_author, _cli_batch, _cli_bulk, _cli_data
 from ._cli_common import cli
 
 __all__ = ["cli", "main"]
-
-# Importing the command modules registers their subcommands.
-_COMMANDS = (_cli_assess, _cli_batch, _cli_bulk, _cli_data, _cli_author)
 
 
 def main() -> None:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
+from pathlib import Path
 
 import click
 
 from ._application import Application
 from ._assessment import Assessment
-from ._bulk_write import compact_assessment as row_record_compact
-from ._cli_bulk import is_bulk, screen
 from ._cli_common import (
     EXIT_NOT_ELIGIBLE,
     Lang,
@@ -31,7 +31,18 @@ from ._schema import application_schema
 from ._textwrap import visible
 from ._vocabulary import Verdict
 
-__all__ = ["assess", "schema", "validate"]
+__all__ = ["assess", "is_bulk", "schema", "validate"]
+
+
+def is_bulk(inputs: Sequence[str], out: str | None, workers: int,
+            scheduler: str | None) -> bool:
+    """Whether ``assess`` screens in bulk rather than reporting one application."""
+    if out or workers > 1 or scheduler or len(inputs) != 1:
+        return True
+    only = inputs[0]
+    return only == "-" or Path(only).is_dir() or Path(only).suffix.lower() in (
+        ".jsonl", ".csv", ".xlsx")
+
 
 _jurisdiction_option = click.option(
     "--jurisdiction", "-j", default="national", show_default=True,
@@ -73,6 +84,8 @@ def assess(inputs: tuple[str, ...], jurisdiction: str, on: str | None, tier: str
     """
     day = parse_date(on)
     if is_bulk(inputs, out, workers, scheduler):
+        from ._cli_bulk import screen  # screening's modules load only for a screening
+
         if tier is not None:
             fail(ApplicationError([("--tier", "--tier assesses one application; a screening "
                                     "gives every tier's verdict", "--tier 只用于单份申报")]),
@@ -90,7 +103,11 @@ def assess(inputs: tuple[str, ...], jurisdiction: str, on: str | None, tier: str
     language: Lang = "zh" if lang == "zh" else "en"
     if fmt == "json":
         payload = result.model_dump(mode="json")
-        emit_json(row_record_compact(payload) if compact else payload)
+        if compact:
+            from ._bulk_write import compact_assessment
+
+            payload = compact_assessment(payload)
+        emit_json(payload)
     elif fmt == "markdown":
         click.echo(visible(render_markdown(result, lang=language, full=full)), nl=False)
     else:

@@ -16,7 +16,6 @@ import datetime as dt
 import sys
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
 import click
@@ -242,13 +241,3 @@ def whatif(inputs: tuple[str, ...], jurisdiction: str, call: str | None, on: str
 
 def _verdicts(row: ScreeningRow) -> str:
     return " ".join(f"{t.value}={v.value}" for t, v in row.verdicts.items())
-
-
-def is_bulk(inputs: Sequence[str], out: str | None, workers: int,
-            scheduler: str | None) -> bool:
-    """Whether ``assess`` screens in bulk rather than reporting one application."""
-    if out or workers > 1 or scheduler or len(inputs) != 1:
-        return True
-    only = inputs[0]
-    return only == "-" or Path(only).is_dir() or Path(only).suffix.lower() in (
-        ".jsonl", ".csv", ".xlsx")

@@ -19,6 +19,7 @@ import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
+from importlib import import_module
 from typing import TYPE_CHECKING, Any, Literal, NoReturn, TypeVar
 
 import click
@@ -37,10 +38,27 @@ from ._textwrap import visible
 if TYPE_CHECKING:  # rich is imported when a table or a terminal needs it (~20 ms at start-up)
     from rich.table import Table
 
-__all__ = ["EXIT_BAD_INPUT", "EXIT_BROKEN", "EXIT_INTERNAL", "EXIT_INTERRUPTED",
-           "EXIT_NOT_ELIGIBLE", "Lang", "call_option", "cli", "echo", "emit_json", "engine",
-           "fail", "format_option", "lang_option", "new_table", "parse_date", "print_lines",
-           "print_table"]
+__all__ = [
+    "COMMAND_MODULES",
+    "EXIT_BAD_INPUT",
+    "EXIT_BROKEN",
+    "EXIT_INTERNAL",
+    "EXIT_INTERRUPTED",
+    "EXIT_NOT_ELIGIBLE",
+    "Lang",
+    "call_option",
+    "cli",
+    "echo",
+    "emit_json",
+    "engine",
+    "fail",
+    "format_option",
+    "lang_option",
+    "new_table",
+    "parse_date",
+    "print_lines",
+    "print_table",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 Lang = Literal["zh", "en"]
@@ -60,6 +78,19 @@ _STYLES = {"heading": "bold", "eligible": "bold green", "not_eligible": "bold re
 
 
 _ARGV = "gradient_rules.argv"
+
+COMMAND_MODULES = {
+    "assess": "_cli_assess", "validate": "_cli_assess", "schema": "_cli_assess",
+    "batch": "_cli_batch", "form": "_cli_batch", "review": "_cli_batch",
+    "template": "_cli_bulk", "whatif": "_cli_bulk",
+    "plugins": "_cli_data", "rules": "_cli_data", "scenarios": "_cli_data",
+    "calls": "_cli_data", "consistency": "_cli_data",
+    "check": "_cli_author", "new-plugin": "_cli_author",
+}
+"""Which module defines each subcommand: a command's module (and what it needs) is imported
+when the command runs or help lists it, so ``assess`` does not load the screening, batch and
+authoring code at start-up.  ``tests/test_cli_startup.py`` checks the table against the
+modules."""
 
 
 def _quiet_streams() -> None:
@@ -93,6 +124,15 @@ class _Group(click.Group):
             click.echo("interrupted", err=True)
             sys.exit(EXIT_INTERRUPTED)
         sys.exit(code if isinstance(code, int) and not isinstance(code, bool) else 0)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(COMMAND_MODULES) | set(self.commands))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = COMMAND_MODULES.get(cmd_name)
+        if cmd_name not in self.commands and module is not None:
+            import_module(f"{__package__}.{module}")  # its decorators register its commands
+        return self.commands.get(cmd_name)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         ctx.meta[_ARGV] = list(args)

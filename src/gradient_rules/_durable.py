@@ -39,7 +39,6 @@ It follows ``shared/docs/durable-rules-notes.md`` ("Recommended wrapping"):
 from __future__ import annotations
 
 import contextlib
-import copy
 import ctypes
 import importlib
 import importlib.util
@@ -514,7 +513,7 @@ class DurableAdapter:
     def _definition(specs: Sequence[RuleSpec]) -> dict[str, Any]:
         validate_specs(specs)
         definition: dict[str, Any] = {
-            spec.name: {"all": [{alias: copy.deepcopy(cond)} for alias, cond in spec.patterns],
+            spec.name: {"all": [{alias: cond} for alias, cond in spec.patterns],  # dumped now
                         "cap": MAX_FACTS}
             for spec in specs}
         definition["__sentinel__"] = {"all": [{"m": {"kind": "__sentinel__"}}]}

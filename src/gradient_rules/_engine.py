@@ -14,15 +14,13 @@ import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from ._application import Application, Event, Incident, Title, parse_application
 from ._assessment import Assessment, TitleReview
-from ._batch import BatchAssessment, batch_rows, read_batch, run_batch
 from ._calls import Call
 from ._catalog import ScenarioCatalog
 from ._checks import CheckFinding
-from ._consistency import RelationCheck, check_relations
 from ._durable import DurableAdapter, load_durable
 from ._errors import (
     ApplicationError,
@@ -41,13 +39,28 @@ from ._resolve import resolve
 from ._rulepack import JurisdictionInfo, RulePack
 from ._rules import Rule
 from ._scope import Scope
-from ._screening import BulkItem, EngineRecipe, ScreeningRow, assess_many
 from ._vocabulary import Tier
 from ._whatif import Override, format_override, normalise
+
+if TYPE_CHECKING:  # screening, batches and relations are imported when first used (start-up)
+    from ._batch import BatchAssessment
+    from ._consistency import RelationCheck
+    from ._screening import BulkItem, EngineRecipe, ScreeningRow
 
 __all__ = ["Engine"]
 
 Backend = Literal["durable", "reference"]
+
+
+class _RecipeParts(NamedTuple):
+    """The fields of :class:`EngineRecipe` (made on demand: it lives with screening)."""
+
+    entry_points: bool
+    modules: tuple[str, ...]
+    strict: bool
+    backend: Backend
+    overrides: tuple[Override, ...]
+
 
 SCOPES_KEPT = 256
 """Most (jurisdiction, date, call, tier) requests whose scope an engine keeps at hand."""
@@ -157,7 +170,9 @@ class Engine:
                                      "modules or installed plugins, so worker processes cannot "
                                      "build it; use workers=1", "该引擎的插件无法在工作进程中重建；"
                                      "请用 workers=1")])
-        return self._recipe
+        from ._screening import EngineRecipe
+
+        return EngineRecipe(*self._recipe)
 
     def assess_many(
         self,
@@ -181,6 +196,8 @@ class Engine:
         (its rows say ``retried``); if it fails again its rows carry the error.  ``full``
         adds each full assessment (JSON form) to its row.
         """
+        from ._screening import assess_many
+
         return assess_many(self, applications, jurisdiction=jurisdiction, call=call, on=on,
                            workers=workers, executor=executor, full=full,
                            chunk_size=chunk_size)
@@ -436,6 +453,8 @@ class Engine:
         default; a mapping batch needs ``base=`` to read files at all), after resolving
         links, unless ``allow_outside=True``.
         """
+        from ._batch import batch_rows, read_batch, run_batch
+
         if base is not None and not isinstance(base, str | Path):
             raise ApplicationError([("base", "must be a folder's path", "须为文件夹路径")])
         if isinstance(batch, Mapping):
@@ -489,6 +508,8 @@ class Engine:
         rule it adopts, tightens or replaces, and whether the declaration holds.  Empty for
         a jurisdiction without a base, or without conditions of its own.
         """
+        from ._consistency import check_relations
+
         pack = self.pack(jurisdiction, on=on)
         base = self.base_pack(pack)
         return () if base is None else check_relations(pack.rules, base.rules)
@@ -528,16 +549,18 @@ class Engine:
 
 
 def _recipe(plugins: Sequence[object], entry_points: bool, strict: bool, backend: Backend,
-            overrides: tuple[Override, ...]) -> EngineRecipe | None:
-    """How to build this engine elsewhere (``None``: a plugin is not an importable module)."""
+            overrides: tuple[Override, ...]) -> _RecipeParts | None:
+    """The arguments of :class:`EngineRecipe` that build this engine elsewhere.
+
+    ``None`` when a plugin is not an importable module.
+    """
     modules = []
     for plugin in plugins:
         name = getattr(plugin, "__name__", None)
         if not isinstance(name, str) or sys.modules.get(name) is not plugin:
             return None
         modules.append(name)
-    return EngineRecipe(entry_points=entry_points, modules=tuple(modules), strict=strict,
-                        backend=backend, overrides=overrides)
+    return _RecipeParts(entry_points, tuple(modules), strict, backend, overrides)
 
 
 def _listed(values: object) -> object:
