@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from generate import GENERATORS, ON, applications, national
 from peers import floor_verdicts, zen_decision
@@ -145,13 +145,20 @@ def provinces(n: int) -> dict[str, Any]:
     return figures
 
 
-def workers(n: int) -> dict[str, float]:
+def workers(n: int, rounds: int = 2) -> dict[str, float]:
     """Throughput of 2 worker processes over one, on ``n`` national applications.
 
-    ``two_over_one``: 2 workers against ``workers=1``, which assesses in the calling process
-    (what a user gains); ``two_over_pool_of_one``: against a pool of one worker process (the
-    same start-up and transfer costs on both sides).
+    ``two_over_one``: 2 workers (started the default way: forked on Linux, see
+    ``gradient_rules._screening.start_method``) against ``workers=1``, which assesses in the
+    calling process (what a user gains); ``spawn_over_one``: the same with workers started
+    as fresh interpreters (what a caller with other threads running gets);
+    ``two_over_pool_of_one``: against a pool of one worker process (the same start-up and
+    transfer costs on both sides).  Each is timed ``rounds`` times, alternating, and the
+    best of each counts, so a neighbour's burst on a shared host spoils one reading, not
+    the figure.
     """
+    from gradient_rules import _screening
+
     apps = applications("national", n)
     engine = Engine(plugins=PLUGINS)
 
@@ -161,11 +168,35 @@ def workers(n: int) -> dict[str, float]:
         assert rows == n
         return time.perf_counter() - start
 
-    one = timed(workers=1)
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        pool_of_one = timed(executor=pool)
-    two = timed(workers=2)
-    return {"two_over_one": one / two, "two_over_pool_of_one": pool_of_one / two}
+    def spawn() -> Literal["fork", "spawn"]:
+        return "spawn"
+
+    def spawned() -> float:
+        default = _screening.start_method
+        _screening.start_method = spawn
+        try:
+            return timed(workers=2)
+        finally:
+            _screening.start_method = default
+
+    def one() -> float:
+        return timed(workers=1)
+
+    def two() -> float:
+        return timed(workers=2)
+
+    def pool_of_one() -> float:
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            return timed(executor=pool)
+
+    best: dict[str, float] = {}
+    for _ in range(rounds):
+        for name, measure in (("one", one), ("two", two), ("spawn", spawned),
+                              ("pool_of_one", pool_of_one)):
+            best[name] = min(best.get(name, float("inf")), measure())
+    return {"two_over_one": best["one"] / best["two"],
+            "spawn_over_one": best["one"] / best["spawn"],
+            "two_over_pool_of_one": best["pool_of_one"] / best["two"]}
 
 
 _SOLO: list[Engine] = []
@@ -182,20 +213,24 @@ def _assess_all(apps: list[dict[str, Any]]) -> float:
     return time.perf_counter() - start
 
 
-def machine_scaling(n: int) -> float:
+def machine_scaling(n: int, rounds: int = 3) -> float:
     """The machine's own 2-process scaling on this work, in this run: the ceiling.
 
     Two started processes each assess the same ``n`` applications at once, with no
     screening machinery between them, against one doing so alone: 2 x (time alone) / (time
-    each took, together).  On a host whose two vCPUs share a physical core's caches and units,
-    each process is slower when both run, and no worker pool can scale past this.
+    the slower took, together).  Both processes first assess the whole set once (warm
+    caches), then ``rounds`` of alone-then-together follow and the best reading of each
+    counts.  On a host whose two vCPUs share a physical core's caches and units, each
+    process is slower when both run, and no worker pool can scale past this.
     """
     apps = applications("national", n)
     with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
-        list(pool.map(_assess_all, [apps[:50], apps[:50]]))  # both started, engines built
-        alone = pool.submit(_assess_all, apps).result()  # the other worker idles
-        together = list(pool.map(_assess_all, [apps, apps]))
-    return 2 * alone / (sum(together) / 2)
+        list(pool.map(_assess_all, [apps, apps]))  # both started, engines built, warm
+        alone = together = float("inf")
+        for _ in range(rounds):
+            alone = min(alone, pool.submit(_assess_all, apps).result())  # the other idles
+            together = min(together, max(pool.map(_assess_all, [apps, apps])))
+    return 2 * alone / together
 
 
 def streaming(total: int) -> dict[int, float]:
@@ -279,11 +314,14 @@ def report(figures: dict[str, Any]) -> None:
               f"{row['reference_per_s']:.0f}/s, durable / reference "
               f"{row['durable_per_s'] / row['reference_per_s']:.2f}, "
               f"mismatches {row['mismatches']}")
+    ceiling = figures["machine_scaling"]
     print(f"2 workers / 1 (throughput, {figures['workers_n']} applications): "
-          f"{figures['two_over_one']:.2f} against workers=1 (in-process), "
+          f"{figures['two_over_one']:.2f} against workers=1 (in-process; "
+          f"{figures['two_over_one'] / ceiling:.0%} of the ceiling), "
+          f"{figures['spawn_over_one']:.2f} with spawned workers, "
           f"{figures['two_over_pool_of_one']:.2f} against a pool of one worker; "
           f"the machine's ceiling in this run (two processes assessing at once, no "
-          f"pool between them): {figures['machine_scaling']:.2f}")
+          f"pool between them): {ceiling:.2f}")
     rss = figures["rss_mb"]
     marks = sorted(rss)
     print("RSS MB while streaming: " + ", ".join(f"{k}: {rss[k]:.1f}" for k in marks)

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from grtest import ON, leading_application, patched
 
 import gradient_rules_national
-from gradient_rules import ApplicationError, Engine
+from gradient_rules import ApplicationError, Engine, _screening
 from gradient_rules._cli import cli
 
 
@@ -38,6 +38,34 @@ def _apps(n: int, seed: int = 7) -> list[dict[str, Any]]:
 @pytest.fixture(scope="module")
 def installed() -> Engine:
     return Engine.from_installed()
+
+
+@pytest.fixture(params=["fork", "spawn"])
+def start(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Worker processes started each way the pool may start them (whatever ran before)."""
+    method: str = request.param
+    monkeypatch.setattr(_screening, "start_method", lambda: method)
+    if method == "fork":  # an earlier test (Dask's) may have left an idle thread running
+        request.applymarker(pytest.mark.filterwarnings(
+            "ignore:This process .* is multi-threaded:DeprecationWarning"))
+    return method
+
+
+def test_workers_fork_only_from_a_single_threaded_linux_process() -> None:
+    import sys
+    import threading
+
+    alone = threading.active_count() == 1
+    expected = "fork" if alone and sys.platform.startswith("linux") else "spawn"
+    assert _screening.start_method() == expected
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        assert _screening.start_method() == "spawn"  # a thread's lock could hang the child
+    finally:
+        release.set()
+        other.join()
 
 
 def test_rows_come_back_in_order_with_bad_rows_in_place(installed: Engine) -> None:
@@ -64,7 +92,7 @@ def test_bad_arguments_are_bad_input_before_any_row(installed: Engine) -> None:
         installed.assess_many([], jurisdiction="nowhere")
 
 
-def test_two_workers_give_the_same_rows_as_one(installed: Engine) -> None:
+def test_two_workers_give_the_same_rows_as_one(installed: Engine, start: str) -> None:
     apps = _apps(120)
     one = list(installed.assess_many(apps, jurisdiction="national", on=ON))
     two = list(installed.assess_many(apps, jurisdiction="national", on=ON, workers=2,
@@ -85,7 +113,7 @@ def _killing(apps: list[dict[str, Any]], at: int) -> Iterator[dict[str, Any]]:
         yield app
 
 
-def test_a_killed_worker_loses_no_row(installed: Engine) -> None:
+def test_a_killed_worker_loses_no_row(installed: Engine, start: str) -> None:
     apps = _apps(200)
     expected = list(installed.assess_many(apps, jurisdiction="national", on=ON))
     rows = list(installed.assess_many(_killing(apps, 120), jurisdiction="national", on=ON,
@@ -280,7 +308,7 @@ def test_whatif_counts_changes_per_tier(tmp_path: Path) -> None:
     assert bad.exit_code == 2 and "NOPE-1" in bad.output
 
 
-def test_workers_build_the_overridden_engine(installed: Engine) -> None:
+def test_workers_build_the_overridden_engine(installed: Engine, start: str) -> None:
     changed = installed.with_overrides({"NAT-BASE-5.minimum.excellent": 4})
     apps = _apps(40)
     one = list(changed.assess_many(apps, jurisdiction="national", on=ON))
@@ -288,6 +316,20 @@ def test_workers_build_the_overridden_engine(installed: Engine) -> None:
                                    chunk_size=8))
     assert two == one
     assert all(r.overrides == ("NAT-BASE-5.minimum.excellent=4",) for r in two)
+
+
+def test_workers_take_overrides_whose_values_are_tables(installed: Engine, start: str) -> None:
+    # A per-tier table (or a list) does not hash: the workers' engine cache must not need to.
+    table = {"basic": 2, "advanced": 3, "excellent": 5, "leading": 5}
+    changed = installed.with_overrides({"NAT-BASE-5.minimum": table})
+    apps = _apps(24)
+    one = list(changed.assess_many(apps, jurisdiction="national", on=ON))
+    two = list(changed.assess_many(apps, jurisdiction="national", on=ON, workers=2,
+                                   chunk_size=4))
+    assert all(r.error is None for r in two)
+    assert two == one
+    plain = list(installed.assess_many(apps, jurisdiction="national", on=ON))
+    assert [r.verdicts for r in one] != [r.verdicts for r in plain]  # the table took effect
 
 
 def test_a_csv_row_that_is_not_utf8_spoils_only_itself(tmp_path: Path) -> None:
@@ -318,8 +360,11 @@ def test_a_csv_heading_row_that_is_not_utf8_is_one_error(tmp_path: Path) -> None
     assert len(rows) == 1 and "heading row" in rows[0]["error"]["message_en"]
 
 
-def test_workers_that_die_as_they_start_give_every_row_an_error() -> None:
+def test_workers_that_die_as_they_start_give_every_row_an_error(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     import grdoomed
+
+    monkeypatch.setattr(_screening, "start_method", lambda: "spawn")  # imports grdoomed
 
     engine = Engine(plugins=[grdoomed])
     assert engine.recipe.modules == ("grdoomed",)
@@ -329,3 +374,17 @@ def test_workers_that_die_as_they_start_give_every_row_an_error() -> None:
     assert [r.index for r in rows] == list(range(40))  # every row, in order, once
     assert all(r.error is not None and r.error.kind == "worker" for r in rows)
 
+
+
+def _die_as_forked(*_: object) -> None:
+    os._exit(17)
+
+
+def test_forked_workers_that_die_as_they_start_give_every_row_an_error(
+        installed: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_screening, "start_method", lambda: "fork")
+    monkeypatch.setattr(_screening, "_adopt", _die_as_forked)  # the forked worker's first act
+    rows = list(installed.assess_many(_apps(30), jurisdiction="national", on=ON, workers=2,
+                                      chunk_size=4))
+    assert [r.index for r in rows] == list(range(30))
+    assert all(r.error is not None and r.error.kind == "worker" for r in rows)

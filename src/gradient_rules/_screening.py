@@ -14,7 +14,9 @@ carry the error rather than disappear.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
+import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import BrokenExecutor, CancelledError, Executor, Future
@@ -34,7 +36,8 @@ if TYPE_CHECKING:
 
     from ._engine import Engine
 
-__all__ = ["BulkItem", "EngineRecipe", "RowProblem", "ScreeningRow", "assess_many", "row_of"]
+__all__ = ["BulkItem", "EngineRecipe", "RowProblem", "ScreeningRow", "assess_many", "row_of",
+           "start_method"]
 
 log = logging.getLogger("gradient_rules")
 log.addHandler(logging.NullHandler())
@@ -137,15 +140,31 @@ class EngineRecipe:
                       backend=self.backend, overrides=self.overrides)
 
 
-_ENGINES: dict[EngineRecipe, Engine] = {}
+_ENGINES: dict[str, Engine] = {}
+
+
+def _key(recipe: EngineRecipe) -> str:
+    """``recipe`` as text, to look its engine up by.
+
+    Override values may be tables or lists, which do not hash; JSON with sorted keys gives
+    equal recipes one key.
+    """
+    return json.dumps([recipe.entry_points, recipe.modules, recipe.strict, recipe.backend,
+                       recipe.overrides], sort_keys=True, ensure_ascii=False)
 
 
 def _engine_for(recipe: EngineRecipe) -> Engine:
     """The engine of ``recipe`` in this process, built once."""
-    engine = _ENGINES.get(recipe)
+    key = _key(recipe)
+    engine = _ENGINES.get(key)
     if engine is None:
-        engine = _ENGINES[recipe] = recipe.build()
+        engine = _ENGINES[key] = recipe.build()
     return engine
+
+
+def _adopt(recipe: EngineRecipe, engine: Engine) -> None:
+    """A forked worker's start: the engine its parent built serves ``recipe`` here."""
+    _ENGINES[_key(recipe)] = engine
 
 
 # --- one row --------------------------------------------------------------------------------
@@ -292,16 +311,41 @@ def assess_many(engine: Engine, applications: Iterable[object], *, jurisdiction:
                             full=full)
                 for index, item in enumerate(_item(i, v) for i, v in enumerate(applications)))
     recipe = engine.recipe
-    return _parallel(recipe, _chunks(applications, size), jurisdiction=jurisdiction,
+    return _parallel(engine, recipe, _chunks(applications, size), jurisdiction=jurisdiction,
                      call=call, on=on, full=full, workers=workers, executor=executor)
 
 
-def _process_pool(workers: int) -> ProcessPoolExecutor:
+def start_method() -> Literal["fork", "spawn"]:
+    """How worker processes start: ``fork`` where it is safe, else ``spawn``.
+
+    ``fork`` on Linux when the calling process runs no other thread: a worker then starts as
+    a copy of the caller with its engine already built (the durable-rules adapter rebuilds
+    its rulesets with fresh locks in the child), in milliseconds rather than the half
+    second a fresh interpreter takes to import and load the plugins.  ``spawn`` everywhere
+    else: forking a process that runs other threads (a progress bar's, a web server's) can
+    deadlock the child on a lock one of them held, and macOS's system libraries are not
+    fork-safe.
+    """
+    import multiprocessing
+    import threading
+
+    if (sys.platform.startswith("linux") and threading.active_count() == 1
+            and "fork" in multiprocessing.get_all_start_methods()):
+        return "fork"
+    return "spawn"
+
+
+def _process_pool(workers: int, recipe: EngineRecipe, engine: Engine) -> ProcessPoolExecutor:
     # multiprocessing is imported here, when a pool is first made: ~8 ms of every start-up.
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    # spawn: a worker never inherits the parent's threads or its durable-rules state.
+    method = start_method()
+    if method == "fork":  # the initializer's arguments are inherited, not pickled
+        return ProcessPoolExecutor(max_workers=workers,
+                                   mp_context=multiprocessing.get_context("fork"),
+                                   initializer=_adopt, initargs=(recipe, engine))
+    # spawn: a fresh interpreter builds the engine from the recipe on its first chunk.
     return ProcessPoolExecutor(max_workers=workers,
                                mp_context=multiprocessing.get_context("spawn"))
 
@@ -316,11 +360,12 @@ class _WorkersDying(Exception):
     """Worker processes keep dying before finishing any work."""
 
 
-def _parallel(recipe: EngineRecipe, chunks: Iterator[list[tuple[int, BulkItem]]], *,
+def _parallel(engine: Engine, recipe: EngineRecipe, chunks: Iterator[list[tuple[int, BulkItem]]], *,
               jurisdiction: str, call: str | None, on: dt.date | None, full: bool,
               workers: int, executor: Executor | None) -> Iterator[ScreeningRow]:
     own = executor is None
-    pool: Executor = executor if executor is not None else _process_pool(workers)
+    pool: Executor = (executor if executor is not None
+                      else _process_pool(workers, recipe, engine))
     window_size = 2 * max(workers, 1) + 2
     window: deque[_Task] = deque()
     breaks = 0
@@ -360,7 +405,7 @@ def _parallel(recipe: EngineRecipe, chunks: Iterator[list[tuple[int, BulkItem]]]
             if breaks >= MAX_POOL_BREAKS:
                 raise _WorkersDying(f"{breaks} worker pools in a row died before finishing "
                                     "any work")
-            pool = _process_pool(workers)
+            pool = _process_pool(workers, recipe, engine)
 
     current: _Task | None = None  # taken from the window, its rows not yet given
     try:
