@@ -4,11 +4,14 @@ what-if overrides, the template round trip, progress off when piped."""
 from __future__ import annotations
 
 import csv
+import io
 import json
 import multiprocessing
 import os
 import random
 import signal
+import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -52,9 +55,6 @@ def start(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> st
 
 
 def test_workers_fork_only_from_a_single_threaded_linux_process() -> None:
-    import sys
-    import threading
-
     alone = threading.active_count() == 1
     expected = "fork" if alone and sys.platform.startswith("linux") else "spawn"
     assert _screening.start_method() == expected
@@ -248,6 +248,34 @@ def test_progress_is_off_when_piped(tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert "\r" not in result.output and "\x1b" not in result.output
     assert result.output.splitlines()[0].startswith("1\t企业0\t")
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_progress_bar_starts_after_the_first_row(monkeypatch: pytest.MonkeyPatch,
+                                                     installed: Engine) -> None:
+    # Workers start on the first row; the bar's thread must not be running yet, or they
+    # could not fork.  The bar does show on a terminal, and every row goes through.
+    from gradient_rules._cli_bulk import _progress
+
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    threads: list[int] = []
+    rows = list(installed.assess_many(_apps(3), jurisdiction="national", on=ON))
+
+    def source() -> Iterator[Any]:
+        for row in rows:
+            threads.append(threading.active_count())
+            yield row
+
+    before = threading.active_count()
+    assert list(_progress(source(), quiet=False)) == rows
+    assert threads[0] == before  # pulled before the bar started its thread
+    assert max(threads) > before  # the bar did run, with its refresh thread
+    assert list(_progress(iter(()), quiet=False)) == []
 
 
 def test_template_round_trip(tmp_path: Path) -> None:

@@ -66,9 +66,16 @@ def _progress(rows: Iterator[ScreeningRow], quiet: bool) -> Iterator[ScreeningRo
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+    # The first row before the bar: worker processes start on it, and the bar's refresh
+    # thread, once running, would make them spawn rather than fork (decision D43).
+    first = next(rows, None)
+    if first is None:
+        return
     columns = (SpinnerColumn(), TextColumn("{task.completed} rows"), TimeElapsedColumn())
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("screening")
+        bar.advance(task)
+        yield first
         for row in rows:
             bar.advance(task)
             yield row
