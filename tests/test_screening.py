@@ -68,6 +68,33 @@ def test_workers_fork_only_from_a_single_threaded_linux_process() -> None:
         other.join()
 
 
+_LOW_LEVEL_THREAD = """
+import _thread, threading
+from gradient_rules._screening import start_method
+print(start_method())
+release, done = _thread.allocate_lock(), _thread.allocate_lock()
+release.acquire()
+done.acquire()
+def low_level():  # like a C library's thread: threading does not count it
+    release.acquire()
+    done.release()
+_thread.start_new_thread(low_level, ())
+print(threading.active_count(), start_method())
+release.release()
+done.acquire()
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork is used on Linux only")
+def test_a_thread_python_does_not_count_still_makes_workers_spawn() -> None:
+    import subprocess
+
+    # A fresh interpreter: this test process may run threads of earlier tests.
+    done = subprocess.run([sys.executable, "-c", _LOW_LEVEL_THREAD], capture_output=True,
+                          text=True, timeout=120, check=True)
+    assert done.stdout.split() == ["fork", "1", "spawn"]
+
+
 def test_rows_come_back_in_order_with_bad_rows_in_place(installed: Engine) -> None:
     apps: list[Any] = _apps(30)
     apps[4] = {"enterprise": {}}  # no name

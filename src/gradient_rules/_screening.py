@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -318,20 +319,26 @@ def assess_many(engine: Engine, applications: Iterable[object], *, jurisdiction:
 def start_method() -> Literal["fork", "spawn"]:
     """How worker processes start: ``fork`` where it is safe, else ``spawn``.
 
-    ``fork`` on Linux when the calling process runs no other thread: a worker then starts as
-    a copy of the caller with its engine already built (the durable-rules adapter rebuilds
-    its rulesets with fresh locks in the child), in milliseconds rather than the half
-    second a fresh interpreter takes to import and load the plugins.  ``spawn`` everywhere
-    else: forking a process that runs other threads (a progress bar's, a web server's) can
-    deadlock the child on a lock one of them held, and macOS's system libraries are not
-    fork-safe.
+    ``fork`` on Linux when the calling process runs no other thread, none that Python
+    started and none that a C library did (``/proc/self/task`` lists one).  A worker then
+    starts as a copy of the caller with its engine already built (the durable-rules adapter
+    rebuilds its rulesets with fresh locks in the child), in milliseconds rather than the
+    half second a fresh interpreter takes to import and load the plugins.  ``spawn``
+    everywhere else: forking a process that runs other threads (a progress bar's, a web
+    server's) can deadlock the child on a lock one of them held, and macOS's system
+    libraries are not fork-safe.
     """
     import multiprocessing
     import threading
 
     if (sys.platform.startswith("linux") and threading.active_count() == 1
             and "fork" in multiprocessing.get_all_start_methods()):
-        return "fork"
+        try:
+            alone = len(os.listdir("/proc/self/task")) == 1
+        except OSError:  # no /proc to ask: do not guess
+            alone = False
+        if alone:
+            return "fork"
     return "spawn"
 
 
