@@ -363,6 +363,27 @@ def test_whatif_counts_changes_per_tier(tmp_path: Path) -> None:
     assert bad.exit_code == 2 and "NOPE-1" in bad.output
 
 
+def test_whatif_reads_stdin_once(tmp_path: Path) -> None:
+    # Both screenings (installed rules, changed rules) are fed from one reading: stdin
+    # cannot be read twice, and a second reading of a file could differ from the first.
+    apps = [patched(leading_application(), self_assessment={"maturity_level": level})
+            for level in (3, 3, 4, 2, 3)]
+    text = "".join(json.dumps(a, ensure_ascii=False) + "\n" for a in apps)
+    source = tmp_path / "a.jsonl"
+    source.write_text(text, "utf-8")
+    how = ("-j", "national", "--on", ON.isoformat(), "--set",
+           "NAT-BASE-5.minimum.excellent=4", "--format", "json", "--quiet")
+    from_file = _run("whatif", str(source), *how)
+    from_stdin = _run("whatif", "-", *how, input=text)
+    assert from_file.exit_code == 0, from_file.output
+    assert from_stdin.exit_code == 0, from_stdin.output
+    counted = json.loads(from_stdin.output)
+    assert counted == json.loads(from_file.output)
+    assert counted["rows"] == 5
+    assert {"tier": "excellent", "from": "eligible", "to": "not_eligible",
+            "count": 3} in counted["changes"]
+
+
 def test_workers_build_the_overridden_engine(installed: Engine, start: str) -> None:
     changed = installed.with_overrides({"NAT-BASE-5.minimum.excellent": 4})
     apps = _apps(40)

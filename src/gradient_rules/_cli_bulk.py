@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import itertools
 import sys
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -208,9 +209,12 @@ def whatif(inputs: tuple[str, ...], jurisdiction: str, call: str | None, on: str
     writer = open_writer(out) if out else None
     rows = 0
     try:
-        before = base.assess_many(read_inputs(inputs), jurisdiction=jurisdiction, on=day,
-                                  call=call, workers=workers)
-        after = changed.assess_many(read_inputs(inputs), jurisdiction=jurisdiction, on=day,
+        # The inputs are read once (stdin cannot be read twice) and fed to both screenings;
+        # tee holds only the rows one has taken and the other not yet: a few chunks.
+        for_base, for_changed = itertools.tee(read_inputs(inputs))
+        before = base.assess_many(for_base, jurisdiction=jurisdiction, on=day, call=call,
+                                  workers=workers)
+        after = changed.assess_many(for_changed, jurisdiction=jurisdiction, on=day,
                                     call=call, workers=workers)
         for old, new in zip(_progress(before, quiet), after, strict=True):
             rows += 1
