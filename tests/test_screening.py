@@ -38,6 +38,10 @@ def _apps(n: int, seed: int = 7) -> list[dict[str, Any]]:
     return out
 
 
+_FORK_WARNING = "ignore:This process .* is multi-threaded:DeprecationWarning"
+"""Python 3.12+ warns on a fork while threads run; an earlier test (Dask's) may leave one."""
+
+
 @pytest.fixture(scope="module")
 def installed() -> Engine:
     return Engine.from_installed()
@@ -49,8 +53,7 @@ def start(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> st
     method: str = request.param
     monkeypatch.setattr(_screening, "start_method", lambda: method)
     if method == "fork":  # an earlier test (Dask's) may have left an idle thread running
-        request.applymarker(pytest.mark.filterwarnings(
-            "ignore:This process .* is multi-threaded:DeprecationWarning"))
+        request.applymarker(pytest.mark.filterwarnings(_FORK_WARNING))
     return method
 
 
@@ -140,11 +143,28 @@ def _killing(apps: list[dict[str, Any]], at: int) -> Iterator[dict[str, Any]]:
         yield app
 
 
-def test_a_killed_worker_loses_no_row(installed: Engine, start: str) -> None:
+def test_a_killed_worker_loses_no_row(installed: Engine, start: str,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from concurrent.futures import Future
+
     apps = _apps(200)
     expected = list(installed.assess_many(apps, jurisdiction="national", on=ON))
+    # The screening never cancels its own pool's futures from this thread: the pool's
+    # manager thread, failing them as the pool breaks, would race it (CPython 3.11 then
+    # raises InvalidStateError in that thread).
+    cancel = Future.cancel
+    cancelled_here: list[object] = []
+
+    def recording(future: Future[Any]) -> bool:
+        if threading.current_thread() is threading.main_thread():
+            cancelled_here.append(future)
+        return cancel(future)
+
+    monkeypatch.setattr(Future, "cancel", recording)
     rows = list(installed.assess_many(_killing(apps, 120), jurisdiction="national", on=ON,
                                       workers=2, chunk_size=10))
+    monkeypatch.undo()
+    assert cancelled_here == []
     assert len(rows) == len(apps)
     assert [r.index for r in rows] == list(range(200))
     assert any(r.retried for r in rows)  # the kill was felt, and reported on the rows
@@ -450,6 +470,28 @@ def test_workers_that_die_as_they_start_give_every_row_an_error(
     assert [r.index for r in rows] == list(range(40))  # every row, in order, once
     assert all(r.error is not None and r.error.kind == "worker" for r in rows)
 
+
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork is used on Linux only")
+@pytest.mark.filterwarnings(_FORK_WARNING)  # an earlier test (Dask's) may leave a thread
+def test_forked_workers_start_with_what_they_inherited_frozen(installed: Engine) -> None:
+    import gc
+    from concurrent.futures import ProcessPoolExecutor
+
+    before = gc.get_freeze_count()
+    recipe = installed.recipe
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"),
+                             initializer=_screening._adopt,
+                             initargs=(recipe, installed)) as pool:
+        # The worker's collector leaves what it inherited alone ...
+        assert pool.submit(gc.get_freeze_count).result() > before + 1000
+        # ... and the worker assesses with the engine it was handed.
+        rows = pool.submit(_screening._assess_chunk, recipe, "national", None, ON, False,
+                           list(enumerate(_screening._item(i, a)
+                                          for i, a in enumerate(_apps(2))))).result()
+    assert [r.error for r in rows] == [None, None]
+    assert gc.get_freeze_count() <= before  # the caller's collector is as it was
 
 
 def _die_as_forked(*_: object) -> None:
