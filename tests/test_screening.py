@@ -288,6 +288,16 @@ def test_stdin_folders_and_single_files_mix_in_order(tmp_path: Path) -> None:
                                           str(folder / "2.json"), "stdin:1"]
 
 
+def test_stdin_twice_is_bad_input_not_silently_empty() -> None:
+    stdin = json.dumps(_apps(1)[0], ensure_ascii=False) + "\n"
+    for command in ("assess", "whatif"):
+        extra = ("--set", "NAT-BASE-5.minimum.excellent=4") if command == "whatif" else ()
+        result = _run(command, "-", "-", "-j", "national", "--on", ON.isoformat(), *extra,
+                      "--quiet", "--lang", "en", input=stdin)
+        assert result.exit_code == 2, result.output
+        assert "standard input is given more than once" in result.output
+
+
 def test_progress_is_off_when_piped(tmp_path: Path) -> None:
     source = tmp_path / "a.jsonl"
     source.write_text(json.dumps(_apps(1)[0], ensure_ascii=False) + "\n", "utf-8")

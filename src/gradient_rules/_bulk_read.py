@@ -328,6 +328,8 @@ def read_inputs(inputs: Iterable[str], stdin: IO[bytes] | None = None) -> Iterat
     with its error.
     """
     paths: list[str] = list(inputs)
+    if paths.count("-") > 1:  # stdin is read once: a second "-" would be silently empty
+        raise _bad("-", "standard input is given more than once", "标准输入（-）只能给出一次")
     for name in paths:
         if name != "-" and not Path(name).exists():
             raise _bad(name[:300], "no such file or folder", "文件或文件夹不存在")
