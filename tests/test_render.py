@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from gradient_rules._textwrap import CLOSING, OPENING, display_width, wrap
@@ -16,6 +16,7 @@ texts = st.lists(PIECES, max_size=60).map("".join)
 
 @settings(max_examples=500, deadline=None)
 @given(text=texts, width=st.integers(12, 120), indent=st.sampled_from(["", "  ", "      "]))
+@example(text="（（ 智能", width=12, indent="      ")  # a space after opening marks, overflowing
 def test_wrapped_lines_fit_lose_nothing_and_respect_punctuation(text: str, width: int,
                                                                 indent: str) -> None:
     lines = wrap(text, width, indent=indent + "  ", first=indent)

@@ -106,14 +106,16 @@ def _split_long(unit: str, width: int) -> list[str]:
     with the character after them, so a run of marks may overflow a very narrow line.
     """
     pieces, current = [], ""
-    openings = "".join(OPENING)
+    openings = "".join(OPENING) + " "
     for char in unit:
         if (current and char not in CLOSING and char != " "
                 and display_width(current + char) > width):
-            body = current.rstrip(openings)  # opening marks move on with what follows
+            # Opening marks move on with what follows, and so do spaces after them ("（ 智"):
+            # the line must not end with an opening mark, and a break drops its spaces.
+            body = current.rstrip(openings)
             if body:
                 pieces.append(body)
-                current = current[len(body):]
+                current = current[len(body):].lstrip(" ")
         current += char
     return [*pieces, current] if current else pieces
 
