@@ -481,8 +481,6 @@ def test_workers_that_die_as_they_start_give_every_row_an_error(
     assert all(r.error is not None and r.error.kind == "worker" for r in rows)
 
 
-
-
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork is used on Linux only")
 @pytest.mark.filterwarnings(_FORK_WARNING)  # an earlier test (Dask's) may leave a thread
 def test_forked_workers_start_with_what_they_inherited_frozen(installed: Engine) -> None:
@@ -508,6 +506,8 @@ def _die_as_forked(*_: object) -> None:
     os._exit(17)
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork is used on Linux only")
+@pytest.mark.filterwarnings(_FORK_WARNING)  # an earlier test (Dask's) may leave a thread
 def test_forked_workers_that_die_as_they_start_give_every_row_an_error(
         installed: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_screening, "start_method", lambda: "fork")

@@ -377,9 +377,10 @@ class _WorkersDying(Exception):
     """Worker processes keep dying before finishing any work."""
 
 
-def _parallel(engine: Engine, recipe: EngineRecipe, chunks: Iterator[list[tuple[int, BulkItem]]], *,
-              jurisdiction: str, call: str | None, on: dt.date | None, full: bool,
-              workers: int, executor: Executor | None) -> Iterator[ScreeningRow]:
+def _parallel(engine: Engine, recipe: EngineRecipe,
+              chunks: Iterator[list[tuple[int, BulkItem]]], *, jurisdiction: str,
+              call: str | None, on: dt.date | None, full: bool, workers: int,
+              executor: Executor | None) -> Iterator[ScreeningRow]:
     own = executor is None
     pool: Executor = (executor if executor is not None
                       else _process_pool(workers, recipe, engine))
