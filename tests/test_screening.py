@@ -455,6 +455,23 @@ def test_a_csv_row_that_is_not_utf8_spoils_only_itself(tmp_path: Path) -> None:
     assert "not UTF-8" in rows[1]["error"]["message_en"]
 
 
+def test_a_csv_number_too_long_to_convert_spoils_only_its_row(tmp_path: Path) -> None:
+    # int() refuses 4,300+ digits: such a cell was an internal error for the whole file.
+    source = tmp_path / "apps.csv"
+    source.write_text("id,enterprise.name,self_assessment.maturity_level\n"
+                      f"a1,甲公司,{'9' * 5000}\na2,乙公司,{'9' * 25}\na3,丙公司,3\n", "utf-8")
+    out = tmp_path / "out.jsonl"
+    result = _run("assess", str(source), "-j", "national", "--on", ON.isoformat(),
+                  "--out", str(out), "--quiet")
+    assert result.exit_code == 2, result.output  # some row is bad input
+    rows = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    assert [r["id"] for r in rows] == ["a1", "a2", "a3"]
+    for row in rows[:2]:
+        assert row["error"]["kind"] == "bad_input"
+        assert "maturity_level" in row["error"]["message_en"]
+    assert rows[2]["error"] is None and rows[2]["verdicts"]
+
+
 def test_a_csv_heading_row_that_is_not_utf8_is_one_error(tmp_path: Path) -> None:
     source = tmp_path / "apps.csv"
     source.write_bytes(b"id,\xffname\n" + "a1,甲\n".encode())

@@ -145,7 +145,9 @@ def row_application(cells: dict[str, str], where: str) -> tuple[dict[str, Any], 
         elif (head == "attestations" and rest) or key in _BOOLEAN_KEYS:
             value = _boolean(cell, f"{where} {key}")
         elif key in _WHOLE_KEYS:
-            value = int(cell) if re.fullmatch(r"-?\d+", cell) else cell
+            # A number of at most 19 digits (the limits' INTEGER); longer stays text, for
+            # validation to refuse: int() of 4,300+ digits raises, and no count is that large.
+            value = int(cell) if re.fullmatch(r"-?\d{1,19}", cell) else cell
         else:
             value = cell
         target = data
