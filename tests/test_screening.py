@@ -193,7 +193,11 @@ def test_a_dask_cluster_gives_the_same_rows(installed: Engine) -> None:
             distributed.Client(cluster) as client:
         rows = list(installed.assess_many(apps, jurisdiction="national", on=ON,
                                           executor=client.get_executor(), chunk_size=10))
+        changed = installed.with_overrides({"NAT-BASE-5.minimum.excellent": 4})
+        pairs = list(installed.compare_many(changed, apps, jurisdiction="national", on=ON,
+                                            executor=client.get_executor(), chunk_size=10))
     assert rows == expected
+    assert pairs == list(installed.compare_many(changed, apps, jurisdiction="national", on=ON))
 
 
 # --- what-if ------------------------------------------------------------------------------
@@ -405,13 +409,56 @@ def test_whatif_reads_stdin_once(tmp_path: Path) -> None:
            "NAT-BASE-5.minimum.excellent=4", "--format", "json", "--quiet")
     from_file = _run("whatif", str(source), *how)
     from_stdin = _run("whatif", "-", *how, input=text)
+    on_workers = _run("whatif", "-", *how, "--workers", "2", input=text)
     assert from_file.exit_code == 0, from_file.output
     assert from_stdin.exit_code == 0, from_stdin.output
+    assert on_workers.exit_code == 0, on_workers.output
     counted = json.loads(from_stdin.output)
-    assert counted == json.loads(from_file.output)
+    assert counted == json.loads(from_file.output) == json.loads(on_workers.output)
     assert counted["rows"] == 5
     assert {"tier": "excellent", "from": "eligible", "to": "not_eligible",
             "count": 3} in counted["changes"]
+
+
+def test_a_comparison_pairs_each_row_under_both_engines(installed: Engine, start: str,
+                                                        monkeypatch: pytest.MonkeyPatch
+                                                        ) -> None:
+    changed = installed.with_overrides({"NAT-BASE-5.minimum.excellent": 4})
+    apps = [*_apps(30), "not an application", *_apps(9, seed=3)]
+    before = list(installed.assess_many(apps, jurisdiction="national", on=ON))
+    after = list(changed.assess_many(apps, jurisdiction="national", on=ON))
+    assert [a.verdicts for a in after] != [b.verdicts for b in before]  # a real change
+    # In this process, and on one pool of two workers that assess each chunk both ways.
+    pools: list[int] = []
+    made = _screening._process_pool
+
+    def counted(workers: int, *args: Any) -> Any:
+        pools.append(workers)
+        return made(workers, *args)
+
+    monkeypatch.setattr(_screening, "_process_pool", counted)
+    here = list(installed.compare_many(changed, apps, jurisdiction="national", on=ON))
+    pooled = list(installed.compare_many(changed, iter(apps), jurisdiction="national", on=ON,
+                                         workers=2, chunk_size=7))
+    assert pools == [2]  # one pool, not one per engine
+    for pairs in (here, pooled):
+        assert [old for old, _ in pairs] == before
+        assert [new for _, new in pairs] == after
+    assert pooled[30][0].error is not None and pooled[30][1].error is not None
+
+
+def test_a_comparison_with_a_killed_worker_loses_no_pair(installed: Engine, start: str
+                                                         ) -> None:
+    changed = installed.with_overrides({"NAT-BASE-5.minimum.excellent": 4})
+    apps = _apps(120)
+    expected = list(installed.compare_many(changed, apps, jurisdiction="national", on=ON))
+    pairs = list(installed.compare_many(changed, _killing(apps, 70), jurisdiction="national",
+                                        on=ON, workers=2, chunk_size=10))
+    assert [(old.index, new.index) for old, new in pairs] == [(i, i) for i in range(120)]
+    assert any(old.retried and new.retried for old, new in pairs)
+    unmarked = [(old.model_copy(update={"retried": False}),
+                 new.model_copy(update={"retried": False})) for old, new in pairs]
+    assert unmarked == expected
 
 
 def test_workers_build_the_overridden_engine(installed: Engine, start: str) -> None:
@@ -508,14 +555,14 @@ def test_forked_workers_start_with_what_they_inherited_frozen(installed: Engine)
     recipe = installed.recipe
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"),
                              initializer=_screening._adopt,
-                             initargs=(recipe, installed)) as pool:
+                             initargs=((recipe,), (installed,))) as pool:
         # The worker's collector leaves what it inherited alone ...
         assert pool.submit(gc.get_freeze_count).result() > before + 1000
         # ... and the worker assesses with the engine it was handed.
-        rows = pool.submit(_screening._assess_chunk, recipe, "national", None, ON, False,
+        rows = pool.submit(_screening._assess_chunk, (recipe,), "national", None, ON, False,
                            list(enumerate(_screening._item(i, a)
                                           for i, a in enumerate(_apps(2))))).result()
-    assert [r.error for r in rows] == [None, None]
+    assert [r.error for (r,) in rows] == [None, None]
     assert gc.get_freeze_count() <= before  # the caller's collector is as it was
 
 

@@ -43,8 +43,8 @@ from ._rules import Provision, Rule
 from ._scope import Scope
 from ._vocabulary import Outcome, Tier, Verdict
 
-__all__ = ["BatchAssessment", "BatchFinding", "BatchRow", "Contact", "RawRow", "batch_rows",
-           "read_batch", "run_batch"]
+__all__ = ["BatchAssessment", "BatchFinding", "BatchRow", "Contact", "RawRow", "batch_input",
+           "batch_rows", "read_batch", "run_batch"]
 
 
 class _Model(BaseModel):
@@ -339,6 +339,26 @@ def _prefixed(error: ApplicationError) -> Errors:
             for (p, m), (pz, mz) in zip(error.problems, error.problems_zh, strict=True)]
 
 
+def batch_input(batch: object, base: object) -> tuple[BatchFile, list[RawRow], Path | None]:
+    """A batch given as a file's path or a mapping: its head, its rows and its folder.
+
+    The folder is the one its rows may read files from: ``base``, else the batch file's
+    folder; none for a mapping given without ``base``.
+    """
+    if base is not None and not isinstance(base, str | Path):
+        raise ApplicationError([("base", "must be a folder's path", "须为文件夹路径")])
+    if isinstance(batch, Mapping):
+        head, rows = batch_rows(batch)
+        folder = None
+    elif isinstance(batch, str | Path):
+        head, rows = read_batch(batch)
+        folder = Path(batch).parent
+    else:
+        raise ApplicationError([("batch", "must be a batch file's path or a mapping, got "
+                                 f"{type(batch).__name__}", "须为批次文件路径或映射")])
+    return head, rows, (Path(base) if base is not None else folder)
+
+
 def run_batch(scope: Scope, head: BatchFile, rows: Sequence[RawRow], *, base: Path | None,
               allow_outside: bool = False, on: dt.date,
               assess: Callable[[Application], Assessment],
@@ -346,7 +366,11 @@ def run_batch(scope: Scope, head: BatchFile, rows: Sequence[RawRow], *, base: Pa
               ) -> BatchAssessment:
     """Assess every row for the scope's call, then apply the call's batch rules."""
     rules = scope.batch
-    assert rules is not None and scope.call is not None
+    assert scope.call is not None
+    if rules is None:
+        raise ApplicationError([("call", f"the call {scope.call.key} has no batch rules "
+                                 "(no recommender quota or summary form)",
+                                 f"申报通知 {scope.call.key} 没有推荐批次规则")])
     places = positions({r.row: r.rank for r in rows if r.rank is not None})
     items: list[_Item] = []
     facts: list[dict[str, Any]] = []

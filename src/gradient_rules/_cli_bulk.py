@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import itertools
 import sys
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -59,7 +58,10 @@ def _executor(scheduler: str | None) -> Any:
                                  f"无法连接 {scheduler[:200]!r}")]) from None
 
 
-def _progress(rows: Iterator[ScreeningRow], quiet: bool) -> Iterator[ScreeningRow]:
+_Row = TypeVar("_Row")
+
+
+def _progress(rows: Iterator[_Row], quiet: bool) -> Iterator[_Row]:
     """A progress bar on a terminal (stderr); nothing when piped or with ``--quiet``."""
     if quiet or not sys.stderr.isatty():
         yield from rows
@@ -209,14 +211,11 @@ def whatif(inputs: tuple[str, ...], jurisdiction: str, call: str | None, on: str
     writer = open_writer(out) if out else None
     rows = 0
     try:
-        # The inputs are read once (stdin cannot be read twice) and fed to both screenings;
-        # tee holds only the rows one has taken and the other not yet: a few chunks.
-        for_base, for_changed = itertools.tee(read_inputs(inputs))
-        before = base.assess_many(for_base, jurisdiction=jurisdiction, on=day, call=call,
-                                  workers=workers)
-        after = changed.assess_many(for_changed, jurisdiction=jurisdiction, on=day,
-                                    call=call, workers=workers)
-        for old, new in zip(_progress(before, quiet), after, strict=True):
+        # The inputs are read once (stdin cannot be read twice); one pool of workers
+        # assesses each chunk under both engines.
+        pairs = base.compare_many(changed, read_inputs(inputs), jurisdiction=jurisdiction,
+                                  on=day, call=call, workers=workers)
+        for old, new in _progress(pairs, quiet):
             rows += 1
             if old.error or new.error:
                 continue

@@ -202,6 +202,31 @@ class Engine:
                            workers=workers, executor=executor, full=full,
                            chunk_size=chunk_size)
 
+    def compare_many(
+        self,
+        changed: Engine,
+        applications: Iterable[Application | Mapping[str, Any] | BulkItem],
+        *,
+        jurisdiction: str,
+        call: str | None = None,
+        on: dt.date | None = None,
+        workers: int = 1,
+        executor: Executor | None = None,
+        full: bool = False,
+        chunk_size: int | None = None,
+    ) -> Iterator[tuple[ScreeningRow, ScreeningRow]]:
+        """Each application's row under this engine and under ``changed``, in input order.
+
+        A what-if run: ``changed`` is usually ``self.with_overrides(...)``.  The input is
+        read once, and each chunk is assessed under both engines by the same worker (one
+        pool of ``workers`` processes, or ``executor``).  Otherwise as :meth:`assess_many`.
+        """
+        from ._screening import compare_many
+
+        return compare_many(self, changed, applications, jurisdiction=jurisdiction, call=call,
+                            on=on, workers=workers, executor=executor, full=full,
+                            chunk_size=chunk_size)
+
     # --- discovery ------------------------------------------------------------------------
 
     @property
@@ -453,21 +478,9 @@ class Engine:
         default; a mapping batch needs ``base=`` to read files at all), after resolving
         links, unless ``allow_outside=True``.
         """
-        from ._batch import batch_rows, read_batch, run_batch
+        from ._batch import batch_input, run_batch
 
-        if base is not None and not isinstance(base, str | Path):
-            raise ApplicationError([("base", "must be a folder's path", "须为文件夹路径")])
-        if isinstance(batch, Mapping):
-            head, rows = batch_rows(batch)
-            folder = None
-        elif isinstance(batch, str | Path):
-            head, rows = read_batch(batch)
-            folder = Path(batch).parent
-        else:
-            raise ApplicationError([("batch", "must be a batch file's path or a mapping, got "
-                                     f"{type(batch).__name__}", "须为批次文件路径或映射")])
-        if base is not None:
-            folder = Path(base)
+        head, rows, folder = batch_input(batch, base)
         day = on if on is not None else head.submitted_on
         if day is None:
             raise ApplicationError([("on", "no evaluation date: pass on= (CLI: --on) or set "
@@ -476,13 +489,8 @@ class Engine:
                                      "submitted_on")])
         day = _day(day)
         scope = self.scope(jurisdiction, on=day, call=call or self._batch_call(jurisdiction))
-        if scope.batch is None:
-            assert scope.call is not None
-            raise ApplicationError([("call", f"the call {scope.call.key} has no batch rules "
-                                     "(no recommender quota or summary form)",
-                                     f"申报通知 {scope.call.key} 没有推荐批次规则")])
         call_id = scope.call.id if scope.call else None
-        tier = scope.batch.tier
+        tier = scope.batch.tier if scope.batch else None
         return run_batch(
             scope, head, rows, base=folder, allow_outside=bool(allow_outside), on=day,
             adapter=self._adapter, backend=self.backend,

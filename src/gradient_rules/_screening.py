@@ -37,8 +37,8 @@ if TYPE_CHECKING:
 
     from ._engine import Engine
 
-__all__ = ["BulkItem", "EngineRecipe", "RowProblem", "ScreeningRow", "assess_many", "row_of",
-           "start_method"]
+__all__ = ["BulkItem", "EngineRecipe", "RowProblem", "ScreeningRow", "assess_many",
+           "compare_many", "row_of", "start_method"]
 
 log = logging.getLogger("gradient_rules")
 log.addHandler(logging.NullHandler())
@@ -163,8 +163,8 @@ def _engine_for(recipe: EngineRecipe) -> Engine:
     return engine
 
 
-def _adopt(recipe: EngineRecipe, engine: Engine) -> None:
-    """A forked worker's start: the engine its parent built serves ``recipe`` here.
+def _adopt(recipes: Sequence[EngineRecipe], engines: Sequence[Engine]) -> None:
+    """A forked worker's start: the engines its parent built serve their ``recipes`` here.
 
     Everything the worker inherited is frozen for its garbage collector first
     (``gc.freeze``, which moves whole lists, touching no object).  Its collections would
@@ -175,7 +175,8 @@ def _adopt(recipe: EngineRecipe, engine: Engine) -> None:
     import gc
 
     gc.freeze()
-    _ENGINES[_key(recipe)] = engine
+    for recipe, engine in zip(recipes, engines, strict=True):
+        _ENGINES[_key(recipe)] = engine
 
 
 # --- one row --------------------------------------------------------------------------------
@@ -249,13 +250,18 @@ def _screen_one(engine: Engine, index: int, item: BulkItem, *, jurisdiction: str
                   overrides=engine.overrides)
 
 
-def _assess_chunk(recipe: EngineRecipe, jurisdiction: str, call: str | None,
+Rows = tuple[ScreeningRow, ...]
+"""One application's rows: one per engine screened (two for a what-if comparison)."""
+
+
+def _assess_chunk(recipes: Sequence[EngineRecipe], jurisdiction: str, call: str | None,
                   on: dt.date | None, full: bool,
-                  chunk: Sequence[tuple[int, BulkItem]]) -> list[ScreeningRow]:
-    """What a worker runs: one engine per process, every row of the chunk."""
-    engine = _engine_for(recipe)
-    return [_screen_one(engine, index, item, jurisdiction=jurisdiction, call=call, on=on,
-                        full=full) for index, item in chunk]
+                  chunk: Sequence[tuple[int, BulkItem]]) -> list[Rows]:
+    """What a worker runs: each engine built once per process, every row of the chunk."""
+    engines = [_engine_for(recipe) for recipe in recipes]
+    return [tuple(_screen_one(engine, index, item, jurisdiction=jurisdiction, call=call,
+                              on=on, full=full) for engine in engines)
+            for index, item in chunk]
 
 
 # --- many rows --------------------------------------------------------------------------------
@@ -282,22 +288,79 @@ def _chunks(items: Iterable[object], size: int) -> Iterator[list[tuple[int, Bulk
         yield chunk
 
 
-def _died(chunk: Sequence[tuple[int, BulkItem]], error: BaseException) -> list[ScreeningRow]:
+def _died(chunk: Sequence[tuple[int, BulkItem]], error: BaseException,
+          width: int) -> list[Rows]:
     why = f"{type(error).__name__}: {str(error)[:300]}"
-    return [ScreeningRow(index=index, source=item.source, id=item.id, retried=True,
-                         error=RowProblem(kind="worker",
-                                        message_en=f"the worker assessing this row died twice "
-                                                   f"({why}); assess it again on its own",
-                                        message_zh=f"评估本行的工作进程两次异常退出（{why}）；"
-                                                   "请单独重新评估"))
+    problem = RowProblem(kind="worker",
+                         message_en=f"the worker assessing this row died twice ({why}); "
+                                    "assess it again on its own",
+                         message_zh=f"评估本行的工作进程两次异常退出（{why}）；请单独重新评估")
+    return [(ScreeningRow(index=index, source=item.source, id=item.id, retried=True,
+                          error=problem),) * width
             for index, item in chunk]
+
+
+def _marked_retried(rows: list[Rows]) -> list[Rows]:
+    return [tuple(row.model_copy(update={"retried": True}) for row in each) for each in rows]
 
 
 @dataclass
 class _Task:
     chunk: list[tuple[int, BulkItem]]
-    future: Future[list[ScreeningRow]]
+    future: Future[list[Rows]]
     attempt: int = 0
+
+
+def _chunk_size(workers: object, chunk_size: object) -> int:
+    """The chunk size; bad input when ``workers`` or ``chunk_size`` is not a count."""
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ApplicationError([("workers", f"must be a whole number of at least 1, got "
+                                 f"{workers!r}", "须为不小于 1 的整数")])
+    size = DEFAULT_CHUNK if chunk_size is None else chunk_size
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise ApplicationError([("chunk_size", f"must be a whole number of at least 1, got "
+                                 f"{chunk_size!r}", "须为不小于 1 的整数")])
+    return size
+
+
+def _screen(engines: Sequence[Engine], applications: Iterable[object], *, jurisdiction: str,
+            call: str | None, on: dt.date | None, workers: int, executor: Executor | None,
+            full: bool, chunk_size: int | None) -> Iterator[Rows]:
+    """Every application under each engine: one tuple of rows per application, in order."""
+    size = _chunk_size(workers, chunk_size)
+    # Bad arguments are bad input before any row is read, not one error per row.
+    for engine in engines:
+        engine.scope(jurisdiction, on=on, call=call)
+    if executor is None and workers == 1:
+        return (tuple(_screen_one(engine, index, item, jurisdiction=jurisdiction, call=call,
+                                  on=on, full=full) for engine in engines)
+                for index, item in enumerate(_item(i, v) for i, v in enumerate(applications)))
+    return _parallel(tuple(engines), _chunks(applications, size), jurisdiction=jurisdiction,
+                     call=call, on=on, full=full, workers=workers, executor=executor)
+
+
+def _firsts(rows: Iterator[Rows]) -> Iterator[ScreeningRow]:
+    """The first row of each; closing this closes ``rows`` (and shuts its pool) at once."""
+    try:
+        for each in rows:
+            yield each[0]
+    finally:
+        _close(rows)
+
+
+def _pairs(rows: Iterator[Rows]) -> Iterator[tuple[ScreeningRow, ScreeningRow]]:
+    """Each two rows as a pair; closing this closes ``rows`` (and shuts its pool) at once."""
+    try:
+        for each in rows:
+            yield each[0], each[1]
+    finally:
+        _close(rows)
+
+
+def _close(rows: Iterator[Rows]) -> None:
+    close = getattr(rows, "close", None)
+    if close is not None:
+        close()
 
 
 def assess_many(engine: Engine, applications: Iterable[object], *, jurisdiction: str,
@@ -308,22 +371,24 @@ def assess_many(engine: Engine, applications: Iterable[object], *, jurisdiction:
 
     See :meth:`Engine.assess_many`.
     """
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ApplicationError([("workers", f"must be a whole number of at least 1, got "
-                                 f"{workers!r}", "须为不小于 1 的整数")])
-    size = DEFAULT_CHUNK if chunk_size is None else chunk_size
-    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-        raise ApplicationError([("chunk_size", f"must be a whole number of at least 1, got "
-                                 f"{chunk_size!r}", "须为不小于 1 的整数")])
-    # Bad arguments are bad input before any row is read, not one error per row.
-    engine.scope(jurisdiction, on=on, call=call)
-    if executor is None and workers == 1:
-        return (_screen_one(engine, index, item, jurisdiction=jurisdiction, call=call, on=on,
-                            full=full)
-                for index, item in enumerate(_item(i, v) for i, v in enumerate(applications)))
-    recipe = engine.recipe
-    return _parallel(engine, recipe, _chunks(applications, size), jurisdiction=jurisdiction,
-                     call=call, on=on, full=full, workers=workers, executor=executor)
+    return _firsts(_screen((engine,), applications, jurisdiction=jurisdiction, call=call,
+                           on=on, workers=workers, executor=executor, full=full,
+                           chunk_size=chunk_size))
+
+
+def compare_many(base: Engine, changed: Engine, applications: Iterable[object], *,
+                 jurisdiction: str, call: str | None = None, on: dt.date | None = None,
+                 workers: int = 1, executor: Executor | None = None, full: bool = False,
+                 chunk_size: int | None = None
+                 ) -> Iterator[tuple[ScreeningRow, ScreeningRow]]:
+    """Each application under ``base`` and under ``changed``: a pair of rows, in input order.
+
+    See :meth:`Engine.compare_many`.  The input is read once, and one pool of ``workers``
+    processes (or the executor) assesses each chunk under both engines.
+    """
+    return _pairs(_screen((base, changed), applications, jurisdiction=jurisdiction, call=call,
+                          on=on, workers=workers, executor=executor, full=full,
+                          chunk_size=chunk_size))
 
 
 def start_method() -> Literal["fork", "spawn"]:
@@ -352,7 +417,8 @@ def start_method() -> Literal["fork", "spawn"]:
     return "spawn"
 
 
-def _process_pool(workers: int, recipe: EngineRecipe, engine: Engine) -> ProcessPoolExecutor:
+def _process_pool(workers: int, recipes: tuple[EngineRecipe, ...],
+                  engines: tuple[Engine, ...]) -> ProcessPoolExecutor:
     # multiprocessing is imported here, when a pool is first made: ~8 ms of every start-up.
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -361,7 +427,7 @@ def _process_pool(workers: int, recipe: EngineRecipe, engine: Engine) -> Process
     if method == "fork":  # the initializer's arguments are inherited, not pickled
         return ProcessPoolExecutor(max_workers=workers,
                                    mp_context=multiprocessing.get_context("fork"),
-                                   initializer=_adopt, initargs=(recipe, engine))
+                                   initializer=_adopt, initargs=(recipes, engines))
     # spawn: a fresh interpreter builds the engine from the recipe on its first chunk.
     return ProcessPoolExecutor(max_workers=workers,
                                mp_context=multiprocessing.get_context("spawn"))
@@ -377,18 +443,19 @@ class _WorkersDying(Exception):
     """Worker processes keep dying before finishing any work."""
 
 
-def _parallel(engine: Engine, recipe: EngineRecipe,
-              chunks: Iterator[list[tuple[int, BulkItem]]], *, jurisdiction: str,
-              call: str | None, on: dt.date | None, full: bool, workers: int,
-              executor: Executor | None) -> Iterator[ScreeningRow]:
+def _parallel(engines: tuple[Engine, ...], chunks: Iterator[list[tuple[int, BulkItem]]], *,
+              jurisdiction: str, call: str | None, on: dt.date | None, full: bool,
+              workers: int, executor: Executor | None) -> Iterator[Rows]:
     own = executor is None
+    recipes = tuple(engine.recipe for engine in engines)
+    width = len(engines)
     pool: Executor = (executor if executor is not None
-                      else _process_pool(workers, recipe, engine))
+                      else _process_pool(workers, recipes, engines))
     window_size = 2 * max(workers, 1) + 2
     window: deque[_Task] = deque()
     breaks = 0
 
-    def drop(future: Future[list[ScreeningRow]]) -> None:
+    def drop(future: Future[list[Rows]]) -> None:
         """Give up a chunk's future: cancel another executor's; leave a pool of ours alone.
 
         A pool of ours cancels its pending work itself as it shuts down, in its manager
@@ -401,13 +468,13 @@ def _parallel(engine: Engine, recipe: EngineRecipe,
 
     def submit(chunk: list[tuple[int, BulkItem]], attempt: int) -> _Task:
         try:
-            future = pool.submit(_assess_chunk, recipe, jurisdiction, call, on, full, chunk)
+            future = pool.submit(_assess_chunk, recipes, jurisdiction, call, on, full, chunk)
         except RuntimeError as error:  # BrokenExecutor is one
             if not own:
                 raise EngineError(f"the executor refused work: {error}") from error
             replace_pool()  # once: a pool that breaks again at once cannot start workers
             try:
-                future = pool.submit(_assess_chunk, recipe, jurisdiction, call, on, full,
+                future = pool.submit(_assess_chunk, recipes, jurisdiction, call, on, full,
                                      chunk)
             except RuntimeError as again:
                 raise EngineError(f"worker processes cannot be started: {again}") from again
@@ -421,7 +488,7 @@ def _parallel(engine: Engine, recipe: EngineRecipe,
             try:
                 window.append(submit(chunk, 0))
             except _WorkersDying:
-                lost: Future[list[ScreeningRow]] = Future()
+                lost: Future[list[Rows]] = Future()
                 lost.cancel()
                 window.append(_Task(chunk, lost))  # taken from the input: never dropped
                 raise
@@ -434,7 +501,7 @@ def _parallel(engine: Engine, recipe: EngineRecipe,
             if breaks >= MAX_POOL_BREAKS:
                 raise _WorkersDying(f"{breaks} worker pools in a row died before finishing "
                                     "any work")
-            pool = _process_pool(workers, recipe, engine)
+            pool = _process_pool(workers, recipes, engines)
 
     current: _Task | None = None  # taken from the window, its rows not yet given
     try:
@@ -445,17 +512,17 @@ def _parallel(engine: Engine, recipe: EngineRecipe,
                 try:
                     rows = task.future.result()
                 except Exception as error:  # a dead worker, a lost Dask task
-                    rows = _retry(task, error, window, submit, replace_pool, drop)
+                    rows = _retry(task, error, window, submit, replace_pool, drop, width)
                 else:
                     breaks = 0
                     if task.attempt:  # submitted again after its pool broke
-                        rows = [row.model_copy(update={"retried": True}) for row in rows]
+                        rows = _marked_retried(rows)
                 current = None
                 yield from rows
                 refill()
         except _WorkersDying as dying:
             log.error("%s; the remaining rows are reported as worker errors", dying)
-            yield from _give_up(current, window, chunks, dying, drop)
+            yield from _give_up(current, window, chunks, dying, drop, width)
     finally:
         for waiting in window:
             drop(waiting.future)
@@ -465,10 +532,10 @@ def _parallel(engine: Engine, recipe: EngineRecipe,
 
 def _give_up(task: _Task | None, window: deque[_Task],
              chunks: Iterator[list[tuple[int, BulkItem]]], dying: _WorkersDying,
-             drop: Callable[[Future[list[ScreeningRow]]], None]) -> Iterator[ScreeningRow]:
+             drop: Callable[[Future[list[Rows]]], None], width: int) -> Iterator[Rows]:
     """Every row not yet given, in order: finished chunks' results, the rest worker errors."""
     if task is not None:
-        yield from _died(task.chunk, dying)
+        yield from _died(task.chunk, dying, width)
     while window:
         waiting = window.popleft()
         future = waiting.future
@@ -476,9 +543,9 @@ def _give_up(task: _Task | None, window: deque[_Task],
             yield from future.result()
         else:
             drop(future)
-            yield from _died(waiting.chunk, dying)
+            yield from _died(waiting.chunk, dying, width)
     for chunk in chunks:
-        yield from _died(chunk, dying)
+        yield from _died(chunk, dying, width)
 
 
 def _lost(task: _Task) -> bool:
@@ -489,7 +556,7 @@ def _lost(task: _Task) -> bool:
 
 def _resubmit_lost(window: deque[_Task],
                    submit: Callable[[list[tuple[int, BulkItem]], int], _Task],
-                   drop: Callable[[Future[list[ScreeningRow]]], None]) -> None:
+                   drop: Callable[[Future[list[Rows]]], None]) -> None:
     for index, waiting in enumerate(window):
         if _lost(waiting):
             drop(waiting.future)
@@ -499,12 +566,12 @@ def _resubmit_lost(window: deque[_Task],
 def _retry(task: _Task, error: BaseException, window: deque[_Task],
            submit: Callable[[list[tuple[int, BulkItem]], int], _Task],
            replace_pool: Callable[[], None],
-           drop: Callable[[Future[list[ScreeningRow]]], None]) -> list[ScreeningRow]:
+           drop: Callable[[Future[list[Rows]]], None], width: int) -> list[Rows]:
     """Assess a failed chunk once more (on a fresh pool when the pool broke)."""
     log.warning("a worker failed on rows %d-%d (%s: %s); retrying them once",
                 task.chunk[0][0], task.chunk[-1][0], type(error).__name__, error)
     if task.attempt >= 1:
-        return _died(task.chunk, error)
+        return _died(task.chunk, error, width)
     if isinstance(error, BrokenExecutor | CancelledError):
         replace_pool()
         _resubmit_lost(window, submit, drop)  # every chunk lost with the pool goes again
@@ -515,5 +582,5 @@ def _retry(task: _Task, error: BaseException, window: deque[_Task],
         if isinstance(second, BrokenExecutor | CancelledError):
             replace_pool()
             _resubmit_lost(window, submit, drop)
-        return _died(task.chunk, second)
-    return [row.model_copy(update={"retried": True}) for row in rows]
+        return _died(task.chunk, second, width)
+    return _marked_retried(rows)
