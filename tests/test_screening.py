@@ -180,7 +180,11 @@ def test_engines_made_of_plugin_objects_refuse_workers_clearly() -> None:
     assert engine.recipe.modules == ("gradient_rules_national",)
     odd = Engine(plugins=[Plugin()], strict=False)
     with pytest.raises(ApplicationError, match="workers=1"):
-        list(odd.assess_many(_apps(2), jurisdiction="national", on=ON, workers=2))
+        odd.assess_many(_apps(2), jurisdiction="national", on=ON, workers=2)  # at the call
+    with pytest.raises(ApplicationError, match="workers=1"):
+        engine.compare_many(odd, _apps(2), jurisdiction="national", on=ON, workers=2)
+    pairs = list(engine.compare_many(odd, _apps(2), jurisdiction="national", on=ON))
+    assert [old == new for old, new in pairs] == [True, True]  # in this process, it can
 
 
 @pytest.mark.slow

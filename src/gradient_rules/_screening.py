@@ -335,8 +335,10 @@ def _screen(engines: Sequence[Engine], applications: Iterable[object], *, jurisd
         return (tuple(_screen_one(engine, index, item, jurisdiction=jurisdiction, call=call,
                                   on=on, full=full) for engine in engines)
                 for index, item in enumerate(_item(i, v) for i, v in enumerate(applications)))
-    return _parallel(tuple(engines), _chunks(applications, size), jurisdiction=jurisdiction,
-                     call=call, on=on, full=full, workers=workers, executor=executor)
+    recipes = tuple(engine.recipe for engine in engines)  # refused here, before any row
+    return _parallel(tuple(engines), recipes, _chunks(applications, size),
+                     jurisdiction=jurisdiction, call=call, on=on, full=full, workers=workers,
+                     executor=executor)
 
 
 def _firsts(rows: Iterator[Rows]) -> Iterator[ScreeningRow]:
@@ -443,11 +445,11 @@ class _WorkersDying(Exception):
     """Worker processes keep dying before finishing any work."""
 
 
-def _parallel(engines: tuple[Engine, ...], chunks: Iterator[list[tuple[int, BulkItem]]], *,
-              jurisdiction: str, call: str | None, on: dt.date | None, full: bool,
-              workers: int, executor: Executor | None) -> Iterator[Rows]:
+def _parallel(engines: tuple[Engine, ...], recipes: tuple[EngineRecipe, ...],
+              chunks: Iterator[list[tuple[int, BulkItem]]], *, jurisdiction: str,
+              call: str | None, on: dt.date | None, full: bool, workers: int,
+              executor: Executor | None) -> Iterator[Rows]:
     own = executor is None
-    recipes = tuple(engine.recipe for engine in engines)
     width = len(engines)
     pool: Executor = (executor if executor is not None
                       else _process_pool(workers, recipes, engines))
