@@ -428,7 +428,7 @@ def test_a_comparison_pairs_each_row_under_both_engines(installed: Engine, start
                                                         monkeypatch: pytest.MonkeyPatch
                                                         ) -> None:
     changed = installed.with_overrides({"NAT-BASE-5.minimum.excellent": 4})
-    apps = [*_apps(30), "not an application", *_apps(9, seed=3)]
+    apps: list[Any] = [*_apps(30), "not an application", *_apps(9, seed=3)]
     before = list(installed.assess_many(apps, jurisdiction="national", on=ON))
     after = list(changed.assess_many(apps, jurisdiction="national", on=ON))
     assert [a.verdicts for a in after] != [b.verdicts for b in before]  # a real change
