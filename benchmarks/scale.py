@@ -9,8 +9,8 @@ national conditions as a JDM graph (when ``zen-engine`` is installed: the ``[ben
 extra), and a hand-written Python function (the floor).  Every contender's tier verdicts
 must equal the durable engine's on every application, or the run exits 1.  Then Guizhou
 (5-35 catalog claims) and Shandong (titles) on both backends, 1 against 2 worker
-processes, RSS while streaming 10k and 100k applications through ``assess_many``, and the
-time the CLI takes to print its first result.
+processes (for a screening and a what-if comparison), RSS while streaming 10k and 100k
+applications through ``assess_many``, and the time the CLI takes to print its first result.
 
 Figures are ratios within one run (and RSS readings of this process, /proc/self/statm);
 absolute rates depend on the machine.
@@ -19,6 +19,7 @@ absolute rates depend on the machine.
 from __future__ import annotations
 
 import argparse
+import itertools
 import multiprocessing
 import os
 import subprocess
@@ -199,6 +200,41 @@ def workers(n: int, rounds: int = 2) -> dict[str, float]:
             "two_over_pool_of_one": best["pool_of_one"] / best["two"]}
 
 
+def whatif(n: int, rounds: int = 2) -> dict[str, float]:
+    """A what-if comparison of ``n`` national applications: 2 workers against 1.
+
+    ``whatif_two_over_one``: ``compare_many`` (one pool whose workers assess each chunk under
+    both engines) with 2 workers against in-process; ``one_pool_over_two``: against the form
+    it replaced (D44), two ``assess_many`` screenings of 2 workers each, fed by ``tee``.
+    """
+    apps = applications("national", n)
+    base = Engine(plugins=PLUGINS)
+    changed = base.with_overrides({"NAT-BASE-5.minimum.excellent": 4})
+
+    def compared(workers: int) -> float:
+        start = time.perf_counter()
+        pairs = base.compare_many(changed, apps, jurisdiction="national", on=ON,
+                                  workers=workers)
+        assert sum(1 for _ in pairs) == n
+        return time.perf_counter() - start
+
+    def two_pools() -> float:
+        start = time.perf_counter()
+        mine, theirs = itertools.tee(apps)
+        before = base.assess_many(mine, jurisdiction="national", on=ON, workers=2)
+        after = changed.assess_many(theirs, jurisdiction="national", on=ON, workers=2)
+        assert sum(1 for _ in zip(before, after, strict=True)) == n
+        return time.perf_counter() - start
+
+    best: dict[str, float] = {}
+    for _ in range(rounds):
+        for name, measure in (("one", partial(compared, 1)), ("two", partial(compared, 2)),
+                              ("two_pools", two_pools)):
+            best[name] = min(best.get(name, float("inf")), measure())
+    return {"whatif_two_over_one": best["one"] / best["two"],
+            "one_pool_over_two": best["two_pools"] / best["two"]}
+
+
 _SOLO: list[Engine] = []
 
 
@@ -300,6 +336,7 @@ def run(n: int, *, quick: bool = False) -> dict[str, Any]:
     figures["workers_n"] = 3 * n
     figures["machine_scaling"] = machine_scaling(n // 2)
     figures.update(workers(3 * n))
+    figures.update(whatif(n))
     figures.update(cli_first_result())
     return figures
 
@@ -330,6 +367,9 @@ def report(figures: dict[str, Any]) -> None:
           f"{figures['two_over_pool_of_one']:.2f} against a pool of one worker; "
           f"the machine's ceiling in this run (two processes assessing at once, no "
           f"pool between them): {ceiling:.2f}")
+    print(f"what-if, {figures['n']} applications under two engines: 2 workers / 1: "
+          f"{figures['whatif_two_over_one']:.2f}; one pool / a pool per engine (the form "
+          f"it replaced, D44): {figures['one_pool_over_two']:.2f}")
     rss = figures["rss_mb"]
     marks = sorted(rss)
     print("RSS MB while streaming: " + ", ".join(f"{k}: {rss[k]:.1f}" for k in marks)

@@ -465,6 +465,18 @@ def test_a_comparison_with_a_killed_worker_loses_no_pair(installed: Engine, star
     assert unmarked == expected
 
 
+def test_closing_a_screening_early_stops_its_workers(installed: Engine, start: str) -> None:
+    changed = installed.with_overrides({"NAT-BASE-5.minimum.excellent": 4})
+    for rows in (installed.assess_many(_apps(200), jurisdiction="national", on=ON,
+                                       workers=2, chunk_size=10),
+                 installed.compare_many(changed, _apps(200), jurisdiction="national", on=ON,
+                                        workers=2, chunk_size=10)):
+        assert len([next(rows) for _ in range(5)]) == 5
+        assert multiprocessing.active_children()  # the pool is working
+        rows.close()
+        assert multiprocessing.active_children() == []  # and is gone, not left running
+
+
 def test_workers_build_the_overridden_engine(installed: Engine, start: str) -> None:
     changed = installed.with_overrides({"NAT-BASE-5.minimum.excellent": 4})
     apps = _apps(40)

@@ -11,7 +11,7 @@ import contextlib
 import datetime as dt
 import importlib
 import sys
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterable, Mapping, Sequence
 from concurrent.futures import Executor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
@@ -185,7 +185,7 @@ class Engine:
         executor: Executor | None = None,
         full: bool = False,
         chunk_size: int | None = None,
-    ) -> Iterator[ScreeningRow]:
+    ) -> Generator[ScreeningRow, None, None]:
         """Assess many applications; yield one :class:`ScreeningRow` each, in input order.
 
         Rows in = rows out: an application that cannot be read or assessed keeps its place
@@ -194,7 +194,8 @@ class Engine:
         ``Client.get_executor()``).  Input is consumed lazily through a bounded window, so
         memory does not grow with the input.  A chunk whose worker died is retried once
         (its rows say ``retried``); if it fails again its rows carry the error.  ``full``
-        adds each full assessment (JSON form) to its row.
+        adds each full assessment (JSON form) to its row.  ``close()`` the generator to stop
+        early: its worker processes end with it.
         """
         from ._screening import assess_many
 
@@ -214,7 +215,7 @@ class Engine:
         executor: Executor | None = None,
         full: bool = False,
         chunk_size: int | None = None,
-    ) -> Iterator[tuple[ScreeningRow, ScreeningRow]]:
+    ) -> Generator[tuple[ScreeningRow, ScreeningRow], None, None]:
         """Each application's row under this engine and under ``changed``, in input order.
 
         A what-if run: ``changed`` is usually ``self.with_overrides(...)``.  The input is

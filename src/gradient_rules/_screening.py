@@ -19,7 +19,7 @@ import logging
 import os
 import sys
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import BrokenExecutor, CancelledError, Executor, Future
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -341,7 +341,7 @@ def _screen(engines: Sequence[Engine], applications: Iterable[object], *, jurisd
                      executor=executor)
 
 
-def _firsts(rows: Iterator[Rows]) -> Iterator[ScreeningRow]:
+def _firsts(rows: Iterator[Rows]) -> Generator[ScreeningRow, None, None]:
     """The first row of each; closing this closes ``rows`` (and shuts its pool) at once."""
     try:
         for each in rows:
@@ -350,7 +350,7 @@ def _firsts(rows: Iterator[Rows]) -> Iterator[ScreeningRow]:
         _close(rows)
 
 
-def _pairs(rows: Iterator[Rows]) -> Iterator[tuple[ScreeningRow, ScreeningRow]]:
+def _pairs(rows: Iterator[Rows]) -> Generator[tuple[ScreeningRow, ScreeningRow], None, None]:
     """Each two rows as a pair; closing this closes ``rows`` (and shuts its pool) at once."""
     try:
         for each in rows:
@@ -368,7 +368,7 @@ def _close(rows: Iterator[Rows]) -> None:
 def assess_many(engine: Engine, applications: Iterable[object], *, jurisdiction: str,
                 call: str | None = None, on: dt.date | None = None, workers: int = 1,
                 executor: Executor | None = None, full: bool = False,
-                chunk_size: int | None = None) -> Iterator[ScreeningRow]:
+                chunk_size: int | None = None) -> Generator[ScreeningRow, None, None]:
     """Assess every application; yield one :class:`ScreeningRow` each, in input order.
 
     See :meth:`Engine.assess_many`.
@@ -382,7 +382,7 @@ def compare_many(base: Engine, changed: Engine, applications: Iterable[object], 
                  jurisdiction: str, call: str | None = None, on: dt.date | None = None,
                  workers: int = 1, executor: Executor | None = None, full: bool = False,
                  chunk_size: int | None = None
-                 ) -> Iterator[tuple[ScreeningRow, ScreeningRow]]:
+                 ) -> Generator[tuple[ScreeningRow, ScreeningRow], None, None]:
     """Each application under ``base`` and under ``changed``: a pair of rows, in input order.
 
     See :meth:`Engine.compare_many`.  The input is read once, and one pool of ``workers``
