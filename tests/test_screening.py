@@ -226,6 +226,22 @@ def test_a_disabled_rule_is_left_out(installed: Engine) -> None:
     changed = installed.with_overrides({"GZ-SCN-B-1.enabled": False})
     assert "GZ-SCN-B-1" not in {r.id for r in changed.rules("guizhou")}
     assert "GZ-SCN-B-1" in {r.id for r in installed.rules("guizhou")}
+    adopting = installed.with_overrides({"SD-COV-B.enabled": False})  # an adoption, too
+    assert "SD-COV-B" not in {r.id for r in adopting.rules("shandong")}
+    assert "SD-COV-B" in {r.id for r in installed.rules("shandong")}
+
+
+def test_a_value_nested_past_any_stack_is_bad_input(installed: Engine) -> None:
+    deep: Any = 1
+    for _ in range(100_000):
+        deep = [deep]
+    with pytest.raises(ApplicationError, match="nested more than 32 levels"):
+        installed.with_overrides({"NAT-BASE-5.minimum.excellent": deep})
+    for text in ("[" * 100_000, "[" * 9_000):  # too long; too deep for the JSON reader
+        result = _run("whatif", "-", "-j", "national", "--set",
+                      f"NAT-BASE-5.minimum.excellent={text}", input="")
+        assert result.exit_code == 2, result.output
+        assert "Traceback" not in result.output and "internal error" not in result.output
 
 
 @pytest.mark.parametrize(("overrides", "names"), [
@@ -235,6 +251,16 @@ def test_a_disabled_rule_is_left_out(installed: Engine) -> None:
     ({"GZ-SCN-B-1.kind": "x"}, "cannot be overridden"),
     ({"NAT-BASE-5.minimum.basic": 4}, "higher tier must never be easier"),
     ({"bare": 1}, "RULE.path"),
+    # model_copy does not validate: a table that lost a tier is caught by the override
+    ({"NAT-BASE-5.minimum": {"basic": 2}}, "no value for tier.s. advanced, excellent, leading"),
+    # an adoption's condition is its base rule's: the message says which key to change
+    ({"SD-COV-B.segments": ["PO"]}, "adopts NAT-COV-B's condition: override NAT-COV-B.segm"),
+    # bounded before anything recurses into the value (D34's limits)
+    ({"NAT-BASE-5.minimum.excellent": float("nan")}, "not a finite number"),
+    ({"NAT-BASE-5.minimum.excellent": json.loads("[" * 35 + "1" + "]" * 35)},
+     "nested more than 32 levels"),
+    ({"NAT-BASE-5.minimum.excellent": "x" * 10_001}, "at most 10,000"),
+    ({"NAT-BASE-5." + "x" * 300: 1}, "a key of 311 characters"),
 ])
 def test_bad_overrides_are_bad_input(installed: Engine, overrides: dict[str, Any],
                                      names: str) -> None:

@@ -15,13 +15,19 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ._conditions import condition_call
 from ._errors import ApplicationError, GradientRulesError
 from ._kinds import ConditionKinds
+from ._limits import STRING, walk
 from ._rules import Rule
 
 __all__ = ["Override", "apply_overrides", "format_override", "parse_override", "parse_value"]
 
 MAX_OVERRIDES = 200
+MAX_KEY = 200
+"""Characters in an override's key (``RULE.path``)."""
+MAX_VALUES = 1_000
+"""Values in one override's value (a per-tier table has four)."""
 
 Override = tuple[str, Any]
 """(``RULE.path``, value)."""
@@ -33,9 +39,18 @@ def format_override(key: str, value: Any) -> str:
 
 
 def parse_value(text: str) -> Any:
-    """A value given on the command line: JSON when it parses (8, true, [..]), else text."""
+    """A value given on the command line: JSON when it parses (8, true, [..]), else text.
+
+    Bad input when longer than a text may be, or nested too deep for the JSON reader.
+    """
+    if len(text) > STRING:
+        raise ApplicationError([("--set", f"a value of {len(text):,} characters; at most "
+                                 f"{STRING:,}", f"值的长度超过 {STRING:,} 个字符")])
     try:
         return json.loads(text)
+    except RecursionError:
+        raise ApplicationError([("--set", "the value is nested too deep",
+                                 "值的嵌套层数过多")]) from None
     except ValueError:
         return text
 
@@ -60,16 +75,33 @@ def normalise(overrides: Mapping[str, Any] | Sequence[Override]) -> tuple[Overri
     for pair in pairs:
         if not (isinstance(pair, tuple | list) and len(pair) == 2 and isinstance(pair[0], str)
                 and "." in pair[0]):
-            raise ApplicationError([("overrides", f"{str(pair)[:100]} is not (\"RULE.path\", "
+            raise ApplicationError([("overrides", f"{_short(pair)} is not (\"RULE.path\", "
                                      "value)", "须为（规则.参数，值）")])
+        key, value = pair
+        if len(key) > MAX_KEY:
+            raise ApplicationError([("overrides", f"a key of {len(key):,} characters; at most "
+                                     f"{MAX_KEY}", f"键的长度超过 {MAX_KEY} 个字符")])
+        # Bounded before anything recurses into it: depth, text, numbers, size (D34).
+        problems = walk(value, values=MAX_VALUES)
+        if problems:
+            raise ApplicationError([(key + ("." if path[:1] not in ("", "[") else "") + path,
+                                     en, zh) for path, en, zh in problems])
         try:
-            json.dumps(pair[1])
+            json.dumps(value)
         except (TypeError, ValueError):
-            raise ApplicationError([(pair[0], "the value must be JSON-like (number, text, "
+            raise ApplicationError([(key, "the value must be JSON-like (number, text, "
                                      "true/false, list, table)",
                                      "值须为数字、文本、真假、列表或表")]) from None
-        out[pair[0]] = pair[1]
+        out[key] = value
     return tuple(sorted(out.items()))
+
+
+def _short(value: object) -> str:
+    """At most 100 characters of ``value``'s text, however large or odd it is."""
+    try:
+        return repr(value)[:100]
+    except Exception:  # a hostile __repr__, or one nested past the recursion limit
+        return f"a {type(value).__name__}"
 
 
 def _set(node: Any, path: list[str], value: Any, key: str) -> Any:
@@ -112,6 +144,11 @@ def _changed(rule: Rule, path: list[str], value: Any, key: str,
     except (GradientRulesError, ValueError) as error:
         raise ApplicationError([(key, f"not a valid value for this rule: {str(error)[:300]}",
                                  f"该规则不接受此值：{str(error)[:300]}")]) from None
+    # model_copy does not validate: the rule's own check that the condition has a value for
+    # each of its tiers (a per-tier table that lost one) is made here.
+    problems = condition_call(rule.id, condition, "tier_problems", rule.tiers)
+    if problems:
+        raise ApplicationError([(key, "; ".join(problems), "；".join(problems))])
     return rule.model_copy(update={"condition": condition})
 
 
@@ -126,8 +163,12 @@ def apply_overrides(rules: Sequence[Rule], overrides: Sequence[Override],
             rule_id, _, path = key.partition(".")
             if rule_id != rule.id or current is None:
                 continue
-            if current.condition is None:  # an adoption: override the adopted base rule
-                continue
+            if current.condition is None and path != "enabled":
+                # An adoption takes its base rule's condition when relations are resolved.
+                base = current.relates_to[0] if current.relates_to else "its base rule"
+                raise ApplicationError([(key, f"{rule_id} adopts {base}'s condition: override "
+                                         f"{base}.{path} (the adopting rule follows it)",
+                                         f"{rule_id} 采用 {base} 的条件：请改 {base}.{path}")])
             current = _changed(current, path.split("."), value, key, kinds)
             used.add(key)
         if current is not None:
