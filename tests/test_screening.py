@@ -204,6 +204,16 @@ def test_a_dask_cluster_gives_the_same_rows(installed: Engine) -> None:
     assert pairs == list(installed.compare_many(changed, apps, jurisdiction="national", on=ON))
 
 
+@pytest.mark.parametrize("address", ["", " ", "foo://x", "tls://127.0.0.1:9", "ucx://127.0.0.1:9"])
+def test_a_scheduler_address_that_cannot_serve_is_bad_input(address: str) -> None:
+    if address.strip():
+        pytest.importorskip("distributed")
+    example = Path(__file__).parents[1] / "examples" / "national" / "basic-workshop.json"
+    result = _run("assess", str(example), "--scheduler", address, "--lang", "en")
+    assert result.exit_code == 2, result.output  # the address to fix, not an internal error
+    assert "--scheduler" in result.output and "internal error" not in result.output
+
+
 # --- what-if ------------------------------------------------------------------------------
 
 

@@ -83,6 +83,9 @@ def assess(inputs: tuple[str, ...], jurisdiction: str, on: str | None, tier: str
     with their error (docs/bulk.md).
     """
     day = parse_date(on)
+    if scheduler is not None and not scheduler.strip():
+        fail(ApplicationError([("--scheduler", "an empty address; give the scheduler's, e.g. "
+                                "tcp://host:8786", "调度器地址为空")]), fmt, lang)
     if is_bulk(inputs, out, workers, scheduler):
         from ._cli_bulk import screen  # screening's modules load only for a screening
 

@@ -53,9 +53,13 @@ def _executor(scheduler: str | None) -> Any:
                                  "'gradient-rules[dask]'", "未安装 Dask")]) from None
     try:
         return Client(scheduler, timeout="20s").get_executor()  # type: ignore[no-untyped-call]
-    except (OSError, TimeoutError, ValueError) as error:
-        raise ApplicationError([("--scheduler", f"cannot reach {scheduler[:200]!r}: {error}",
-                                 f"无法连接 {scheduler[:200]!r}")]) from None
+    except Exception as error:  # what distributed raises depends on the address scheme
+        # An unreachable host, an unknown scheme, a scheme whose set-up is missing (tls://
+        # without Dask's TLS configuration raises TypeError, ucx:// without UCX another):
+        # the address or the set-up is what to fix, never an internal error.
+        why = f"{type(error).__name__}: {str(error)[:300]}"
+        raise ApplicationError([("--scheduler", f"cannot connect to {scheduler[:200]!r} ({why})",
+                                 f"无法连接 {scheduler[:200]!r}（{why}）")]) from None
 
 
 _Row = TypeVar("_Row")
