@@ -79,6 +79,51 @@ def test_a_fifo_a_device_and_a_directory_are_refused_without_reading(tmp_path: P
     assert result.exit_code == 2 and "Traceback" not in result.output
 
 
+LONG = "a" * 5000
+"""A name longer than any file system takes (ENAMETOOLONG, which ``Path.exists`` raises)."""
+
+
+@pytest.mark.parametrize("args", [
+    ("assess", LONG),
+    ("assess", LONG + ".jsonl", "--quiet"),
+    ("assess", "examples/national/basic-workshop.json", LONG),
+    ("validate", LONG),
+    ("template", "-j", "national", "--out", LONG + ".xlsx"),
+    ("batch", LONG, "-j", "shanxi"),
+    ("form", "examples/shanxi/taiyuan-batch.yaml", "-j", "shanxi", "--out", LONG + ".xlsx"),
+    ("new-plugin", "zhejiang", "--dir", LONG),
+    ("whatif", LONG, "-j", "national", "--set", "NAT-BASE-5.minimum.excellent=4"),
+    ("assess", "examples/national/basic-workshop.json", "--out", LONG + ".csv"),
+    ("whatif", "examples/national/basic-workshop.json", "-j", "national", "--set",
+     "NAT-BASE-5.minimum.excellent=4", "--out", LONG + ".xlsx"),
+])
+def test_a_name_too_long_for_the_system_is_bad_input(args: tuple[str, ...]) -> None:
+    root = Path(__file__).resolve().parents[1]
+    args = tuple(str(root / a) if a.startswith("examples/") else a for a in args)
+    result = _cli(*args)
+    assert result.exit_code == 2, result.output
+    assert "internal error" not in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="/proc: a folder nobody writes to")
+@pytest.mark.parametrize("out", ["/nonexistent-folder/x.xlsx", "/proc/x.xlsx", "/proc/x.csv",
+                                 "/proc/x.jsonl"])
+@pytest.mark.parametrize("command", [
+    ("template", "-j", "national"),
+    ("assess", "examples/national/basic-workshop.json", "--quiet"),
+    ("whatif", "examples/national/basic-workshop.json", "-j", "national", "--set",
+     "NAT-BASE-5.minimum.excellent=4", "--quiet"),
+    ("form", "shanxi", "examples/shanxi/taiyuan-batch.yaml"),
+])
+def test_an_out_file_that_cannot_be_written_is_bad_input(command: tuple[str, ...],
+                                                         out: str) -> None:
+    root = Path(__file__).resolve().parents[1]
+    args = [str(root / a) if a.startswith("examples/") else a for a in command]
+    result = _cli(*args, "--out", out)
+    assert result.exit_code == 2, result.output
+    assert "--out" in result.output and "internal error" not in result.output
+
+
 def test_a_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path: Path) -> None:
     path = tmp_path / "big.json"
     path.write_text(BASE + ', "project_name": "' + "x" * (3 * 1024 * 1024) + '"}',

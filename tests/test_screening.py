@@ -317,6 +317,34 @@ def test_jsonl_csv_and_xlsx_outputs_keep_every_row_in_order(tmp_path: Path) -> N
         assert sources == [f"{source}:{n}" for n in range(1, 15)]
 
 
+def test_an_xlsx_that_fails_to_save_leaves_the_old_file_and_no_noise(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    import errno
+    import gc
+
+    from gradient_rules._bulk_write import open_writer
+
+    target = tmp_path / "results.xlsx"
+    target.write_bytes(b"the previous results")
+    rows = list(Engine.from_installed().assess_many(_apps(3), jurisdiction="national", on=ON))
+
+    def full(*_: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(openpyxl.Workbook, "save", full)
+    writer = open_writer(target)
+    for row in rows:
+        writer.write(row)
+    with pytest.raises(ApplicationError, match=r"cannot write .*No space left on device"):
+        writer.close()
+    del writer
+    gc.collect()  # openpyxl's unfinished sheets would complain here, on stderr
+    assert target.read_bytes() == b"the previous results"  # replaced whole or not at all
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results.xlsx"]  # no temporary left
+    assert "Traceback" not in capfd.readouterr().err
+
+
 def test_stdin_folders_and_single_files_mix_in_order(tmp_path: Path) -> None:
     folder = tmp_path / "in"
     folder.mkdir()

@@ -30,7 +30,7 @@ from typing import IO, Any
 
 from ._errors import ApplicationError
 from ._limits import APPLICATION_BYTES, BATCH_BYTES, STRING
-from ._loading import SUFFIXES, parse_text, read_mapping
+from ._loading import SUFFIXES, is_folder, parse_text, path_exists, read_mapping
 from ._screening import BulkItem
 
 __all__ = ["BULK_SUFFIXES", "LIST_FIELDS", "MAX_COLUMNS", "read_inputs", "row_application"]
@@ -333,14 +333,14 @@ def read_inputs(inputs: Iterable[str], stdin: IO[bytes] | None = None) -> Iterat
     if paths.count("-") > 1:  # stdin is read once: a second "-" would be silently empty
         raise _bad("-", "standard input is given more than once", "标准输入（-）只能给出一次")
     for name in paths:
-        if name != "-" and not Path(name).exists():
+        if name != "-" and not path_exists(name):
             raise _bad(name[:300], "no such file or folder", "文件或文件夹不存在")
     for name in paths:
         if name == "-":
             yield from _jsonl(stdin or sys.stdin.buffer, "stdin")
             continue
         path = Path(name)
-        if path.is_dir():
+        if is_folder(path):
             for child in sorted(p for p in path.rglob("*") if p.is_file() and _readable(p)):
                 yield from _safe(child)
         else:

@@ -8,12 +8,16 @@ lists for enumerations and yes/no, and an example row on its own sheet.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
+import os
+import tempfile
 from collections import Counter
 from pathlib import Path
 from typing import IO, Any
 
+from ._output import cannot_write, out_target
 from ._scope import Scope
 from ._screening import ScreeningRow
 from ._vocabulary import Industry, Tier, Verdict
@@ -73,13 +77,23 @@ class RowWriter:
             self.counts[(tier.value, verdict.value)] += 1
         self.highest[row.highest_eligible.value if row.highest_eligible else
                      ("error" if row.error else "none")] += 1
-        self._write(row)
+        try:
+            self._write(row)
+        except OSError as error:  # a full disk, say
+            raise cannot_write(self.path, error) from None
 
     def _write(self, row: ScreeningRow) -> None:
         raise NotImplementedError
 
     def close(self) -> None:
         """Finish the file."""
+        try:
+            self._close()
+        except OSError as error:
+            raise cannot_write(self.path, error) from None
+
+    def _close(self) -> None:
+        pass
 
 
 class _JsonLines(RowWriter):
@@ -91,7 +105,7 @@ class _JsonLines(RowWriter):
         self._handle.write(json.dumps(row_record(row, compact=self.compact), ensure_ascii=False,
                                       separators=(",", ":")) + "\n")
 
-    def close(self) -> None:
+    def _close(self) -> None:
         self._handle.close()
 
 
@@ -105,7 +119,7 @@ class _Csv(RowWriter):
     def _write(self, row: ScreeningRow) -> None:
         self._csv.writerow([_safe_cell(v) for v in _flat(row)])
 
-    def close(self) -> None:
+    def _close(self) -> None:
         self._handle.close()
 
 
@@ -117,10 +131,21 @@ def _safe_cell(value: Any) -> Any:
 
 
 class _Xlsx(RowWriter):
+    """An .xlsx of results, with a summary sheet and its chart.
+
+    The workbook is built in a temporary file beside the target and renamed over it when
+    finished: a folder that cannot be written is found before the first row, and the target
+    is replaced whole or not at all.
+    """
+
     def __init__(self, path: Path, *, compact: bool = False) -> None:
         import openpyxl
 
         super().__init__(path, compact=compact)
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name[:100]}.", suffix=".xlsx",
+                                             dir=path.parent)
+        os.close(handle)
+        self._temporary = Path(temporary)
         self._book = openpyxl.Workbook(write_only=True)
         self._summary = self._book.create_sheet("汇总 summary")
         self._sheet = self._book.create_sheet("结果 results")
@@ -129,7 +154,7 @@ class _Xlsx(RowWriter):
     def _write(self, row: ScreeningRow) -> None:
         self._sheet.append([_safe_cell(v) for v in _flat(row)])
 
-    def close(self) -> None:
+    def _close(self) -> None:
         from openpyxl.chart import BarChart, Reference
 
         verdicts = [v.value for v in Verdict]
@@ -152,19 +177,27 @@ class _Xlsx(RowWriter):
         chart.add_data(data, titles_from_data=True)
         chart.set_categories(labels)
         self._summary.add_chart(chart, "F2")
-        self._book.save(self.path)
+        try:
+            self._book.save(self._temporary)
+            os.replace(self._temporary, self.path)
+        except BaseException:
+            # Sheets the failed save left open would otherwise finish writing, into a closed
+            # file, when collected: tracebacks from inside openpyxl on stderr.
+            for sheet in self._book.worksheets:
+                with contextlib.suppress(Exception):
+                    sheet.close()
+            self._temporary.unlink(missing_ok=True)
+            raise
 
 
 def open_writer(path: str | Path, *, compact: bool = False) -> RowWriter:
     """A writer for ``path`` by its suffix (.jsonl, .csv, .xlsx)."""
-    target = Path(path)
-    kind = {".jsonl": _JsonLines, ".csv": _Csv, ".xlsx": _Xlsx}.get(target.suffix.lower())
-    if kind is None:
-        from ._errors import ApplicationError
-
-        raise ApplicationError([("--out", f"unsupported output {target.suffix[:20]!r}; use "
-                                 ".jsonl, .csv or .xlsx", "输出文件须为 .jsonl、.csv 或 .xlsx")])
-    return kind(target, compact=compact)
+    kinds: dict[str, type[RowWriter]] = {".jsonl": _JsonLines, ".csv": _Csv, ".xlsx": _Xlsx}
+    target = out_target(path, tuple(kinds), "output")
+    try:
+        return kinds[target.suffix.lower()](target, compact=compact)
+    except OSError as error:  # a folder we may not write to, a name too long
+        raise cannot_write(target, error) from None
 
 
 # --- the template ---------------------------------------------------------------------------
@@ -210,6 +243,7 @@ def write_template(scope: Scope, path: str | Path) -> int:
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
+    target = out_target(path, (".xlsx",), "template")
     columns = template_columns(scope)
     book = openpyxl.Workbook()
     sheet = book.active
@@ -239,5 +273,8 @@ def write_template(scope: Scope, path: str | Path) -> int:
     example.append([_EXAMPLE.get(key, "是" if key.startswith("attestations.") else "")
                     for key, _ in columns])
     lists.sheet_state = "hidden"
-    book.save(Path(path))
+    try:
+        book.save(target)
+    except OSError as error:
+        raise cannot_write(target, error) from None
     return len(columns)

@@ -25,7 +25,7 @@ from ._cli_common import (
     print_lines,
 )
 from ._errors import ApplicationError, GradientRulesError
-from ._loading import load_application
+from ._loading import is_folder, load_application
 from ._render import render_markdown, report_lines
 from ._schema import application_schema
 from ._textwrap import visible
@@ -40,7 +40,7 @@ def is_bulk(inputs: Sequence[str], out: str | None, workers: int,
     if out or workers > 1 or scheduler or len(inputs) != 1:
         return True
     only = inputs[0]
-    return only == "-" or Path(only).is_dir() or Path(only).suffix.lower() in (
+    return only == "-" or is_folder(only) or Path(only).suffix.lower() in (
         ".jsonl", ".csv", ".xlsx")
 
 

@@ -212,31 +212,35 @@ def whatif(inputs: tuple[str, ...], jurisdiction: str, call: str | None, on: str
             error = ApplicationError([("--set", str(error), str(error))])
         fail(error, fmt, lang)
     moves: Counter[tuple[str, str, str]] = Counter()
-    writer = open_writer(out) if out else None
-    rows = 0
     try:
-        # The inputs are read once (stdin cannot be read twice); one pool of workers
-        # assesses each chunk under both engines.
-        pairs = base.compare_many(changed, read_inputs(inputs), jurisdiction=jurisdiction,
-                                  on=day, call=call, workers=workers)
-        for old, new in _progress(pairs, quiet):
-            rows += 1
-            if old.error or new.error:
-                continue
-            differs = False
-            for tier, verdict in old.verdicts.items():
-                now = new.verdicts.get(tier)
-                if now is not None and now is not verdict:
-                    moves[(tier.value, verdict.value, now.value)] += 1
-                    differs = True
-            if differs and writer is not None:
-                writer.write(new.model_copy(update={
-                    "next_en": f"before: {_verdicts(old)}; after: {_verdicts(new)}"}))
+        writer = open_writer(out) if out else None
     except GradientRulesError as error:
         fail(error, fmt, lang)
-    finally:
-        if writer is not None:
-            writer.close()
+    rows = 0
+    try:
+        try:
+            # The inputs are read once (stdin cannot be read twice); one pool of workers
+            # assesses each chunk under both engines.
+            pairs = base.compare_many(changed, read_inputs(inputs), jurisdiction=jurisdiction,
+                                      on=day, call=call, workers=workers)
+            for old, new in _progress(pairs, quiet):
+                rows += 1
+                if old.error or new.error:
+                    continue
+                differs = False
+                for tier, verdict in old.verdicts.items():
+                    now = new.verdicts.get(tier)
+                    if now is not None and now is not verdict:
+                        moves[(tier.value, verdict.value, now.value)] += 1
+                        differs = True
+                if differs and writer is not None:
+                    writer.write(new.model_copy(update={
+                        "next_en": f"before: {_verdicts(old)}; after: {_verdicts(new)}"}))
+        finally:
+            if writer is not None:
+                writer.close()  # a file that cannot be finished is reported like any other
+    except GradientRulesError as error:
+        fail(error, fmt, lang)
     if fmt == "json":
         emit_json({"rows": rows, "overrides": list(changed.overrides),
                    "changes": [{"tier": t, "from": a, "to": b, "count": n}

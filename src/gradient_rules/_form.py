@@ -22,6 +22,7 @@ from ._calls import FormSpec
 from ._errors import ApplicationError
 from ._i18n import InvalidValue
 from ._limits import check_text
+from ._output import cannot_write, out_target
 
 __all__ = ["FormLine", "form_lines", "form_refusals", "scenario_instance", "write_form"]
 
@@ -84,26 +85,6 @@ CELL_LIMIT = 32_767
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _out_path(path: str | Path) -> Path:
-    try:
-        target = Path(path)
-    except TypeError:
-        raise ApplicationError([("--out", "must be a file name", "须为文件名")]) from None
-    suffix = target.suffix.lower()
-    if suffix not in (".xlsx", ".csv"):
-        raise ApplicationError([("--out", f"unsupported form file type {target.suffix[:20]!r}; "
-                                 "use .xlsx or .csv",
-                                 f"不支持的文件类型 {target.suffix[:20]!r}；请用 .xlsx 或 .csv")])
-    folder = target.parent
-    if not folder.is_dir():
-        raise ApplicationError([("--out", f"the folder {str(folder)[:200]} does not exist",
-                                 f"文件夹 {str(folder)[:200]} 不存在")])
-    if target.is_dir():
-        raise ApplicationError([("--out", f"{str(target)[:200]} is a folder; give a file name",
-                                 f"{str(target)[:200]} 是文件夹，请给出文件名")])
-    return target
-
-
 def _checked_table(table: list[list[str | int]], columns: tuple[str, ...],
                    rows: list[FormLine]) -> None:
     for values, line in zip(table, rows, strict=True):
@@ -128,14 +109,20 @@ def _csv_cell(value: str | int) -> str | int:
 
 
 def _atomic(target: Path, write: Callable[[Path], None]) -> None:
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=target.suffix,
-                                         dir=target.parent)
+    """Write to a temporary file beside ``target``, then rename it: all or nothing."""
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{target.name[:100]}.",
+                                             suffix=target.suffix, dir=target.parent)
+    except OSError as error:  # a folder we may not write to, a name too long
+        raise cannot_write(target, error) from None
     os.close(handle)
     try:
         write(Path(temporary))
         os.replace(temporary, target)
-    except BaseException:
+    except BaseException as error:
         Path(temporary).unlink(missing_ok=True)
+        if isinstance(error, OSError):  # a full disk, say
+            raise cannot_write(target, error) from None
         raise
 
 
@@ -152,7 +139,7 @@ def write_form(batch: BatchAssessment, spec: FormSpec, path: str | Path) -> list
                                  "Engine.assess_batch) and the call's FormSpec (Call.form), got "
                                  f"{type(batch).__name__} and {type(spec).__name__}",
                                  "write_form 须传入批次评估结果与申报通知的汇总表定义")])
-    target = _out_path(path)
+    target = out_target(path, (".xlsx", ".csv"), "form")
     problems = form_refusals(batch)
     if problems:
         raise ApplicationError(problems)

@@ -22,7 +22,8 @@ from ._application import Application, parse_application
 from ._errors import ApplicationError
 from ._limits import APPLICATION_BYTES, VALUES, walk
 
-__all__ = ["load_application", "parse_text", "read_bytes", "read_mapping"]
+__all__ = ["is_folder", "load_application", "parse_text", "path_exists", "read_bytes",
+           "read_mapping"]
 
 SUFFIXES = {".json": "JSON", ".toml": "TOML", ".yaml": "YAML", ".yml": "YAML"}
 
@@ -35,6 +36,29 @@ def _check_path(path: object) -> None:
     if not isinstance(path, str | os.PathLike):
         raise ApplicationError([("path", f"must be a file path, got {type(path).__name__}",
                                  f"须为文件路径，收到 {type(path).__name__}")])
+
+
+def _stat_mode(path: str | os.PathLike[str]) -> int | None:
+    """The file's mode, or ``None`` when there is nothing there that can be looked at.
+
+    ``Path.exists``/``is_dir`` raise for a name too long for the system (ENAMETOOLONG) or a
+    path that is not valid (a NUL); a name given on the command line is anybody's text.
+    """
+    try:
+        return os.stat(path).st_mode
+    except (OSError, ValueError):
+        return None
+
+
+def path_exists(path: str | os.PathLike[str]) -> bool:
+    """Whether something is at ``path``; never raises."""
+    return _stat_mode(path) is not None
+
+
+def is_folder(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is a folder; never raises."""
+    mode = _stat_mode(path)
+    return mode is not None and stat.S_ISDIR(mode)
 
 
 def read_bytes(path: str | Path, *, limit: int = APPLICATION_BYTES) -> bytes:

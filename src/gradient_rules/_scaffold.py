@@ -232,8 +232,12 @@ def scaffold(code: str, base: RulePack, target: Path, *, base_distribution: str,
     if not CODE.match(code):
         raise ScaffoldError(f"code {code!r} must be lower-case letters, digits and _, "
                             "starting with a letter (e.g. zhejiang)")
-    if target.exists() and (not target.is_dir() or any(target.iterdir())):
-        raise ScaffoldError(f"{target} exists and is not an empty folder")
+    try:
+        taken = target.exists() and (not target.is_dir() or any(target.iterdir()))
+    except (OSError, ValueError) as error:  # a name too long, a folder we may not list
+        raise ScaffoldError(f"{str(target)[:300]}: {_why(error)}") from None
+    if taken:
+        raise ScaffoldError(f"{str(target)[:300]} exists and is not an empty folder")
     package = f"gradient_rules_{code}"
     dist = f"gradient-rules-{code.replace('_', '-')}"
     prefix = _prefix(code)
@@ -253,6 +257,13 @@ def scaffold(code: str, base: RulePack, target: Path, *, base_distribution: str,
         target / "tests" / f"test_{code}_rules.py": _tests(code, base, prefix),
     }
     for path, text in files.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        except OSError as error:  # no permission, no space, a name too long
+            raise ScaffoldError(f"cannot write {str(path)[:300]}: {_why(error)}") from None
     return list(files)
+
+
+def _why(error: Exception) -> str:
+    return getattr(error, "strerror", None) or str(error)[:200]

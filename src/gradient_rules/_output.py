@@ -1,0 +1,58 @@
+"""Where results are written: the ``--out`` file, checked first; failures are the caller's.
+
+The file is checked before anything is written, and a failure to write it is reported as
+the caller's to fix, never as an internal error.  A missing folder, a folder given as the
+file, a name too long for the file system, a folder the user may not write to, a full
+disk: each is bad input naming ``--out`` and the system's reason (exit 2 on the command
+line), raised as :class:`ApplicationError`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from ._errors import ApplicationError
+from ._loading import is_folder
+
+__all__ = ["NAME_BYTES", "cannot_write", "out_target"]
+
+NAME_BYTES = 255
+"""Longest file name, in bytes, that the common file systems take (ext4, XFS, APFS)."""
+
+
+def out_target(path: object, suffixes: Sequence[str], what: str) -> Path:
+    """``path`` as the file to write ``what`` to; bad input when it cannot be one.
+
+    Its suffix must be one of ``suffixes``, its folder must exist, and it must not be a
+    folder itself.
+    """
+    try:
+        target = Path(path)  # type: ignore[arg-type]  # anything else is refused just below
+    except TypeError:
+        raise ApplicationError([("--out", "must be a file name", "须为文件名")]) from None
+    if target.suffix.lower() not in suffixes:
+        listed = ", ".join(suffixes)
+        raise ApplicationError([("--out", f"unsupported {what} file type "
+                                 f"{target.suffix[:20]!r}; use {listed}",
+                                 f"不支持的文件类型 {target.suffix[:20]!r}；请用 {listed}")])
+    folder = target.parent
+    if not is_folder(folder):
+        raise ApplicationError([("--out", f"the folder {str(folder)[:200]} does not exist",
+                                 f"文件夹 {str(folder)[:200]} 不存在")])
+    size = len(os.fsencode(target.name))
+    if size > NAME_BYTES:
+        raise ApplicationError([("--out", f"a file name of {size:,} bytes; at most "
+                                 f"{NAME_BYTES}", f"文件名超过 {NAME_BYTES} 字节")])
+    if is_folder(target):
+        raise ApplicationError([("--out", f"{str(target)[:200]} is a folder; give a file name",
+                                 f"{str(target)[:200]} 是文件夹，请给出文件名")])
+    return target
+
+
+def cannot_write(path: Path, error: OSError) -> ApplicationError:
+    """The error for a file that could not be written: its name and the system's reason."""
+    reason = error.strerror or type(error).__name__
+    return ApplicationError([("--out", f"cannot write {str(path)[:200]}: {reason}",
+                              f"无法写入 {str(path)[:200]}：{reason}")])
