@@ -56,12 +56,6 @@ def rss_mb() -> float:
     return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
 
 
-def _rate(items: list[Any], work: Callable[[Any], Any]) -> tuple[float, list[Any]]:
-    start = time.perf_counter()
-    out = [work(item) for item in items]
-    return len(items) / (time.perf_counter() - start), out
-
-
 SLICE = 100
 """Contenders take turns on slices of this many applications, so drift in the machine's
 speed (large on shared hosts, from one second to the next) falls on all of them alike
@@ -128,7 +122,11 @@ def contenders(n: int) -> dict[str, Any]:
 
 
 def provinces(n: int) -> dict[str, Any]:
-    """Durable against reference on Guizhou and Shandong applications."""
+    """Durable against reference on Guizhou and Shandong applications.
+
+    The two backends take turns on slices, as the national contenders do (``SLICE``), and
+    every assessment of one is compared with the other's.
+    """
     durable = Engine(plugins=PLUGINS)
     reference = Engine(plugins=PLUGINS, backend="reference")
     figures: dict[str, Any] = {}
@@ -137,12 +135,23 @@ def provinces(n: int) -> dict[str, Any]:
         on = GENERATORS[jurisdiction][1]
         for engine in (durable, reference):
             engine.assess(apps[0], jurisdiction=jurisdiction, on=on)
-        d_rate, ours = _rate(apps, partial(durable.assess, jurisdiction=jurisdiction, on=on))
-        r_rate, theirs = _rate(apps, partial(reference.assess, jurisdiction=jurisdiction, on=on))
-        figures[jurisdiction] = {
-            "durable_per_s": d_rate, "reference_per_s": r_rate,
-            "mismatches": sum(a.model_dump(exclude={"backend"}) != b.model_dump(exclude={"backend"})
-                              for a, b in zip(ours, theirs, strict=True))}
+        engines = {"durable": durable, "reference": reference}
+        spent = dict.fromkeys(engines, 0.0)
+        mismatches = 0
+        for turn, start in enumerate(range(0, len(apps), SLICE)):
+            part = apps[start:start + SLICE]
+            outs: dict[str, list[Any]] = {}
+            names = list(engines)[turn % 2:] + list(engines)[:turn % 2]
+            for name in names:
+                begun = time.perf_counter()
+                outs[name] = [engines[name].assess(a, jurisdiction=jurisdiction, on=on)
+                              for a in part]
+                spent[name] += time.perf_counter() - begun
+            mismatches += sum(a.model_dump(exclude={"backend"}) != b.model_dump(exclude={"backend"})
+                              for a, b in zip(outs["durable"], outs["reference"], strict=True))
+        figures[jurisdiction] = {"durable_per_s": len(apps) / spent["durable"],
+                                 "reference_per_s": len(apps) / spent["reference"],
+                                 "mismatches": mismatches}
     return figures
 
 
