@@ -345,6 +345,27 @@ def test_an_xlsx_that_fails_to_save_leaves_the_old_file_and_no_noise(
     assert "Traceback" not in capfd.readouterr().err
 
 
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".xlsx"])
+def test_a_run_that_stops_leaves_the_old_results_and_no_temporary(tmp_path: Path,
+                                                                   suffix: str) -> None:
+    target = tmp_path / f"results{suffix}"
+    target.write_bytes(b"the previous results")
+    target.chmod(0o640)
+    good = tmp_path / "a.jsonl"
+    good.write_text(json.dumps(leading_application(), ensure_ascii=False) + "\n", "utf-8")
+    # An input that does not exist stops the run (bad input) after the output was opened.
+    stopped = _run("assess", str(good), str(tmp_path / "missing.json"), "--out", str(target))
+    assert stopped.exit_code == 2, stopped.output
+    assert target.read_bytes() == b"the previous results"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.jsonl", target.name]
+    # A run that completes replaces the file whole, keeping its permissions.
+    done = _run("assess", str(good), "--out", str(target), "--quiet")
+    assert done.exit_code == 0, done.output
+    assert target.read_bytes() != b"the previous results"
+    assert target.stat().st_mode & 0o777 == 0o640
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.jsonl", target.name]
+
+
 def test_stdin_folders_and_single_files_mix_in_order(tmp_path: Path) -> None:
     folder = tmp_path / "in"
     folder.mkdir()

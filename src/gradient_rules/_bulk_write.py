@@ -12,12 +12,11 @@ import contextlib
 import csv
 import json
 import os
-import tempfile
 from collections import Counter
 from pathlib import Path
 from typing import IO, Any
 
-from ._output import cannot_write, out_target
+from ._output import cannot_write, out_target, temporary_beside
 from ._scope import Scope
 from ._screening import ScreeningRow
 from ._vocabulary import Industry, Tier, Verdict
@@ -61,7 +60,12 @@ def _flat(row: ScreeningRow) -> list[Any]:
 
 
 class RowWriter:
-    """Write rows in order; count verdicts for the summary; :meth:`close` finishes the file."""
+    """Write rows in order; count verdicts for the summary; :meth:`close` publishes the file.
+
+    The file is built beside its target and renamed over it by :meth:`close`, so the target
+    is replaced whole or not at all: a run that stops early (bad input, an interruption)
+    calls :meth:`discard` and leaves no file that looks complete but lacks rows.
+    """
 
     def __init__(self, path: Path, *, compact: bool = False) -> None:
         self.path = path
@@ -69,6 +73,7 @@ class RowWriter:
         self.rows = 0
         self.counts: Counter[tuple[str, str]] = Counter()
         self.highest: Counter[str] = Counter()
+        self._temporary = temporary_beside(path)
 
     def write(self, row: ScreeningRow) -> None:
         """Write one row."""
@@ -86,41 +91,66 @@ class RowWriter:
         raise NotImplementedError
 
     def close(self) -> None:
-        """Finish the file."""
+        """Finish the file and put it in place of the target."""
         try:
-            self._close()
-        except OSError as error:
-            raise cannot_write(self.path, error) from None
+            self._finish()
+            os.replace(self._temporary, self.path)
+        except BaseException as error:
+            self.discard()
+            if isinstance(error, OSError):
+                raise cannot_write(self.path, error) from None
+            raise
 
-    def _close(self) -> None:
+    def discard(self) -> None:
+        """Drop the file being built; the target is left as it was."""
+        with contextlib.suppress(Exception):
+            self._abandon()
+        self._temporary.unlink(missing_ok=True)
+
+    def _finish(self) -> None:
+        pass
+
+    def _abandon(self) -> None:
         pass
 
 
-class _JsonLines(RowWriter):
+class _Stream(RowWriter):
+    """A text file written row by row."""
+
+    encoding = "utf-8"
+
     def __init__(self, path: Path, *, compact: bool = False) -> None:
         super().__init__(path, compact=compact)
-        self._handle: IO[str] = path.open("w", encoding="utf-8")
+        try:
+            self._handle: IO[str] = self._temporary.open("w", encoding=self.encoding,
+                                                         newline="")
+        except BaseException:
+            self._temporary.unlink(missing_ok=True)
+            raise
 
+    def _finish(self) -> None:
+        self._handle.close()
+
+    def _abandon(self) -> None:
+        self._handle.close()
+
+
+class _JsonLines(_Stream):
     def _write(self, row: ScreeningRow) -> None:
         self._handle.write(json.dumps(row_record(row, compact=self.compact), ensure_ascii=False,
                                       separators=(",", ":")) + "\n")
 
-    def _close(self) -> None:
-        self._handle.close()
 
+class _Csv(_Stream):
+    encoding = "utf-8-sig"
 
-class _Csv(RowWriter):
     def __init__(self, path: Path, *, compact: bool = False) -> None:
         super().__init__(path, compact=compact)
-        self._handle: IO[str] = path.open("w", encoding="utf-8-sig", newline="")
         self._csv = csv.writer(self._handle)
         self._csv.writerow(SUMMARY_COLUMNS)
 
     def _write(self, row: ScreeningRow) -> None:
         self._csv.writerow([_safe_cell(v) for v in _flat(row)])
-
-    def _close(self) -> None:
-        self._handle.close()
 
 
 def _safe_cell(value: Any) -> Any:
@@ -131,21 +161,12 @@ def _safe_cell(value: Any) -> Any:
 
 
 class _Xlsx(RowWriter):
-    """An .xlsx of results, with a summary sheet and its chart.
-
-    The workbook is built in a temporary file beside the target and renamed over it when
-    finished: a folder that cannot be written is found before the first row, and the target
-    is replaced whole or not at all.
-    """
+    """An .xlsx of results, with a summary sheet and its chart."""
 
     def __init__(self, path: Path, *, compact: bool = False) -> None:
         import openpyxl
 
         super().__init__(path, compact=compact)
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name[:100]}.", suffix=".xlsx",
-                                             dir=path.parent)
-        os.close(handle)
-        self._temporary = Path(temporary)
         self._book = openpyxl.Workbook(write_only=True)
         self._summary = self._book.create_sheet("汇总 summary")
         self._sheet = self._book.create_sheet("结果 results")
@@ -154,7 +175,7 @@ class _Xlsx(RowWriter):
     def _write(self, row: ScreeningRow) -> None:
         self._sheet.append([_safe_cell(v) for v in _flat(row)])
 
-    def _close(self) -> None:
+    def _finish(self) -> None:
         from openpyxl.chart import BarChart, Reference
 
         verdicts = [v.value for v in Verdict]
@@ -177,23 +198,20 @@ class _Xlsx(RowWriter):
         chart.add_data(data, titles_from_data=True)
         chart.set_categories(labels)
         self._summary.add_chart(chart, "F2")
-        try:
-            self._book.save(self._temporary)
-            os.replace(self._temporary, self.path)
-        except BaseException:
-            # Sheets the failed save left open would otherwise finish writing, into a closed
-            # file, when collected: tracebacks from inside openpyxl on stderr.
-            for sheet in self._book.worksheets:
-                with contextlib.suppress(Exception):
-                    sheet.close()
-            self._temporary.unlink(missing_ok=True)
-            raise
+        self._book.save(self._temporary)
+
+    def _abandon(self) -> None:
+        # Sheets an unfinished or failed save left open would otherwise finish writing, into
+        # a closed file, when collected: tracebacks from inside openpyxl on stderr.
+        for sheet in self._book.worksheets:
+            with contextlib.suppress(Exception):
+                sheet.close()
 
 
 def open_writer(path: str | Path, *, compact: bool = False) -> RowWriter:
     """A writer for ``path`` by its suffix (.jsonl, .csv, .xlsx)."""
     kinds: dict[str, type[RowWriter]] = {".jsonl": _JsonLines, ".csv": _Csv, ".xlsx": _Xlsx}
-    target = out_target(path, tuple(kinds), "output")
+    target = out_target(path, OUT_SUFFIXES, "output")
     try:
         return kinds[target.suffix.lower()](target, compact=compact)
     except OSError as error:  # a folder we may not write to, a name too long

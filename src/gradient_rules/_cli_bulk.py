@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 import click
 
 from ._bulk_read import read_inputs
-from ._bulk_write import open_writer, row_record, write_template
+from ._bulk_write import OUT_SUFFIXES, RowWriter, open_writer, row_record, write_template
 from ._cli_common import (
     EXIT_BAD_INPUT,
     EXIT_BROKEN,
@@ -37,6 +37,7 @@ from ._cli_common import (
 )
 from ._engine import Engine
 from ._errors import ApplicationError, GradientRulesError
+from ._output import out_target
 from ._screening import ScreeningRow
 from ._whatif import parse_override
 
@@ -60,6 +61,24 @@ def _executor(scheduler: str | None) -> Any:
         why = f"{type(error).__name__}: {str(error)[:300]}"
         raise ApplicationError([("--scheduler", f"cannot connect to {scheduler[:200]!r} ({why})",
                                  f"无法连接 {scheduler[:200]!r}（{why}）")]) from None
+
+
+@contextlib.contextmanager
+def _published(writer: RowWriter | None) -> Iterator[None]:
+    """Publish ``writer``'s file when the block completes; discard it when anything stops it.
+
+    A run stopped by bad input, a broken engine or an interruption leaves no results file
+    that looks whole but lacks rows (the target, if any, is left as it was).
+    """
+    if writer is None:
+        yield
+        return
+    try:
+        yield
+    except BaseException:
+        writer.discard()
+        raise
+    writer.close()
 
 
 _Row = TypeVar("_Row")
@@ -103,14 +122,16 @@ def screen(inputs: Sequence[str], *, jurisdiction: str, on: dt.date | None, call
     """Screen every application of ``inputs``; write or print one row each; exit by outcome."""
     try:
         the_engine = eng or engine()
-        writer = open_writer(out, compact=compact) if out else None
+        if out:
+            out_target(out, OUT_SUFFIXES, "output")  # a bad --out before any work
         rows = the_engine.assess_many(read_inputs(inputs), jurisdiction=jurisdiction, on=on,
                                       call=call, workers=workers,
                                       executor=_executor(scheduler),
                                       full=fmt == "json" or (out or "").endswith(".jsonl"))
+        writer = open_writer(out, compact=compact) if out else None  # published by the block
         kinds: Counter[str] = Counter()
         retried = 0
-        try:
+        with _published(writer):
             for row in _progress(rows, quiet):
                 kinds[row.error.kind if row.error else "ok"] += 1
                 retried += row.retried
@@ -120,9 +141,6 @@ def screen(inputs: Sequence[str], *, jurisdiction: str, on: dt.date | None, call
                     click.echo(visible_json(row_record(row, compact=compact)))
                 else:
                     echo(_line(row, lang))
-        finally:
-            if writer is not None:
-                writer.close()
     except GradientRulesError as error:
         fail(error, fmt, lang)
     total = sum(kinds.values())
@@ -218,7 +236,7 @@ def whatif(inputs: tuple[str, ...], jurisdiction: str, call: str | None, on: str
         fail(error, fmt, lang)
     rows = 0
     try:
-        try:
+        with _published(writer):
             # The inputs are read once (stdin cannot be read twice); one pool of workers
             # assesses each chunk under both engines.
             pairs = base.compare_many(changed, read_inputs(inputs), jurisdiction=jurisdiction,
@@ -236,9 +254,6 @@ def whatif(inputs: tuple[str, ...], jurisdiction: str, call: str | None, on: str
                 if differs and writer is not None:
                     writer.write(new.model_copy(update={
                         "next_en": f"before: {_verdicts(old)}; after: {_verdicts(new)}"}))
-        finally:
-            if writer is not None:
-                writer.close()  # a file that cannot be finished is reported like any other
     except GradientRulesError as error:
         fail(error, fmt, lang)
     if fmt == "json":

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +21,7 @@ from ._calls import FormSpec
 from ._errors import ApplicationError
 from ._i18n import InvalidValue
 from ._limits import check_text
-from ._output import cannot_write, out_target
+from ._output import cannot_write, out_target, temporary_beside
 
 __all__ = ["FormLine", "form_lines", "form_refusals", "scenario_instance", "write_form"]
 
@@ -110,17 +109,12 @@ def _csv_cell(value: str | int) -> str | int:
 
 def _atomic(target: Path, write: Callable[[Path], None]) -> None:
     """Write to a temporary file beside ``target``, then rename it: all or nothing."""
+    temporary = temporary_beside(target)
     try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{target.name[:100]}.",
-                                             suffix=target.suffix, dir=target.parent)
-    except OSError as error:  # a folder we may not write to, a name too long
-        raise cannot_write(target, error) from None
-    os.close(handle)
-    try:
-        write(Path(temporary))
+        write(temporary)
         os.replace(temporary, target)
     except BaseException as error:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         if isinstance(error, OSError):  # a full disk, say
             raise cannot_write(target, error) from None
         raise

@@ -10,13 +10,15 @@ line), raised as :class:`ApplicationError`.
 from __future__ import annotations
 
 import os
+import stat
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from ._errors import ApplicationError
 from ._loading import is_folder
 
-__all__ = ["NAME_BYTES", "cannot_write", "out_target"]
+__all__ = ["NAME_BYTES", "cannot_write", "out_target", "temporary_beside"]
 
 NAME_BYTES = 255
 """Longest file name, in bytes, that the common file systems take (ext4, XFS, APFS)."""
@@ -56,3 +58,45 @@ def cannot_write(path: Path, error: OSError) -> ApplicationError:
     reason = error.strerror or type(error).__name__
     return ApplicationError([("--out", f"cannot write {str(path)[:200]}: {reason}",
                               f"无法写入 {str(path)[:200]}：{reason}")])
+
+
+def temporary_beside(target: Path) -> Path:
+    """An empty temporary file in ``target``'s folder, to be renamed over ``target``.
+
+    It gets the permissions ``target`` would have had if written directly (the existing
+    file's, else what the umask leaves of read-write for all), not ``mkstemp``'s owner-only.
+    Bad input (:func:`cannot_write`) when the folder cannot take it.
+    """
+    try:
+        handle, name = tempfile.mkstemp(prefix=f".{target.name[:100]}.", suffix=target.suffix,
+                                        dir=target.parent)
+    except OSError as error:  # a folder nobody may write to, say
+        raise cannot_write(target, error) from None
+    try:
+        os.fchmod(handle, _mode_for(target))
+    except OSError:  # a file system without permissions: keep what mkstemp gave
+        pass
+    finally:
+        os.close(handle)
+    return Path(name)
+
+
+def _mode_for(target: Path) -> int:
+    try:
+        return stat.S_IMODE(os.stat(target).st_mode)
+    except (OSError, ValueError):
+        return 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it where the system says (Linux)."""
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)  # elsewhere: read by setting, and put it back at once
+    os.umask(mask)
+    return mask
