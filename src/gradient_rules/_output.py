@@ -35,10 +35,12 @@ def out_target(path: object, suffixes: Sequence[str], what: str) -> Path:
     except TypeError:
         raise ApplicationError([("--out", "must be a file name", "须为文件名")]) from None
     if target.suffix.lower() not in suffixes:
-        listed = ", ".join(suffixes)
+        listed = " or ".join([", ".join(suffixes[:-1]), suffixes[-1]] if len(suffixes) > 1
+                             else suffixes)
+        listed_zh = "、".join(suffixes[:-1]) + (" 或 " if len(suffixes) > 1 else "") + suffixes[-1]
         raise ApplicationError([("--out", f"unsupported {what} file type "
                                  f"{target.suffix[:20]!r}; use {listed}",
-                                 f"不支持的文件类型 {target.suffix[:20]!r}；请用 {listed}")])
+                                 f"不支持的文件类型 {target.suffix[:20]!r}；请用 {listed_zh}")])
     folder = target.parent
     if not is_folder(folder):
         raise ApplicationError([("--out", f"the folder {str(folder)[:200]} does not exist",
