@@ -56,6 +56,21 @@ CASES: dict[str, tuple[Callable[[Engine], Any], str]] = {
     "load_application": (lambda e: load_application(5), "path"),  # type: ignore[arg-type]
     "parse_application": (lambda e: parse_application(5), "mapping"),  # type: ignore[arg-type]
     "backend": (lambda e: Engine(backend="zen"), "backend"),  # type: ignore[arg-type]
+    "assess_many None": (lambda e: e.assess_many(None, jurisdiction="national"),  # type: ignore[arg-type]
+                         "applications"),
+    "assess_many a text": (lambda e: e.assess_many("apps.jsonl", jurisdiction="national"),  # type: ignore[arg-type]
+                           "applications"),
+    "assess_many one mapping": (lambda e: e.assess_many(APP, jurisdiction="national"),  # type: ignore[arg-type]
+                                "applications"),
+    "assess_many workers": (lambda e: e.assess_many([], jurisdiction="national", workers="2"),  # type: ignore[arg-type]
+                            "workers"),
+    "assess_many executor": (lambda e: e.assess_many([APP], jurisdiction="national",
+                                                     executor="x"), "executor"),  # type: ignore[arg-type]
+    "assess_many jurisdiction": (lambda e: e.assess_many([], jurisdiction=3), "jurisdiction"),  # type: ignore[arg-type]
+    "compare_many changed": (lambda e: e.compare_many("x", [], jurisdiction="national"),  # type: ignore[arg-type]
+                             "changed"),
+    "compare_many applications": (lambda e: e.compare_many(e, 5, jurisdiction="national"),  # type: ignore[arg-type]
+                                  "applications"),
 }
 
 

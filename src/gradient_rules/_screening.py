@@ -329,6 +329,15 @@ def _screen(engines: Sequence[Engine], applications: Iterable[object], *, jurisd
     """Every application under each engine: one tuple of rows per application, in order."""
     size = _chunk_size(workers, chunk_size)
     # Bad arguments are bad input before any row is read, not one error per row.
+    if isinstance(applications, str | bytes | Mapping) or not isinstance(applications,
+                                                                          Iterable):
+        raise ApplicationError([("applications", "must be an iterable of applications "
+                                 f"(mappings or Application), got {type(applications).__name__}",
+                                 "须为申报的可迭代序列")])
+    if executor is not None and not callable(getattr(executor, "submit", None)):
+        raise ApplicationError([("executor", "must be a concurrent.futures.Executor (e.g. a "
+                                 f"Dask Client's get_executor()), got {type(executor).__name__}",
+                                 "须为 concurrent.futures.Executor")])
     for engine in engines:
         engine.scope(jurisdiction, on=on, call=call)
     if executor is None and workers == 1:
@@ -388,6 +397,11 @@ def compare_many(base: Engine, changed: Engine, applications: Iterable[object], 
     See :meth:`Engine.compare_many`.  The input is read once, and one pool of ``workers``
     processes (or the executor) assesses each chunk under both engines.
     """
+    from ._engine import Engine
+
+    if not isinstance(changed, Engine):
+        raise ApplicationError([("changed", "must be an Engine (e.g. engine.with_overrides"
+                                 f"(...)), got {type(changed).__name__}", "须为 Engine")])
     return _pairs(_screen((base, changed), applications, jurisdiction=jurisdiction, call=call,
                           on=on, workers=workers, executor=executor, full=full,
                           chunk_size=chunk_size))
