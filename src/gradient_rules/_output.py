@@ -9,6 +9,7 @@ line), raised as :class:`ApplicationError`.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import tempfile
@@ -74,12 +75,9 @@ def temporary_beside(target: Path) -> Path:
                                         dir=target.parent)
     except OSError as error:  # a folder nobody may write to, say
         raise cannot_write(target, error) from None
-    try:
-        os.fchmod(handle, _mode_for(target))
-    except OSError:  # a file system without permissions: keep what mkstemp gave
-        pass
-    finally:
-        os.close(handle)
+    os.close(handle)
+    with contextlib.suppress(OSError):  # a file system without permissions: keep mkstemp's
+        os.chmod(name, _mode_for(target))
     return Path(name)
 
 
