@@ -67,6 +67,10 @@ CASES: dict[str, tuple[Callable[[Engine], Any], str]] = {
     "assess_many executor": (lambda e: e.assess_many([APP], jurisdiction="national",
                                                      executor="x"), "executor"),  # type: ignore[arg-type]
     "assess_many jurisdiction": (lambda e: e.assess_many([], jurisdiction=3), "jurisdiction"),  # type: ignore[arg-type]
+    "overrides a number": (lambda e: e.with_overrides(5), "overrides"),  # type: ignore[arg-type]
+    "overrides None": (lambda e: e.with_overrides(None), "overrides"),  # type: ignore[arg-type]
+    "overrides a text": (lambda e: e.with_overrides("NAT-BASE-5.minimum=3"), "overrides"),  # type: ignore[arg-type]
+    "engine overrides": (lambda e: Engine(overrides=5), "overrides"),  # type: ignore[arg-type]
     "compare_many changed": (lambda e: e.compare_many("x", [], jurisdiction="national"),  # type: ignore[arg-type]
                              "changed"),
     "compare_many applications": (lambda e: e.compare_many(e, 5, jurisdiction="national"),  # type: ignore[arg-type]

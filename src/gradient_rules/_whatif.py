@@ -12,7 +12,7 @@ assessment the engine makes lists the overrides among its warnings.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ._conditions import condition_call
@@ -67,6 +67,10 @@ def parse_override(text: str) -> Override:
 
 def normalise(overrides: Mapping[str, Any] | Sequence[Override]) -> tuple[Override, ...]:
     """The overrides as a sorted tuple of pairs; bad input when not RULE.path keys."""
+    if isinstance(overrides, str | bytes) or not isinstance(overrides, Mapping | Iterable):
+        raise ApplicationError([("overrides", "must be a mapping of \"RULE.path\" to value, or "
+                                 f"(\"RULE.path\", value) pairs; got {type(overrides).__name__}",
+                                 "须为 规则.参数 到值的映射，或（规则.参数，值）对")])
     pairs = list(overrides.items()) if isinstance(overrides, Mapping) else list(overrides)
     if len(pairs) > MAX_OVERRIDES:
         raise ApplicationError([("overrides", f"at most {MAX_OVERRIDES} overrides",
