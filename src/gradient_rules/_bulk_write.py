@@ -16,7 +16,7 @@ from collections import Counter
 from pathlib import Path
 from typing import IO, Any
 
-from ._output import cannot_write, out_target, temporary_beside
+from ._output import cannot_write, out_target, temporary_beside, write_whole
 from ._scope import Scope
 from ._screening import ScreeningRow
 from ._vocabulary import Industry, Tier, Verdict
@@ -74,6 +74,14 @@ class RowWriter:
         self.counts: Counter[tuple[str, str]] = Counter()
         self.highest: Counter[str] = Counter()
         self._temporary = temporary_beside(path)
+        try:
+            self._open()
+        except BaseException:
+            self._temporary.unlink(missing_ok=True)
+            raise
+
+    def _open(self) -> None:
+        """Start the file being built (``self._temporary``)."""
 
     def write(self, row: ScreeningRow) -> None:
         """Write one row."""
@@ -119,14 +127,8 @@ class _Stream(RowWriter):
 
     encoding = "utf-8"
 
-    def __init__(self, path: Path, *, compact: bool = False) -> None:
-        super().__init__(path, compact=compact)
-        try:
-            self._handle: IO[str] = self._temporary.open("w", encoding=self.encoding,
-                                                         newline="")
-        except BaseException:
-            self._temporary.unlink(missing_ok=True)
-            raise
+    def _open(self) -> None:
+        self._handle: IO[str] = self._temporary.open("w", encoding=self.encoding, newline="")
 
     def _finish(self) -> None:
         self._handle.close()
@@ -144,8 +146,8 @@ class _JsonLines(_Stream):
 class _Csv(_Stream):
     encoding = "utf-8-sig"
 
-    def __init__(self, path: Path, *, compact: bool = False) -> None:
-        super().__init__(path, compact=compact)
+    def _open(self) -> None:
+        super()._open()
         self._csv = csv.writer(self._handle)
         self._csv.writerow(SUMMARY_COLUMNS)
 
@@ -163,10 +165,9 @@ def _safe_cell(value: Any) -> Any:
 class _Xlsx(RowWriter):
     """An .xlsx of results, with a summary sheet and its chart."""
 
-    def __init__(self, path: Path, *, compact: bool = False) -> None:
+    def _open(self) -> None:
         import openpyxl
 
-        super().__init__(path, compact=compact)
         self._book = openpyxl.Workbook(write_only=True)
         self._summary = self._book.create_sheet("汇总 summary")
         self._sheet = self._book.create_sheet("结果 results")
@@ -291,8 +292,5 @@ def write_template(scope: Scope, path: str | Path) -> int:
     example.append([_EXAMPLE.get(key, "是" if key.startswith("attestations.") else "")
                     for key, _ in columns])
     lists.sheet_state = "hidden"
-    try:
-        book.save(target)
-    except OSError as error:
-        raise cannot_write(target, error) from None
+    write_whole(target, book.save)
     return len(columns)

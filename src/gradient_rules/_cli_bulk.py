@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 import click
 
 from ._bulk_read import read_inputs
-from ._bulk_write import OUT_SUFFIXES, RowWriter, open_writer, row_record, write_template
+from ._bulk_write import RowWriter, open_writer, row_record, write_template
 from ._cli_common import (
     EXIT_BAD_INPUT,
     EXIT_BROKEN,
@@ -37,7 +37,6 @@ from ._cli_common import (
 )
 from ._engine import Engine
 from ._errors import ApplicationError, GradientRulesError
-from ._output import out_target
 from ._screening import ScreeningRow
 from ._whatif import parse_override
 
@@ -122,16 +121,14 @@ def screen(inputs: Sequence[str], *, jurisdiction: str, on: dt.date | None, call
     """Screen every application of ``inputs``; write or print one row each; exit by outcome."""
     try:
         the_engine = eng or engine()
-        if out:
-            out_target(out, OUT_SUFFIXES, "output")  # a bad --out before any work
-        rows = the_engine.assess_many(read_inputs(inputs), jurisdiction=jurisdiction, on=on,
-                                      call=call, workers=workers,
-                                      executor=_executor(scheduler),
-                                      full=fmt == "json" or (out or "").endswith(".jsonl"))
-        writer = open_writer(out, compact=compact) if out else None  # published by the block
+        writer = open_writer(out, compact=compact) if out else None
         kinds: Counter[str] = Counter()
         retried = 0
         with _published(writer):
+            rows = the_engine.assess_many(read_inputs(inputs), jurisdiction=jurisdiction,
+                                          on=on, call=call, workers=workers,
+                                          executor=_executor(scheduler),
+                                          full=fmt == "json" or (out or "").endswith(".jsonl"))
             for row in _progress(rows, quiet):
                 kinds[row.error.kind if row.error else "ok"] += 1
                 retried += row.retried
@@ -230,12 +227,9 @@ def whatif(inputs: tuple[str, ...], jurisdiction: str, call: str | None, on: str
             error = ApplicationError([("--set", str(error), str(error))])
         fail(error, fmt, lang)
     moves: Counter[tuple[str, str, str]] = Counter()
-    try:
-        writer = open_writer(out) if out else None
-    except GradientRulesError as error:
-        fail(error, fmt, lang)
     rows = 0
     try:
+        writer = open_writer(out) if out else None
         with _published(writer):
             # The inputs are read once (stdin cannot be read twice); one pool of workers
             # assesses each chunk under both engines.

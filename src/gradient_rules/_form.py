@@ -10,8 +10,6 @@ cut.  The file is written whole or not at all: to a temporary file beside it, th
 from __future__ import annotations
 
 import csv
-import os
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +19,7 @@ from ._calls import FormSpec
 from ._errors import ApplicationError
 from ._i18n import InvalidValue
 from ._limits import check_text
-from ._output import cannot_write, out_target, temporary_beside
+from ._output import out_target, write_whole
 
 __all__ = ["FormLine", "form_lines", "form_refusals", "scenario_instance", "write_form"]
 
@@ -107,19 +105,6 @@ def _csv_cell(value: str | int) -> str | int:
     return value
 
 
-def _atomic(target: Path, write: Callable[[Path], None]) -> None:
-    """Write to a temporary file beside ``target``, then rename it: all or nothing."""
-    temporary = temporary_beside(target)
-    try:
-        write(temporary)
-        os.replace(temporary, target)
-    except BaseException as error:
-        temporary.unlink(missing_ok=True)
-        if isinstance(error, OSError):  # a full disk, say
-            raise cannot_write(target, error) from None
-        raise
-
-
 def write_form(batch: BatchAssessment, spec: FormSpec, path: str | Path) -> list[FormLine]:
     """Write the form; ``.xlsx`` or ``.csv`` by the file name.  Returns the lines written.
 
@@ -151,7 +136,7 @@ def write_form(batch: BatchAssessment, spec: FormSpec, path: str | Path) -> list
         def write_csv(temporary: Path) -> None:
             with temporary.open("w", encoding="utf-8-sig", newline="") as handle:
                 csv.writer(handle).writerows([_csv_cell(v) for v in row] for row in rows)
-        _atomic(target, write_csv)
+        write_whole(target, write_csv)
         return lines
 
     def write_xlsx(temporary: Path) -> None:
@@ -180,5 +165,5 @@ def write_form(batch: BatchAssessment, spec: FormSpec, path: str | Path) -> list
             sheet.column_dimensions[letter].width = width
         book.save(temporary)
 
-    _atomic(target, write_xlsx)
+    write_whole(target, write_xlsx)
     return lines

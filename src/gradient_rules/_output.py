@@ -13,13 +13,13 @@ import contextlib
 import os
 import stat
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ._errors import ApplicationError
 from ._loading import is_folder
 
-__all__ = ["NAME_BYTES", "cannot_write", "out_target", "temporary_beside"]
+__all__ = ["NAME_BYTES", "cannot_write", "out_target", "temporary_beside", "write_whole"]
 
 NAME_BYTES = 255
 """Longest file name, in bytes, that the common file systems take (ext4, XFS, APFS)."""
@@ -79,6 +79,19 @@ def temporary_beside(target: Path) -> Path:
     with contextlib.suppress(OSError):  # a file system without permissions: keep mkstemp's
         os.chmod(name, _mode_for(target))
     return Path(name)
+
+
+def write_whole(target: Path, write: Callable[[Path], None]) -> None:
+    """``write`` a temporary file beside ``target``, then rename it over: all or nothing."""
+    temporary = temporary_beside(target)
+    try:
+        write(temporary)
+        os.replace(temporary, target)
+    except BaseException as error:
+        temporary.unlink(missing_ok=True)
+        if isinstance(error, OSError):  # a full disk, say
+            raise cannot_write(target, error) from None
+        raise
 
 
 def _mode_for(target: Path) -> int:

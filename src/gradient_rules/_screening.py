@@ -13,16 +13,18 @@ carry the error rather than disappear.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
+import operator
 import os
 import sys
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import BrokenExecutor, CancelledError, Executor, Future
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -252,6 +254,7 @@ def _screen_one(engine: Engine, index: int, item: BulkItem, *, jurisdiction: str
 
 Rows = tuple[ScreeningRow, ...]
 """One application's rows: one per engine screened (two for a what-if comparison)."""
+_Picked = TypeVar("_Picked")
 
 
 def _assess_chunk(recipes: Sequence[EngineRecipe], jurisdiction: str, call: str | None,
@@ -325,7 +328,7 @@ def _chunk_size(workers: object, chunk_size: object) -> int:
 
 def _screen(engines: Sequence[Engine], applications: Iterable[object], *, jurisdiction: str,
             call: str | None, on: dt.date | None, workers: int, executor: Executor | None,
-            full: bool, chunk_size: int | None) -> Iterator[Rows]:
+            full: bool, chunk_size: int | None) -> Generator[Rows, None, None]:
     """Every application under each engine: one tuple of rows per application, in order."""
     size = _chunk_size(workers, chunk_size)
     # Bad arguments are bad input before any row is read, not one error per row.
@@ -350,28 +353,12 @@ def _screen(engines: Sequence[Engine], applications: Iterable[object], *, jurisd
                      executor=executor)
 
 
-def _firsts(rows: Iterator[Rows]) -> Generator[ScreeningRow, None, None]:
-    """The first row of each; closing this closes ``rows`` (and shuts its pool) at once."""
-    try:
+def _picked(rows: Generator[Rows, None, None],
+            pick: Callable[[Rows], _Picked]) -> Generator[_Picked, None, None]:
+    """``pick`` of each; closing this closes ``rows`` (and shuts its pool) at once."""
+    with contextlib.closing(rows):
         for each in rows:
-            yield each[0]
-    finally:
-        _close(rows)
-
-
-def _pairs(rows: Iterator[Rows]) -> Generator[tuple[ScreeningRow, ScreeningRow], None, None]:
-    """Each two rows as a pair; closing this closes ``rows`` (and shuts its pool) at once."""
-    try:
-        for each in rows:
-            yield each[0], each[1]
-    finally:
-        _close(rows)
-
-
-def _close(rows: Iterator[Rows]) -> None:
-    close = getattr(rows, "close", None)
-    if close is not None:
-        close()
+            yield pick(each)
 
 
 def assess_many(engine: Engine, applications: Iterable[object], *, jurisdiction: str,
@@ -382,9 +369,9 @@ def assess_many(engine: Engine, applications: Iterable[object], *, jurisdiction:
 
     See :meth:`Engine.assess_many`.
     """
-    return _firsts(_screen((engine,), applications, jurisdiction=jurisdiction, call=call,
+    return _picked(_screen((engine,), applications, jurisdiction=jurisdiction, call=call,
                            on=on, workers=workers, executor=executor, full=full,
-                           chunk_size=chunk_size))
+                           chunk_size=chunk_size), operator.itemgetter(0))
 
 
 def compare_many(base: Engine, changed: Engine, applications: Iterable[object], *,
@@ -402,9 +389,13 @@ def compare_many(base: Engine, changed: Engine, applications: Iterable[object], 
     if not isinstance(changed, Engine):
         raise ApplicationError([("changed", "must be an Engine (e.g. engine.with_overrides"
                                  f"(...)), got {type(changed).__name__}", "须为 Engine")])
-    return _pairs(_screen((base, changed), applications, jurisdiction=jurisdiction, call=call,
-                          on=on, workers=workers, executor=executor, full=full,
-                          chunk_size=chunk_size))
+    return _picked(_screen((base, changed), applications, jurisdiction=jurisdiction,
+                           call=call, on=on, workers=workers, executor=executor, full=full,
+                           chunk_size=chunk_size), _pair)
+
+
+def _pair(rows: Rows) -> tuple[ScreeningRow, ScreeningRow]:
+    return rows[0], rows[1]
 
 
 def start_method() -> Literal["fork", "spawn"]:
@@ -462,7 +453,7 @@ class _WorkersDying(Exception):
 def _parallel(engines: tuple[Engine, ...], recipes: tuple[EngineRecipe, ...],
               chunks: Iterator[list[tuple[int, BulkItem]]], *, jurisdiction: str,
               call: str | None, on: dt.date | None, full: bool, workers: int,
-              executor: Executor | None) -> Iterator[Rows]:
+              executor: Executor | None) -> Generator[Rows, None, None]:
     own = executor is None
     width = len(engines)
     pool: Executor = (executor if executor is not None
