@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import re
 import sys
 from collections.abc import Iterable, Iterator
@@ -30,7 +31,7 @@ from typing import IO, Any
 
 from ._errors import ApplicationError
 from ._limits import APPLICATION_BYTES, BATCH_BYTES, STRING
-from ._loading import SUFFIXES, is_folder, parse_text, path_exists, read_mapping
+from ._loading import SUFFIXES, is_folder, open_regular, parse_text, path_exists, read_mapping
 from ._screening import BulkItem
 
 __all__ = ["BULK_SUFFIXES", "LIST_FIELDS", "MAX_COLUMNS", "read_inputs", "row_application"]
@@ -209,12 +210,23 @@ def _cell_text(value: object) -> str:
 # --- sources --------------------------------------------------------------------------------
 
 
+def _lines(stream: IO[bytes]) -> Iterator[bytes | None]:
+    """The lines of ``stream``; ``None`` for one longer than :data:`MAX_LINE`, read past unkept."""
+    while line := stream.readline(MAX_LINE + 1):
+        if len(line) <= MAX_LINE:
+            yield line
+            continue
+        while line and not line.endswith(b"\n"):  # the rest of the long line, a piece at a time
+            line = stream.readline(MAX_LINE)
+        yield None
+
+
 def _jsonl(stream: IO[bytes], label: str) -> Iterator[BulkItem]:
-    for number, line in enumerate(stream, 1):
+    for number, line in enumerate(_lines(stream), 1):
         where = f"{label}:{number}"
-        if len(line) > MAX_LINE:
-            yield BulkItem(source=where, error=_bad(where, f"the line is longer than {MAX_LINE} "
-                                                    "bytes", "该行过长"))
+        if line is None:
+            yield BulkItem(source=where, error=_bad(where, f"the line is longer than {MAX_LINE:,} "
+                                                    "bytes", f"该行超过 {MAX_LINE:,} 字节"))
             continue
         if not line.strip():
             continue
@@ -239,18 +251,55 @@ class _StuckReader(Exception):
     """The CSV reader fails without moving on: the rest of the file cannot be read."""
 
 
-def _csv_records(reader: Any) -> Iterator[list[object] | _Unreadable]:
+class _RecordTooLong(Exception):
+    """A CSV record (or one of its lines) is longer than :data:`MAX_LINE` characters."""
+
+
+class _BoundedLines:
+    """A text file's lines for :func:`csv.reader`, each record at most :data:`MAX_LINE` long.
+
+    csv bounds a field, not a record: a line of two hundred million commas is that many empty
+    fields.  A line or record beyond the bound is read past in pieces (never held whole) and
+    raises :class:`_RecordTooLong`; csv starts its next record afresh at the next line.
+    """
+
+    def __init__(self, handle: IO[str]) -> None:
+        self._handle = handle
+        self.record = 0
+        """Characters of the record being read; the caller resets it for each record."""
+
+    def __iter__(self) -> _BoundedLines:
+        return self
+
+    def __next__(self) -> str:
+        line = self._handle.readline(MAX_LINE + 1)
+        if not line:
+            raise StopIteration
+        self.record += len(line)
+        if self.record > MAX_LINE:
+            while line and not line.endswith(("\n", "\r")):
+                line = self._handle.readline(MAX_LINE)
+            raise _RecordTooLong
+        return line
+
+
+def _csv_records(reader: Any, lines: _BoundedLines) -> Iterator[list[object] | _Unreadable]:
     """The records of ``reader``; one it cannot give is an :class:`_Unreadable`, not the end.
 
     Bytes that are not UTF-8 spoil only their own record (decoded with ``surrogateescape``),
-    and after a malformed record the reader goes on with the next line.
+    and after a malformed or overlong record the reader goes on with the next line.
     """
     while True:
         line = reader.line_num
+        lines.record = 0
         try:
             record = next(reader)
         except StopIteration:
             return
+        except _RecordTooLong:
+            yield _Unreadable(f"a record longer than {MAX_LINE:,} characters",
+                              f"记录超过 {MAX_LINE:,} 个字符")
+            continue
         except csv.Error as error:
             if reader.line_num == line:  # no progress: give up on the rest of the file
                 raise _StuckReader(str(error)) from None
@@ -265,44 +314,92 @@ def _csv_records(reader: Any) -> Iterator[list[object] | _Unreadable]:
 
 def _csv(path: Path, label: str) -> Iterator[BulkItem]:
     csv.field_size_limit(STRING + 2)
-    with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
-        reader = csv.reader(handle)
+    with open_regular(path, limit=None) as raw, io.TextIOWrapper(
+            raw, encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
+        lines = _BoundedLines(handle)
+        reader = csv.reader(lines)
         try:
-            first = next(_csv_records(reader), [])
+            first = next(_csv_records(reader, lines), [])
             if isinstance(first, _Unreadable):
                 raise _bad(label, f"the heading row: {first.en}", f"标题行：{first.zh}")
-            yield from _flat_rows(first, _csv_records(reader), label, 2)
+            yield from _flat_rows(first, _csv_records(reader, lines), label, 2)
         except _StuckReader as error:
             raise _bad(label, f"not a readable CSV file: {error}", "无法读取的 CSV 文件") from None
 
 
 def _xlsx(path: Path, label: str) -> Iterator[BulkItem]:
+    from ._xlsx_guard import open_workbook
+
+    unreadable = _unreadable_workbook()
+    with open_regular(path, limit=XLSX_BYTES) as handle:
+        try:
+            book = open_workbook(handle)
+        except unreadable as error:
+            raise _workbook_error(label, error, 0) from None
+        try:
+            # the template's first sheet; its example is on another
+            rows = _sheet_rows(book.worksheets[0].iter_rows(values_only=True,
+                                                             max_col=MAX_COLUMNS + 1),
+                               label, unreadable)
+            headings = next(rows, [])
+            yield from _flat_rows(headings, rows, label, 2)
+        finally:
+            book.close()
+
+
+def _unreadable_workbook() -> tuple[type[Exception], ...]:
+    """What reading a workbook raises for one that is damaged, hostile or not a workbook.
+
+    openpyxl reads cells as it meets them: a shared-string index past the table is an
+    IndexError, a number that is not one a ValueError, a date beyond the calendar an
+    OverflowError; zipfile and zlib raise for a broken zip, ElementTree for broken XML.
+    """
+    import struct
     import zipfile
+    import zlib
+    from xml.etree.ElementTree import ParseError
 
-    import openpyxl
+    from ._xlsx_guard import WorkbookRefused
 
-    if path.stat().st_size > XLSX_BYTES:
-        raise _bad(label, f"the workbook is larger than {XLSX_BYTES // 2**20} MiB; split it or "
-                   "use .csv/.jsonl", f"工作簿超过 {XLSX_BYTES // 2**20} MiB")
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
-        raise _bad(label, f"not a readable .xlsx workbook ({type(error).__name__})",
-                   "无法读取的 .xlsx 工作簿") from None
-    try:
-        sheet = book.worksheets[0]  # the template's first sheet; its example is on another
-        rows = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1)
-        headings = list(next(rows, ()))
-        yield from _flat_rows(headings, (list(r) for r in rows), label, 2)
-    finally:
-        book.close()
+    return (WorkbookRefused, zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, struct.error,
+            ParseError, EOFError, OSError, KeyError, IndexError, ValueError, TypeError,
+            OverflowError)
+
+
+def _sheet_rows(rows: Iterator[tuple[object, ...]], label: str,
+                unreadable: tuple[type[Exception], ...]) -> Iterator[list[object]]:
+    """The sheet's rows as lists; a part that cannot be read ends them as bad input."""
+    number = 0
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except unreadable as error:
+            raise _workbook_error(label, error, number + 1) from None
+        number += 1
+        yield list(row)
+
+
+def _workbook_error(label: str, error: Exception, row: int) -> ApplicationError:
+    from ._xlsx_guard import WorkbookRefused
+
+    if isinstance(error, WorkbookRefused):
+        en, zh = f"the workbook is refused: {error.en}", f"工作簿被拒绝：{error.zh}"
+    else:
+        en = f"not a readable .xlsx workbook ({type(error).__name__})"
+        zh = "无法读取的 .xlsx 工作簿"
+    if row:
+        en, zh = f"{en}, at sheet row {row}; the rows after it were not read", \
+            f"{zh}（工作表第 {row} 行起未读取）"
+    return _bad(label, en, zh)
 
 
 def _file(path: Path) -> Iterator[BulkItem]:
     label = str(path)[:300]
     suffix = path.suffix.lower()
     if suffix == ".jsonl":
-        with path.open("rb") as handle:
+        with open_regular(path, limit=None) as handle:
             yield from _jsonl(handle, label)
     elif suffix == ".csv":
         yield from _csv(path, label)

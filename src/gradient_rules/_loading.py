@@ -16,14 +16,14 @@ import os
 import stat
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from ._application import Application, parse_application
 from ._errors import ApplicationError
 from ._limits import APPLICATION_BYTES, VALUES, walk
 
-__all__ = ["is_folder", "load_application", "parse_text", "path_exists", "read_bytes",
-           "read_mapping"]
+__all__ = ["is_folder", "load_application", "open_regular", "parse_text", "path_exists",
+           "read_bytes", "read_mapping"]
 
 SUFFIXES = {".json": "JSON", ".toml": "TOML", ".yaml": "YAML", ".yml": "YAML"}
 
@@ -61,11 +61,13 @@ def is_folder(path: str | os.PathLike[str]) -> bool:
     return mode is not None and stat.S_ISDIR(mode)
 
 
-def read_bytes(path: str | Path, *, limit: int = APPLICATION_BYTES) -> bytes:
-    """The bytes of a regular file of at most ``limit`` bytes; bad input otherwise.
+def open_regular(path: str | Path, *, limit: int | None = APPLICATION_BYTES) -> BinaryIO:
+    """``path`` opened for reading bytes: a regular file of at most ``limit`` bytes.
 
-    The file is opened without blocking and checked again once open, so a FIFO or a device
-    swapped in after the first look is refused too, never waited on.
+    Anything else is bad input naming the file.  The file is opened without blocking and
+    checked once open, so a FIFO or a device (``/dev/zero``) swapped in after the first look
+    is refused too, never waited on.  ``limit=None`` leaves the size to the reader (a file
+    that is streamed).
     """
     _check_path(path)
     label = str(path)[:300]
@@ -81,7 +83,7 @@ def read_bytes(path: str | Path, *, limit: int = APPLICATION_BYTES) -> bytes:
         reason = getattr(error, "strerror", None) or error
         raise _bad(label, f"cannot read the file: {reason}", f"无法读取文件：{reason}") from None
     info = os.fstat(fd)
-    if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+    if not stat.S_ISREG(info.st_mode) or (limit is not None and info.st_size > limit):
         os.close(fd)
         if stat.S_ISDIR(info.st_mode):
             raise _bad(label, "a directory; give a regular file", "是文件夹，请指定一个文件")
@@ -90,7 +92,13 @@ def read_bytes(path: str | Path, *, limit: int = APPLICATION_BYTES) -> bytes:
                        "不是普通文件，请指定一个文件")
         raise _bad(label, f"the file is {info.st_size:,} bytes; the limit is {limit:,}",
                    f"文件大小{info.st_size:,}字节，超过上限{limit:,}字节")
-    with os.fdopen(fd, "rb") as handle:
+    return os.fdopen(fd, "rb")
+
+
+def read_bytes(path: str | Path, *, limit: int = APPLICATION_BYTES) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes; bad input otherwise."""
+    label = str(path)[:300]
+    with open_regular(path, limit=limit) as handle:
         try:
             data = handle.read(limit + 1)
         except OSError as error:

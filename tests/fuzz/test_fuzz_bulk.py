@@ -11,11 +11,12 @@ from __future__ import annotations
 import csv
 import io
 import tempfile
+import zipfile
 from functools import cache
 from pathlib import Path
 
 from grfuzz import FUZZ, damaged, time_limit
-from hypothesis import given
+from hypothesis import event, given
 from hypothesis import strategies as st
 
 from gradient_rules import BulkItem, Engine
@@ -100,3 +101,66 @@ def test_a_damaged_csv_reads_as_rows_or_errors(rows: list[list[str]],
 def test_any_bytes_read_as_rows_or_errors(blob: bytes, suffix: str) -> None:
     for item in _read(suffix, blob):
         assert (item.data is None) != (item.error is None)
+
+
+XML_SPLICES = [b'<c t="s"><v>99</v></c>', b'<c t="n"><v>x</v></c>', b'<row r="-1">',
+               b'<c r="ZZZZ999999999"><v>1</v></c>', b'<c t="d"><v>99999-13-45</v></c>',
+               b'<c t="b"><v>7</v></c>', b'<c t="e"><v>#N/A</v></c>', b'<c s="999"><v>1</v></c>',
+               b"<!DOCTYPE x>", b"<![CDATA[<row>]]>", b'<c t="n"><v>1e400</v></c>',
+               b'<dimension ref="A1:ZZZZ9"/>', b'<c t="inlineStr"><is><t>&#0;</t></is></c>',
+               b"<row><row>", b'<c><v>2958466</v></c>', b'<x:c xmlns:x="urn:x"/>']
+"""Cells and rows as a stranger's tool might write them wrong."""
+
+
+@st.composite
+def xml_damaged(draw: st.DrawFn, data: bytes) -> bytes:
+    """``data`` damaged at the byte level, or with a wrong cell or row spliced in at a tag."""
+    if draw(st.booleans()):
+        return draw(damaged(data))
+    out = bytearray(data)
+    for _ in range(draw(st.integers(1, 3))):
+        tags = [i for i, byte in enumerate(out) if byte == ord("<")]
+        at = draw(st.sampled_from(tags))
+        out[at:at] = draw(st.sampled_from(XML_SPLICES))
+    return bytes(out)
+
+
+def _workbook(rows: list[list[str]], damage: st.DataObject) -> bytes:
+    """A workbook of ``rows`` whose sheet XML is damaged as ``damage`` draws."""
+    import openpyxl
+
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet()
+    for row in [HEADINGS, *rows]:
+        sheet.append(row)
+    plain = io.BytesIO()
+    book.save(plain)
+    out = io.BytesIO()
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename.startswith("xl/worksheets/"):
+                data = damage.draw(xml_damaged(data))
+            target.writestr(info.filename, data)
+    return out.getvalue()
+
+
+SHEET_ROW = st.lists(st.one_of(
+    st.text(st.characters(min_codepoint=0x20, exclude_categories=["Cs"]), max_size=30),
+    st.sampled_from(["是", "否", "2", "5", "生产作业—人机协同作业—basic", "无", "=1+1", ""]),
+), max_size=7)
+"""Cells a workbook can hold (openpyxl refuses to write control characters)."""
+
+
+@FUZZ
+@given(rows=st.lists(SHEET_ROW, max_size=8), data=st.data())
+def test_a_workbook_with_damaged_xml_reads_as_rows_or_errors(rows: list[list[str]],
+                                                             data: st.DataObject) -> None:
+    """openpyxl meets the damage while it reads: each item is an application or an error
+    naming the file, and reading never raises (decision D46)."""
+    items = _read(".xlsx", _workbook(rows, data))
+    for item in items:
+        assert (item.data is None) != (item.error is None)
+        assert item.source.startswith(str(FOLDER))
+    event("read", "no row" if not items else "ends in an error" if items[-1].error
+          else "rows only")

@@ -1,0 +1,349 @@
+"""Open a stranger's workbook for openpyxl with bounded memory.
+
+An ``.xlsx`` is a zip of XML parts, and a few hundred kilobytes of zip can unpack to
+gigabytes: one cell of a billion characters, a row of fifty million cells, a hundred
+million elements openpyxl never frees, a central directory of a million entries.  openpyxl
+(like ElementTree under it) reads whatever it is given, so the workbook is opened through
+:func:`open_workbook`, which holds it to :data:`LIMITS` before openpyxl sees a byte:
+
+* the zip's central directory is read only if it is at most 1 MiB (tens of parts, as a
+  workbook has, not millions);
+* a part openpyxl reads whole (styles, workbook, relationships) unpacks to at most 64 MiB,
+  and a part it streams (a worksheet, the shared strings) to at most 1 GiB, as the zip
+  declares: zipfile never yields more than a part declares;
+* every byte openpyxl reads first goes through an expat scan that counts what openpyxl will
+  keep of it: elements and text outside a row (or a shared string) are kept until the part
+  is done, a row's are freed once it is read.  The scan refuses a part once it would keep
+  more than 1,000,000 elements or 32 Mi characters, a row (or a shared string) with more
+  than 20,000 elements or 4 Mi characters, more than 1,048,576 rows (Excel's own limit),
+  nesting deeper than 64 elements, or a document type declaration (Excel writes none; it
+  is where entity expansion lives).
+
+A refusal is a :class:`WorkbookRefused` naming the part and the limit; the reader turns it
+into bad input for the file.  The scan runs in the same pass as openpyxl's own parse (the
+part is decompressed once), which costs about a fifth of openpyxl's reading time.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import TracebackType
+from typing import IO, Any
+from xml.parsers import expat
+
+__all__ = ["LIMITS", "Limits", "WorkbookRefused", "open_workbook"]
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_ROW = f"{_MAIN}}}row"  # expat's name for openpyxl's "{main}row" (separator "}")
+_STRING = f"{_MAIN}}}si"
+_CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What a workbook may unpack to; see the module's docstring and ``docs/security.md``."""
+
+    directory_bytes: int = 1024 * 1024
+    whole_part_bytes: int = 64 * 1024 * 1024
+    streamed_part_bytes: int = 1024 * 1024 * 1024
+    kept_elements: int = 1_000_000
+    kept_characters: int = 32 * 1024 * 1024
+    unit_elements: int = 20_000
+    unit_characters: int = 4 * 1024 * 1024
+    units: int = 1_048_576
+    depth: int = 64
+
+
+LIMITS = Limits()
+
+
+class WorkbookRefused(Exception):
+    """The workbook would unpack beyond a limit: ``en``/``zh`` say which, naming the part."""
+
+    def __init__(self, en: str, zh: str) -> None:
+        super().__init__(en)
+        self.en = en
+        self.zh = zh
+
+
+# --- the central directory -----------------------------------------------------------------
+
+_END = b"PK\x05\x06"
+_END64_LOCATOR = b"PK\x06\x07"
+_END64 = b"PK\x06\x06"
+
+
+def _directory_size(handle: IO[bytes]) -> int | None:
+    """The central directory's size as zipfile will read it, or ``None`` if it finds none.
+
+    zipfile takes the end record from the last 22 bytes, else the last signature in the last
+    64 KiB, and then a zip64 end record just before it when its locator is there; so do we.
+    """
+    handle.seek(0, os.SEEK_END)
+    size = handle.tell()
+    tail = min(size, 22 + 65_535 + 20 + 56)
+    handle.seek(size - tail)
+    data = handle.read(tail)
+    if data[-22:-18] == _END and data[-2:] == b"\0\0":
+        at = len(data) - 22
+    else:
+        at = data.rfind(_END, max(0, len(data) - 22 - 65_535))
+        if at < 0 or len(data) - at < 22:
+            return None
+    directory: int = struct.unpack_from("<I", data, at + 12)[0]
+    if at >= 20 and data[at - 20:at - 16] == _END64_LOCATOR:
+        if at < 76 or data[at - 76:at - 72] != _END64:
+            return None  # zipfile finds no usable record either and refuses the file
+        directory = max(directory, struct.unpack_from("<Q", data, at - 76 + 40)[0])
+    return directory
+
+
+# --- the scan ------------------------------------------------------------------------------
+
+
+class _Scan:
+    """Counts what openpyxl keeps of one part as its bytes go by; raises past a limit."""
+
+    def __init__(self, part: str, unit: str | None, keeps_units: bool, limits: Limits) -> None:
+        self.part = part
+        self.limits = limits
+        parser = expat.ParserCreate(namespace_separator="}")
+        parser.ordered_attributes = True
+        parser.buffer_text = True
+        parser.buffer_size = _CHUNK
+        depth = 0
+        unit_depth = 0  # the depth of the row (or string) being read; 0 outside one
+        unit_elements = unit_characters = units = 0
+        kept_elements = kept_characters = 0
+        max_depth = limits.depth
+        max_unit_elements = limits.unit_elements
+        max_unit_characters = limits.unit_characters
+        max_kept_elements = limits.kept_elements
+        max_kept_characters = limits.kept_characters
+        max_units = limits.units
+        refuse = self.refuse
+        noun = "row" if unit == _ROW else "shared string"
+        outside = {_ROW: " outside rows", _STRING: " outside shared strings"}.get(unit or "", "")
+        outside_zh = {_ROW: "行以外的", _STRING: "共享字符串以外的"}.get(unit or "", "")
+
+        def start(name: str, attributes: list[str]) -> None:
+            nonlocal depth, unit_depth, unit_elements, unit_characters, units
+            nonlocal kept_elements, kept_characters
+            depth += 1
+            if depth > max_depth:
+                refuse(f"elements nested more than {max_depth} deep",
+                       f"元素嵌套超过 {max_depth} 层")
+            size = sum(map(len, attributes)) if attributes else 0
+            if unit_depth:
+                unit_elements += 1
+                unit_characters += size
+                if unit_elements > max_unit_elements:
+                    refuse(f"a {noun} with more than {max_unit_elements:,} elements",
+                           f"某一行或共享字符串的元素超过 {max_unit_elements:,} 个")
+                if unit_characters > max_unit_characters:
+                    refuse(f"a {noun} with more than {max_unit_characters:,} characters",
+                           f"某一行或共享字符串超过 {max_unit_characters:,} 个字符")
+                return
+            if name == unit:
+                unit_depth = depth
+                units += 1
+                unit_elements = 0
+                unit_characters = size
+                if units > max_units:
+                    refuse(f"more than {max_units:,} {noun}s",
+                           f"行数或共享字符串超过 {max_units:,}")
+                return
+            kept_elements += 1
+            kept_characters += size
+            if kept_elements > max_kept_elements:
+                refuse(f"more than {max_kept_elements:,} elements{outside}",
+                       f"{outside_zh}元素超过 {max_kept_elements:,} 个")
+            if kept_characters > max_kept_characters:
+                refuse(f"more than {max_kept_characters:,} characters{outside}",
+                       f"{outside_zh}字符超过 {max_kept_characters:,} 个")
+
+        def end(name: str) -> None:
+            nonlocal depth, unit_depth, kept_characters
+            if depth == unit_depth:
+                unit_depth = 0
+                if keeps_units:  # a shared string's text stays in the table
+                    kept_characters += unit_characters
+                    if kept_characters > max_kept_characters:
+                        refuse(f"more than {max_kept_characters:,} characters of shared strings",
+                               f"共享字符串超过 {max_kept_characters:,} 个字符")
+            depth -= 1
+
+        def text(data: str) -> None:
+            nonlocal unit_characters, kept_characters
+            if unit_depth:
+                unit_characters += len(data)
+                if unit_characters > max_unit_characters:
+                    refuse(f"a {noun} with more than {max_unit_characters:,} characters",
+                           f"某一行或共享字符串超过 {max_unit_characters:,} 个字符")
+            else:
+                kept_characters += len(data)
+                if kept_characters > max_kept_characters:
+                    refuse(f"more than {max_kept_characters:,} characters{outside}",
+                           f"{outside_zh}字符超过 {max_kept_characters:,} 个")
+
+        def declaration(*_: object) -> None:
+            refuse("a document type declaration (DOCTYPE), which Excel never writes",
+                   "含有文档类型声明（DOCTYPE），Excel 不会写入")
+
+        parser.StartElementHandler = start
+        parser.EndElementHandler = end
+        parser.CharacterDataHandler = text
+        parser.StartDoctypeDeclHandler = declaration
+        parser.EntityDeclHandler = declaration
+        self._parser = parser
+        self._broken = False
+
+    def refuse(self, en: str, zh: str) -> None:
+        """Raise :class:`WorkbookRefused` for this part."""
+        raise WorkbookRefused(f"part {self.part}: {en}", f"部件 {self.part}：{zh}")
+
+    def feed(self, data: bytes, final: bool = False) -> None:
+        """Count ``data``; malformed XML ends the scan (openpyxl's parser stops there too)."""
+        if self._broken:
+            return
+        try:
+            self._parser.Parse(data, final)
+        except expat.ExpatError:
+            self._broken = True  # ElementTree (expat too) refuses at the same byte
+
+
+class _ScannedPart:
+    """A part's stream whose bytes are scanned before openpyxl gets them.
+
+    Closed before its end (openpyxl reads a sheet's first bytes for its size), the rest is
+    scanned then, so every part is scanned whole once and ``on_scanned`` is told.
+    """
+
+    def __init__(self, raw: IO[bytes], scan: _Scan, whole_limit: int,
+                 on_scanned: Callable[[], None]) -> None:
+        self._raw = raw
+        self._scan = scan
+        self._whole_limit = whole_limit
+        self._on_scanned = on_scanned
+        self._done = False
+
+    def read(self, size: int | None = -1) -> bytes:
+        if size is None or size < 0:  # read whole: bounded as a whole part
+            chunks, total = [], 0
+            while chunk := self.read(_CHUNK):
+                total += len(chunk)
+                if total > self._whole_limit:
+                    self._scan.refuse(f"more than {self._whole_limit:,} bytes read whole",
+                                      f"整体读取超过 {self._whole_limit:,} 字节")
+                chunks.append(chunk)
+            return b"".join(chunks)
+        data = self._raw.read(min(size, _CHUNK))
+        if data:
+            self._scan.feed(data)
+        elif size and not self._done:
+            self._done = True
+            self._scan.feed(b"", final=True)
+            self._on_scanned()
+        return data
+
+    def close(self) -> None:
+        try:
+            while not self._done and self.read(_CHUNK):
+                pass
+        finally:
+            self._done = True
+            self._raw.close()
+
+    def __enter__(self) -> _ScannedPart:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        if kind is None:
+            self.close()
+        else:  # already failing: release the part without scanning the rest
+            self._done = True
+            self._raw.close()
+
+
+class _GuardedZip(zipfile.ZipFile):
+    """The workbook's zip: every part openpyxl opens or reads is sized and scanned."""
+
+    def __init__(self, handle: IO[bytes], limits: Limits) -> None:
+        super().__init__(handle)
+        self.limits = limits
+        self.reading_strings = False
+        self.scanned: set[tuple[str, str | None]] = set()
+        """Parts scanned whole without a refusal, with the element read in units."""
+
+    def _part(self, name: str | zipfile.ZipInfo, whole: bool) -> IO[bytes]:
+        info = name if isinstance(name, zipfile.ZipInfo) else self.getinfo(name)
+        limit = self.limits.whole_part_bytes if whole else self.limits.streamed_part_bytes
+        if info.file_size > limit:
+            named = info.filename[:200]
+            raise WorkbookRefused(
+                f"part {named}: unpacks to {info.file_size:,} bytes; the limit is {limit:,}",
+                f"部件 {named}：解压后 {info.file_size:,} 字节，超过上限 {limit:,}")
+        if whole:
+            unit, keeps = None, True
+        elif self.reading_strings:
+            unit, keeps = _STRING, True
+        else:
+            unit, keeps = _ROW, False
+        raw = super().open(info)
+        key = (info.filename, unit)
+        if key in self.scanned:  # openpyxl reads a sheet twice: for its size, for its rows
+            return raw
+        scan = _Scan(info.filename[:200], unit, keeps, self.limits)
+        part = _ScannedPart(raw, scan, self.limits.whole_part_bytes,
+                            lambda: self.scanned.add(key))
+        return part  # type: ignore[return-value]  # the reading half of IO[bytes]
+
+    def open(self, name: str | zipfile.ZipInfo, mode: str = "r", pwd: bytes | None = None,
+             *, force_zip64: bool = False) -> IO[bytes]:
+        if mode != "r":  # pragma: no cover - openpyxl only reads here
+            raise ValueError("a workbook being read is opened for reading only")
+        return self._part(name, whole=False)
+
+    def read(self, name: str | zipfile.ZipInfo, pwd: bytes | None = None) -> bytes:
+        with self._part(name, whole=True) as part:
+            return part.read()
+
+
+def open_workbook(handle: IO[bytes], limits: Limits | None = None) -> Any:
+    """The openpyxl workbook (read-only, values only) in ``handle``, held to ``limits``.
+
+    Raises :class:`WorkbookRefused` for a workbook beyond a limit (also later, while its
+    rows are read), and what openpyxl and zipfile raise for one that is not a workbook.
+    """
+    from openpyxl.reader.excel import ExcelReader
+
+    limits = limits or LIMITS
+    directory = _directory_size(handle)
+    if directory is not None and directory > limits.directory_bytes:
+        raise WorkbookRefused(
+            f"the zip's directory is {directory:,} bytes; a workbook's is at most "
+            f"{limits.directory_bytes:,}", f"压缩目录 {directory:,} 字节，超过上限 "
+            f"{limits.directory_bytes:,}")
+    handle.seek(0)
+    archive = _GuardedZip(handle, limits)
+    reader = ExcelReader(handle, read_only=True, data_only=True)
+    reader.archive.close()
+    reader.archive = archive
+    reader.valid_files = archive.namelist()
+    read_strings: Callable[[], None] = reader.read_strings
+
+    def strings() -> None:  # the only part openpyxl streams while it loads: shared strings
+        archive.reading_strings = True
+        try:
+            read_strings()
+        finally:
+            archive.reading_strings = False
+
+    reader.read_strings = strings
+    reader.read()
+    return reader.wb

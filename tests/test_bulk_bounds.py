@@ -1,0 +1,308 @@
+"""Bulk inputs from strangers: a workbook, a CSV or a JSON Lines file that would unpack or
+grow without bound is bad input naming the limit, in bounded memory; no row is lost.
+
+Each case here used gigabytes before the guard of ``_xlsx_guard`` and the record bounds of
+``_bulk_read`` (a 1 MB workbook holding a one-gigabyte cell took 2 GB; a 400 KB one with a
+hundred million elements ran out of memory; a CSV line of 200 million commas took 4.7 GB
+and silently produced no row; a FIFO was waited on forever).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import struct
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gradient_rules import BulkItem
+from gradient_rules import _xlsx_guard as guard
+from gradient_rules._bulk_read import MAX_LINE, read_inputs
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+SHEET = "xl/worksheets/sheet1.xml"
+HEADINGS = "<row>" + "".join(f'<c t="inlineStr"><is><t>{h}</t></is></c>'
+                             for h in ("id", "enterprise.name")) + "</row>"
+
+
+def _row(*cells: str) -> str:
+    return "<row>" + "".join(f'<c t="inlineStr"><is><t>{c}</t></is></c>' for c in cells) + "</row>"
+
+
+GOOD = _row("a1", "甲公司") + _row("a2", "乙公司")
+
+
+def _sheet(body: str, after: str = "") -> bytes:
+    return f'<worksheet xmlns="{MAIN}"><sheetData>{HEADINGS}{body}</sheetData>{after}' \
+           "</worksheet>".encode()
+
+
+def _workbook(tmp_path: Path, parts: dict[str, bytes], *, name: str = "apps.xlsx",
+              entries: int = 0) -> Path:
+    """An openpyxl workbook with ``parts`` replaced or added (and ``entries`` empty ones)."""
+    import openpyxl
+
+    base = tmp_path / "base.xlsx"
+    openpyxl.Workbook().save(base)
+    target = tmp_path / name
+    with zipfile.ZipFile(base) as source, zipfile.ZipFile(target, "w",
+                                                          zipfile.ZIP_DEFLATED) as out:
+        for info in source.infolist():
+            replaced = parts.pop(info.filename, None)
+            out.writestr(info.filename, source.read(info.filename) if replaced is None
+                         else replaced)
+        for part, data in parts.items():
+            out.writestr(part, data)
+        for i in range(entries):
+            out.writestr(f"junk/{i}", b"")
+    return target
+
+
+def _named(items: list[BulkItem]) -> list[tuple[str | None, object]]:
+    return [(i.id, i.data["enterprise"]["name"] if isinstance(i.data, dict) else None)
+            for i in items]
+
+
+def _items(path: Path) -> list[BulkItem]:
+    return list(read_inputs([str(path)]))
+
+
+def _refused(items: list[BulkItem], fragment: str) -> BulkItem:
+    last = items[-1]
+    assert last.data is None and last.error is not None
+    message = str(last.error)
+    assert "the workbook is refused" in message and fragment in message, message
+    return last
+
+
+@pytest.fixture
+def small(monkeypatch: pytest.MonkeyPatch) -> guard.Limits:
+    """Limits small enough that each bomb below is a few kilobytes."""
+    limits = guard.Limits(directory_bytes=4_000, whole_part_bytes=200_000,
+                          streamed_part_bytes=400_000, kept_elements=2_000,
+                          kept_characters=50_000, unit_elements=500, unit_characters=5_000,
+                          units=100, depth=64)
+    monkeypatch.setattr(guard, "LIMITS", limits)
+    return limits
+
+
+def test_an_ordinary_workbook_reads_whole_under_the_guard(tmp_path: Path) -> None:
+    path = _workbook(tmp_path, {SHEET: _sheet(GOOD)})
+    items = _items(path)
+    assert _named(items) == [("a1", "甲公司"), ("a2", "乙公司")]
+
+
+@pytest.mark.parametrize("dimension", ["", '<dimension ref="A1:B6"/>'])
+def test_a_row_of_too_many_cells_refuses_the_workbook(tmp_path: Path, dimension: str) -> None:
+    """The sheet is scanned whole while openpyxl opens it (with or without the dimension it
+    reads first), so a hostile workbook is one error row, before any of its rows."""
+    wide = "<row>" + "<c/>" * (guard.LIMITS.unit_elements + 1) + "</row>"
+    sheet = _sheet(GOOD + wide + GOOD).replace(b"<sheetData>", dimension.encode() + b"<sheetData>")
+    items = _items(_workbook(tmp_path, {SHEET: sheet}))
+    assert len(items) == 1
+    _refused(items, f"a row with more than {guard.LIMITS.unit_elements:,} elements")
+
+
+def test_a_cell_of_too_many_characters_is_refused(tmp_path: Path, small: guard.Limits) -> None:
+    items = _items(_workbook(tmp_path, {SHEET: _sheet(_row("a9", "x" * 6_000))}))
+    _refused(items, f"a row with more than {small.unit_characters:,} characters")
+
+
+def test_elements_kept_outside_rows_are_bounded(tmp_path: Path, small: guard.Limits) -> None:
+    items = _items(_workbook(tmp_path, {SHEET: _sheet(GOOD, after="<x/>" * 3_000)}))
+    _refused(items, f"more than {small.kept_elements:,} elements outside rows")
+
+
+def test_text_kept_outside_rows_is_bounded(tmp_path: Path, small: guard.Limits) -> None:
+    items = _items(_workbook(tmp_path, {SHEET: _sheet(GOOD, after="<x>" + "y" * 60_000 + "</x>")}))
+    _refused(items, f"more than {small.kept_characters:,} characters outside rows")
+
+
+def test_long_attributes_count_as_text(tmp_path: Path, small: guard.Limits) -> None:
+    items = _items(_workbook(tmp_path, {SHEET: _sheet(GOOD, after=f'<x a="{"y" * 60_000}"/>')}))
+    _refused(items, "characters outside rows")
+
+
+def test_more_rows_than_the_limit_are_refused(tmp_path: Path, small: guard.Limits) -> None:
+    items = _items(_workbook(tmp_path, {SHEET: _sheet("<row/>" * 150)}))
+    _refused(items, f"more than {small.units:,} rows")
+
+
+def test_deep_nesting_is_refused(tmp_path: Path) -> None:
+    deep = "<x>" * 70 + "</x>" * 70
+    items = _items(_workbook(tmp_path, {SHEET: _sheet(GOOD, after=deep)}))
+    _refused(items, "nested more than 64 deep")
+
+
+def test_a_document_type_declaration_is_refused(tmp_path: Path) -> None:
+    laughs = (b'<?xml version="1.0"?><!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa">'
+              b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>')
+    items = _items(_workbook(tmp_path, {SHEET: laughs + _sheet(_row("a1", "&b;"))}))
+    assert len(items) == 1
+    _refused(items, "document type declaration")
+
+
+def test_a_part_read_whole_is_bounded_by_elements(tmp_path: Path, small: guard.Limits) -> None:
+    styles = f'<styleSheet xmlns="{MAIN}">'.encode() + b"<x/>" * 3_000 + b"</styleSheet>"
+    items = _items(_workbook(tmp_path, {SHEET: _sheet(GOOD), "xl/styles.xml": styles}))
+    assert len(items) == 1
+    _refused(items, "part xl/styles.xml: more than 2,000 elements")
+
+
+def test_a_part_is_refused_by_its_declared_size(tmp_path: Path, small: guard.Limits) -> None:
+    big = _sheet(GOOD, after="<!--" + " " * 500_000 + "-->")
+    items = _items(_workbook(tmp_path, {SHEET: big}))
+    _refused(items, f"part {SHEET}: unpacks to {len(big):,} bytes; the limit is 400,000")
+
+
+def _with_strings(tmp_path: Path, texts: list[str], sheet: bytes) -> Path:
+    """A workbook whose cells index a shared-string table of ``texts``, as Excel writes."""
+    strings = (f'<sst xmlns="{MAIN}">' + "".join(f"<si><t>{t}</t></si>" for t in texts)
+               + "</sst>").encode()
+    types = zipfile.ZipFile(_workbook(tmp_path, {}, name="plain.xlsx")).read(
+        "[Content_Types].xml").replace(
+        b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+        b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+    return _workbook(tmp_path, {SHEET: sheet, "xl/sharedStrings.xml": strings,
+                                "[Content_Types].xml": types})
+
+
+def _indexed(*rows: tuple[int, ...]) -> bytes:
+    body = "".join("<row>" + "".join(f'<c t="s"><v>{i}</v></c>' for i in row) + "</row>"
+                   for row in rows)
+    return f'<worksheet xmlns="{MAIN}"><sheetData>{body}</sheetData></worksheet>'.encode()
+
+
+def test_shared_strings_within_the_limits_are_read(tmp_path: Path) -> None:
+    path = _with_strings(tmp_path, ["id", "enterprise.name", "a1", "甲公司"],
+                         _indexed((0, 1), (2, 3)))
+    items = _items(path)
+    assert _named(items) == [("a1", "甲公司")]
+
+
+def test_too_many_shared_strings_are_refused(tmp_path: Path, small: guard.Limits) -> None:
+    path = _with_strings(tmp_path, ["id", "enterprise.name"] + ["s"] * 150, _indexed((0, 1)))
+    _refused(_items(path), "part xl/sharedStrings.xml: more than 100 shared strings")
+
+
+def test_a_shared_string_index_past_the_table_is_that_sheets_error(tmp_path: Path) -> None:
+    path = _with_strings(tmp_path, ["id", "enterprise.name", "a1"], _indexed((0, 1), (2, 2),
+                                                                             (2, 9)))
+    items = _items(path)
+    assert len(items) == 2 and items[0].id == "a1"
+    assert "not a readable .xlsx workbook (IndexError), at sheet row 3" in str(items[1].error)
+
+
+def test_a_zip_directory_of_many_entries_is_refused_unread(tmp_path: Path,
+                                                           small: guard.Limits) -> None:
+    items = _items(_workbook(tmp_path, {SHEET: _sheet(GOOD)}, entries=200))
+    _refused(items, "the zip's directory is")
+    assert "at most 4,000" in str(items[0].error)
+
+
+def test_a_damaged_cell_ends_the_sheet_as_one_error_row(tmp_path: Path) -> None:
+    broken = '<row><c t="n"><v>not a number</v></c></row>'
+    items = _items(_workbook(tmp_path, {SHEET: _sheet(GOOD + broken + GOOD)}))
+    assert [i.id for i in items[:2]] == ["a1", "a2"] and len(items) == 3
+    message = str(items[2].error)
+    assert "not a readable .xlsx workbook" in message and "sheet row" in message, message
+
+
+@given(comment=st.binary(max_size=300), entries=st.integers(0, 5))
+def test_the_directory_size_is_the_one_zipfile_reads(comment: bytes, entries: int) -> None:
+    """Ours and zipfile's end record agree, whatever the comment holds (even a signature)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as out:
+        for i in range(entries):
+            out.writestr(f"p{i}", b"x")
+        out.comment = comment
+    found = zipfile._EndRecData(buffer)  # type: ignore[attr-defined]
+    want = None if found is None else found[zipfile._ECD_SIZE]  # type: ignore[attr-defined]
+    assert guard._directory_size(buffer) == want
+
+
+def test_a_zip64_end_record_is_read_as_zipfile_reads_it() -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as out:
+        out.writestr("p", b"x")
+    data = bytearray(buffer.getvalue())
+    end = data.rfind(b"PK\x05\x06")
+    directory = struct.unpack_from("<I", data, end + 12)[0]
+    start = end - directory
+    record = struct.pack("<4sQHHIIQQQQ", b"PK\x06\x06", 44, 45, 45, 0, 0, 1, 1,
+                         50_000_000, start)  # claims a 50 MB directory
+    locator = struct.pack("<4sIQI", b"PK\x06\x07", 0, end, 1)
+    crafted = io.BytesIO(bytes(data[:end]) + record + locator + bytes(data[end:]))
+    assert guard._directory_size(crafted) == 50_000_000
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="FIFOs are POSIX")
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".xlsx"])
+def test_a_fifo_is_refused_not_waited_on(tmp_path: Path, suffix: str) -> None:
+    fifo = tmp_path / f"apps{suffix}"
+    os.mkfifo(fifo)
+    items = _items(fifo)
+    assert len(items) == 1 and "not a regular file" in str(items[0].error)
+
+
+def test_a_jsonl_line_beyond_the_limit_is_its_rows_error(tmp_path: Path) -> None:
+    source = tmp_path / "apps.jsonl"
+    good = b'{"id": "a1", "enterprise": {"name": "x"}}\n'
+    source.write_bytes(good + b"[" + b" " * (MAX_LINE + 10) + b"]\n" + good)
+    items = _items(source)
+    assert len(items) == 3 and items[0].id == "a1" and items[2].id == "a1"
+    assert "longer than" in str(items[1].error) and items[1].source.endswith(":2")
+
+
+def _peak(path: Path) -> tuple[list[BulkItem], int]:
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        items = _items(path)
+        return items, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+CSV_HEAD = b"id,enterprise.name\n"
+
+
+def test_a_csv_line_of_millions_of_fields_is_its_rows_error_in_bounded_memory(
+        tmp_path: Path) -> None:
+    source = tmp_path / "apps.csv"
+    source.write_bytes(CSV_HEAD + b"a1,x\n" + b"," * (3 * MAX_LINE) + b"\na2,y\n")
+    items, peak = _peak(source)
+    assert [i.id for i in items] == ["a1", None, "a2"]
+    assert f"a record longer than {MAX_LINE:,} characters" in str(items[1].error)
+    assert items[1].source.endswith("row 3")
+    assert peak < 8 * MAX_LINE  # 6 million empty fields would take ~50 MB
+
+
+def test_a_csv_record_over_several_lines_is_bounded_as_a_whole(tmp_path: Path) -> None:
+    half = MAX_LINE * 3 // 4
+    source = tmp_path / "apps.csv"
+    source.write_bytes(CSV_HEAD + b"," * half + b'"\n",' + b"," * half + b"\na2,y\n")
+    items = _items(source)
+    assert [i.id for i in items] == [None, "a2"]
+    assert "a record longer than" in str(items[0].error)
+
+
+def test_a_csv_record_within_the_bound_reads(tmp_path: Path) -> None:
+    source = tmp_path / "apps.csv"
+    source.write_bytes(CSV_HEAD + b"a1," + b'"' + b"y" * 9_000 + b'"' + b"," * 1000 + b"\n")
+    items = _items(source)
+    assert len(items) == 1 and items[0].id == "a1" and items[0].error is None
+
+
+def test_a_long_jsonl_line_is_read_past_in_bounded_memory(tmp_path: Path) -> None:
+    source = tmp_path / "apps.jsonl"
+    source.write_bytes(b" " * (10 * MAX_LINE) + b"\n" + b'{"id": "a2"}\n')
+    items, peak = _peak(source)
+    assert len(items) == 2 and "longer than" in str(items[0].error) and items[1].id == "a2"
+    assert peak < 4 * MAX_LINE  # the whole line would be 10 times that
