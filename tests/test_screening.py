@@ -317,6 +317,30 @@ def test_jsonl_csv_and_xlsx_outputs_keep_every_row_in_order(tmp_path: Path) -> N
         assert sources == [f"{source}:{n}" for n in range(1, 15)]
 
 
+def test_xlsx_results_past_a_sheets_rows_go_on_in_the_next_sheet(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Excel opens at most 1,048,576 rows of a sheet: results beyond go on in a new sheet,
+    each under the heading row, in order, none lost (the limit shrunk to 5 rows here)."""
+    from gradient_rules import _bulk_write
+
+    monkeypatch.setattr(_bulk_write._Xlsx, "SHEET_ROWS", 5)
+    source = tmp_path / "apps.jsonl"
+    source.write_text("\n".join(json.dumps(a, ensure_ascii=False) for a in _apps(10)) + "\n",
+                      encoding="utf-8")
+    out = tmp_path / "r.xlsx"
+    result = _run("assess", str(source), "-j", "national", "--on", ON.isoformat(),
+                  "--out", str(out))
+    assert result.exit_code == 0, result.output
+    book = openpyxl.load_workbook(out)
+    names = ["结果 results", "结果 results 2", "结果 results 3"]
+    assert book.sheetnames == ["汇总 summary", *names]
+    sheets = [list(book[name].iter_rows(values_only=True)) for name in names]
+    assert [len(rows) for rows in sheets] == [5, 5, 3]
+    assert all(rows[0] == sheets[0][0] for rows in sheets)
+    sources = [row[1] for rows in sheets for row in rows[1:]]
+    assert sources == [f"{source}:{n}" for n in range(1, 11)]
+
+
 def test_an_xlsx_that_fails_to_save_leaves_the_old_file_and_no_noise(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
 ) -> None:

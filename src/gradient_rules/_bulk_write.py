@@ -163,18 +163,35 @@ def _safe_cell(value: Any) -> Any:
 
 
 class _Xlsx(RowWriter):
-    """An .xlsx of results, with a summary sheet and its chart."""
+    """An .xlsx of results, with a summary sheet and its chart.
+
+    A sheet holds at most :attr:`SHEET_ROWS` rows (Excel opens no more), so the results go
+    on in ``结果 results 2``, ``3``..., each with the heading row.
+    """
+
+    SHEET_ROWS = 1_048_576
+    """Rows in one sheet, the heading included: Excel's limit."""
 
     def _open(self) -> None:
         import openpyxl
 
         self._book = openpyxl.Workbook(write_only=True)
         self._summary = self._book.create_sheet("汇总 summary")
-        self._sheet = self._book.create_sheet("结果 results")
+        self._sheets = 0
+        self._next_sheet()
+
+    def _next_sheet(self) -> None:
+        self._sheets += 1
+        suffix = "" if self._sheets == 1 else f" {self._sheets}"
+        self._sheet = self._book.create_sheet(f"结果 results{suffix}")
         self._sheet.append(list(SUMMARY_COLUMNS))
+        self._sheet_rows = 1
 
     def _write(self, row: ScreeningRow) -> None:
+        if self._sheet_rows >= self.SHEET_ROWS:
+            self._next_sheet()
         self._sheet.append([_safe_cell(v) for v in _flat(row)])
+        self._sheet_rows += 1
 
     def _finish(self) -> None:
         from openpyxl.chart import BarChart, Reference
