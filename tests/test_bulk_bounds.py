@@ -43,7 +43,7 @@ def _sheet(body: str, after: str = "") -> bytes:
 
 
 def _workbook(tmp_path: Path, parts: dict[str, bytes], *, name: str = "apps.xlsx",
-              entries: int = 0) -> Path:
+              entries: int = 0, drop: tuple[str, ...] = ()) -> Path:
     """An openpyxl workbook with ``parts`` replaced or added (and ``entries`` empty ones)."""
     import openpyxl
 
@@ -53,6 +53,8 @@ def _workbook(tmp_path: Path, parts: dict[str, bytes], *, name: str = "apps.xlsx
     with zipfile.ZipFile(base) as source, zipfile.ZipFile(target, "w",
                                                           zipfile.ZIP_DEFLATED) as out:
         for info in source.infolist():
+            if info.filename in drop:
+                continue
             replaced = parts.pop(info.filename, None)
             out.writestr(info.filename, source.read(info.filename) if replaced is None
                          else replaced)
@@ -306,3 +308,28 @@ def test_a_long_jsonl_line_is_read_past_in_bounded_memory(tmp_path: Path) -> Non
     items, peak = _peak(source)
     assert len(items) == 2 and "longer than" in str(items[0].error) and items[1].id == "a2"
     assert peak < 4 * MAX_LINE  # the whole line would be 10 times that
+
+
+def test_a_workbook_without_a_worksheet_is_one_error(tmp_path: Path) -> None:
+    plain = zipfile.ZipFile(_workbook(tmp_path, {}, name="plain.xlsx"))
+    book = plain.read("xl/workbook.xml")
+    start, end = book.index(b"<sheets>"), book.index(b"</sheets>") + len(b"</sheets>")
+    items = _items(_workbook(tmp_path, {"xl/workbook.xml": book[:start] + b"<sheets/>"
+                                        + book[end:]}))
+    assert len(items) == 1 and "the workbook has no worksheet" in str(items[0].error)
+
+
+def test_openpyxl_warnings_about_a_strangers_workbook_are_not_shown(tmp_path: Path) -> None:
+    """A stray element among the relationships makes openpyxl warn ("contains invalid
+    dependency definitions"); the reader is not the one to fix it, so nothing is shown."""
+    import warnings
+
+    rels = "xl/_rels/workbook.xml.rels"
+    plain = zipfile.ZipFile(_workbook(tmp_path, {}, name="plain.xlsx")).read(rels)
+    stray = plain.replace(b"<Relationship ", b"<x/><Relationship ", 1)
+    path = _workbook(tmp_path, {SHEET: _sheet(GOOD), rels: stray})
+    with warnings.catch_warnings(record=True) as shown:
+        warnings.simplefilter("always")
+        items = _items(path)
+    assert len(items) == 1 and items[0].error is not None  # no sheet is found
+    assert shown == []

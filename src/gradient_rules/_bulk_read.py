@@ -19,11 +19,13 @@ An empty cell is unstated; ``无``/``none`` in a list cell is an empty list.  Ye
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
 import re
 import sys
+import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -333,10 +335,14 @@ def _xlsx(path: Path, label: str) -> Iterator[BulkItem]:
     unreadable = _unreadable_workbook()
     with open_regular(path, limit=XLSX_BYTES) as handle:
         try:
-            book = open_workbook(handle)
+            with _openpyxl_quiet():
+                book = open_workbook(handle)
         except unreadable as error:
             raise _workbook_error(label, error, 0) from None
         try:
+            if not book.worksheets:
+                raise _bad(label, "the workbook has no worksheet; start from `gradient-rules "
+                           "template`", "工作簿中没有工作表；请使用模板")
             # the template's first sheet; its example is on another
             rows = _sheet_rows(book.worksheets[0].iter_rows(values_only=True,
                                                              max_col=MAX_COLUMNS + 1),
@@ -345,6 +351,18 @@ def _xlsx(path: Path, label: str) -> Iterator[BulkItem]:
             yield from _flat_rows(headings, rows, label, 2)
         finally:
             book.close()
+
+
+@contextlib.contextmanager
+def _openpyxl_quiet() -> Iterator[None]:
+    """Hide openpyxl's warnings about a stranger's workbook while it is read.
+
+    No default style, an unsupported extension, an invalid relationship: none is the
+    reader's to fix, and each would print a source line from inside openpyxl.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", module=r"openpyxl(\.|$)")
+        yield
 
 
 def _unreadable_workbook() -> tuple[type[Exception], ...]:
@@ -372,7 +390,8 @@ def _sheet_rows(rows: Iterator[tuple[object, ...]], label: str,
     number = 0
     while True:
         try:
-            row = next(rows)
+            with _openpyxl_quiet():
+                row = next(rows)
         except StopIteration:
             return
         except unreadable as error:

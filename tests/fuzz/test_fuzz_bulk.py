@@ -126,7 +126,7 @@ def xml_damaged(draw: st.DrawFn, data: bytes) -> bytes:
 
 
 def _workbook(rows: list[list[str]], damage: st.DataObject) -> bytes:
-    """A workbook of ``rows`` whose sheet XML is damaged as ``damage`` draws."""
+    """A workbook of ``rows`` with one part (often the sheet) damaged as ``damage`` draws."""
     import openpyxl
 
     book = openpyxl.Workbook(write_only=True)
@@ -137,11 +137,14 @@ def _workbook(rows: list[list[str]], damage: st.DataObject) -> bytes:
     book.save(plain)
     out = io.BytesIO()
     with zipfile.ZipFile(plain) as source, zipfile.ZipFile(out, "w") as target:
-        for info in source.infolist():
-            data = source.read(info.filename)
-            if info.filename.startswith("xl/worksheets/"):
+        names = source.namelist()
+        hurt = damage.draw(st.sampled_from(names) | st.sampled_from(
+            [n for n in names if n.startswith("xl/worksheets/")]))  # a sheet, or any part
+        for name in names:
+            data = source.read(name)
+            if name == hurt:
                 data = damage.draw(xml_damaged(data))
-            target.writestr(info.filename, data)
+            target.writestr(name, data)
     return out.getvalue()
 
 
