@@ -333,3 +333,15 @@ def test_openpyxl_warnings_about_a_strangers_workbook_are_not_shown(tmp_path: Pa
         items = _items(path)
     assert len(items) == 1 and items[0].error is not None  # no sheet is found
     assert shown == []
+
+
+@pytest.mark.parametrize("dimension", ["A1:B2", "A1:B1048576", "A1", "ZZ9:A1"])
+def test_a_wrong_dimension_loses_no_row_and_adds_none(tmp_path: Path, dimension: str) -> None:
+    """openpyxl's read-only sheet stops at the last row its dimension states (silently: four
+    applications in, one out) and pads to it; the rows that are there are read."""
+    body = GOOD + _row("a3", "丙公司") + "<row/>" + _row("a4", "丁公司")
+    sheet = _sheet(body).replace(b"<sheetData>", f'<dimension ref="{dimension}"/><sheetData>'
+                                 .encode())
+    items = _items(_workbook(tmp_path, {SHEET: sheet}))
+    assert [i.id for i in items] == ["a1", "a2", "a3", "a4"]
+    assert items[3].source.endswith("row 6")

@@ -343,9 +343,11 @@ def _xlsx(path: Path, label: str) -> Iterator[BulkItem]:
             if not book.worksheets:
                 raise _bad(label, "the workbook has no worksheet; start from `gradient-rules "
                            "template`", "工作簿中没有工作表；请使用模板")
-            # the template's first sheet; its example is on another
-            rows = _sheet_rows(book.worksheets[0].iter_rows(values_only=True,
-                                                             max_col=MAX_COLUMNS + 1),
+            sheet = book.worksheets[0]  # the template's first sheet; its example is on another
+            # A sheet's stated dimension may be wrong (some tools never update it), and
+            # openpyxl would stop at its last row, or pad to it: read the rows that are there.
+            sheet.reset_dimensions()
+            rows = _sheet_rows(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1),
                                label, unreadable)
             headings = next(rows, [])
             yield from _flat_rows(headings, rows, label, 2)
