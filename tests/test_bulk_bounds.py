@@ -345,3 +345,26 @@ def test_a_wrong_dimension_loses_no_row_and_adds_none(tmp_path: Path, dimension:
     items = _items(_workbook(tmp_path, {SHEET: sheet}))
     assert [i.id for i in items] == ["a1", "a2", "a3", "a4"]
     assert items[3].source.endswith("row 6")
+
+
+@pytest.mark.parametrize("rows, fragment", [
+    ('<row r="999999999"/>', "a row numbered 999,999,999; a sheet has at most 1,048,576"),
+    ('<row r="1048576"/><row/>', "a row numbered 1,048,577"),
+    ('<row r="5"/><row r="3"/>', "row 3 comes after row 5"),
+    ('<row r="3"/>', "row 3 comes after row 3"),  # unnumbered, GOOD's rows are 2 and 3
+])
+def test_row_numbers_openpyxl_would_fill_or_drop_are_refused(tmp_path: Path, rows: str,
+                                                            fragment: str) -> None:
+    """A gap in row numbers is filled with empty rows (a billion, from a tiny file); a row
+    numbered at or below an earlier one is dropped without a word. Both are refused."""
+    items = _items(_workbook(tmp_path, {SHEET: _sheet(GOOD + rows)}))
+    assert len(items) == 1
+    _refused(items, fragment)
+
+
+def test_numbered_rows_with_gaps_read_in_order(tmp_path: Path) -> None:
+    body = GOOD.replace("<row>", '<row r="2">', 1) + _row("a3", "丙公司").replace(
+        "<row>", '<row r="9">')
+    items = _items(_workbook(tmp_path, {SHEET: _sheet(body.replace("<row>", '<row r="4">'))}))
+    assert [(i.id, i.source.rsplit(" ", 1)[-1]) for i in items] == [
+        ("a1", "2"), ("a2", "4"), ("a3", "9")]

@@ -105,6 +105,33 @@ def _directory_size(handle: IO[bytes]) -> int | None:
 # --- the scan ------------------------------------------------------------------------------
 
 
+def row_number(attributes: list[str], last: int, refuse: Callable[[str, str], None],
+               most: int) -> int:
+    """The number openpyxl gives the row starting with ``attributes``: its ``r``, else last + 1.
+
+    ``attributes`` is expat's ordered list of names and values.
+    openpyxl fills a gap in the numbers with empty rows (``r="999999999"`` in a tiny file is
+    a billion of them) and silently drops a row numbered at or below one already read, so
+    either is refused.  An ``r`` that is not a number is left to openpyxl, which refuses it.
+    """
+    number = last + 1
+    for at in range(0, len(attributes) - 1, 2):
+        if attributes[at] == "r":
+            try:
+                number = int(attributes[at + 1])
+            except ValueError:
+                return number
+            break
+    if number > most:
+        refuse(f"a row numbered {number:,}; a sheet has at most {most:,}",
+               f"行号 {number:,} 超过上限 {most:,}")
+    if number <= last:
+        refuse(f"row {number:,} comes after row {last:,}; rows out of order would be lost",
+               f"第 {number:,} 行位于第 {last:,} 行之后；行序错乱")
+    return number
+
+
+
 class _Scan:
     """Counts what openpyxl keeps of one part as its bytes go by; raises past a limit."""
 
@@ -119,6 +146,8 @@ class _Scan:
         unit_depth = 0  # the depth of the row (or string) being read; 0 outside one
         unit_elements = unit_characters = units = 0
         kept_elements = kept_characters = 0
+        last_row = 0  # the number of the sheet's last row (its ``r``, else one more)
+        numbered = unit == _ROW
         max_depth = limits.depth
         max_unit_elements = limits.unit_elements
         max_unit_characters = limits.unit_characters
@@ -132,7 +161,7 @@ class _Scan:
 
         def start(name: str, attributes: list[str]) -> None:
             nonlocal depth, unit_depth, unit_elements, unit_characters, units
-            nonlocal kept_elements, kept_characters
+            nonlocal kept_elements, kept_characters, last_row
             depth += 1
             if depth > max_depth:
                 refuse(f"elements nested more than {max_depth} deep",
@@ -156,6 +185,8 @@ class _Scan:
                 if units > max_units:
                     refuse(f"more than {max_units:,} {noun}s",
                            f"行数或共享字符串超过 {max_units:,}")
+                if numbered:
+                    last_row = row_number(attributes, last_row, refuse, max_units)
                 return
             kept_elements += 1
             kept_characters += size
