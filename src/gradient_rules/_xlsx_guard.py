@@ -105,7 +105,7 @@ def _directory_size(handle: IO[bytes]) -> int | None:
 # --- the scan ------------------------------------------------------------------------------
 
 
-def row_number(attributes: list[str], last: int, refuse: Callable[[str, str], None],
+def _row_number(attributes: list[str], last: int, refuse: Callable[[str, str], None],
                most: int) -> int:
     """The number openpyxl gives the row starting with ``attributes``: its ``r``, else last + 1.
 
@@ -186,7 +186,7 @@ class _Scan:
                     refuse(f"more than {max_units:,} {noun}s",
                            f"行数或共享字符串超过 {max_units:,}")
                 if numbered:
-                    last_row = row_number(attributes, last_row, refuse, max_units)
+                    last_row = _row_number(attributes, last_row, refuse, max_units)
                 return
             kept_elements += 1
             kept_characters += size
