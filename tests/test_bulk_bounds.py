@@ -368,3 +368,17 @@ def test_numbered_rows_with_gaps_read_in_order(tmp_path: Path) -> None:
     items = _items(_workbook(tmp_path, {SHEET: _sheet(body.replace("<row>", '<row r="4">'))}))
     assert [(i.id, i.source.rsplit(" ", 1)[-1]) for i in items] == [
         ("a1", "2"), ("a2", "4"), ("a3", "9")]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="FIFOs are POSIX")
+def test_a_fifo_or_broken_link_in_a_folder_is_an_error_row(tmp_path: Path) -> None:
+    folder = tmp_path / "apps"
+    folder.mkdir()
+    (folder / "a.jsonl").write_text('{"id": "a1"}\n', encoding="utf-8")
+    os.mkfifo(folder / "b.csv")
+    (folder / "c.json").symlink_to(tmp_path / "missing.json")
+    (folder / "notes.txt").write_text("not an application", encoding="utf-8")
+    items = _items(folder)
+    assert [Path(i.source.split(":")[0]).name for i in items] == ["a.jsonl", "b.csv", "c.json"]
+    assert "not a regular file" in str(items[1].error)
+    assert "not found" in str(items[2].error)

@@ -459,7 +459,9 @@ def read_inputs(inputs: Iterable[str], stdin: IO[bytes] | None = None) -> Iterat
             continue
         path = Path(name)
         if is_folder(path):
-            for child in sorted(p for p in path.rglob("*") if p.is_file() and _readable(p)):
+            # Not only regular files: a FIFO, a device or a broken link with an application's
+            # suffix is that input's error row, not an input that silently vanished.
+            for child in sorted(p for p in path.rglob("*") if _readable(p) and not is_folder(p)):
                 yield from _safe(child)
         else:
             yield from _safe(path)
