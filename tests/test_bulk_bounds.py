@@ -100,14 +100,17 @@ def test_an_ordinary_workbook_reads_whole_under_the_guard(tmp_path: Path) -> Non
 
 
 @pytest.mark.parametrize("dimension", ["", '<dimension ref="A1:B6"/>'])
-def test_a_row_of_too_many_cells_refuses_the_workbook(tmp_path: Path, dimension: str) -> None:
-    """The sheet is scanned whole while openpyxl opens it (with or without the dimension it
-    reads first), so a hostile workbook is one error row, before any of its rows."""
+def test_a_row_of_too_many_cells_ends_the_sheet_after_the_rows_before_it(
+        tmp_path: Path, dimension: str) -> None:
+    """The sheet is scanned as it is read (D48): the rows before the refused one stand, the
+    rest is one error row naming the limit and the sheet row."""
     wide = "<row>" + "<c/>" * (guard.LIMITS.unit_elements + 1) + "</row>"
-    sheet = _sheet(GOOD + wide + GOOD).replace(b"<sheetData>", dimension.encode() + b"<sheetData>")
+    sheet = _sheet(GOOD + wide + GOOD).replace(b"<sheetData>",
+                                               dimension.encode() + b"<sheetData>")
     items = _items(_workbook(tmp_path, {SHEET: sheet}))
-    assert len(items) == 1
-    _refused(items, f"a row with more than {guard.LIMITS.unit_elements:,} elements")
+    assert [i.id for i in items] == ["a1", "a2", None]
+    error = _refused(items, f"a row with more than {guard.LIMITS.unit_elements:,} elements")
+    assert "at sheet row 4; the rows after it were not read" in str(error.error)
 
 
 def test_a_cell_of_too_many_characters_is_refused(tmp_path: Path, small: guard.Limits) -> None:

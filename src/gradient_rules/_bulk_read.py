@@ -331,28 +331,26 @@ def _csv(path: Path, label: str) -> Iterator[BulkItem]:
 
 def _xlsx(path: Path, label: str) -> Iterator[BulkItem]:
     from ._xlsx_guard import open_workbook
+    from ._xlsx_rows import sheet_values
 
     unreadable = _unreadable_workbook()
-    with open_regular(path, limit=XLSX_BYTES) as handle:
+    with open_regular(path, limit=XLSX_BYTES) as handle, contextlib.ExitStack() as stack:
         try:
             with _openpyxl_quiet():
                 book = open_workbook(handle)
+                stack.callback(book.archive.close)
+                if book.sheet is not None:  # the template's first sheet; its example is on another
+                    stream = stack.enter_context(book.archive.open(book.sheet))
         except unreadable as error:
             raise _workbook_error(label, error, 0) from None
-        try:
-            if not book.worksheets:
-                raise _bad(label, "the workbook has no worksheet; start from `gradient-rules "
-                           "template`", "工作簿中没有工作表；请使用模板")
-            sheet = book.worksheets[0]  # the template's first sheet; its example is on another
-            # A sheet's stated dimension may be wrong (some tools never update it), and
-            # openpyxl would stop at its last row, or pad to it: read the rows that are there.
-            sheet.reset_dimensions()
-            rows = _sheet_rows(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1),
-                               label, unreadable)
-            headings = next(rows, [])
-            yield from _flat_rows(headings, rows, label, 2)
-        finally:
-            book.close()
+        if book.sheet is None:
+            raise _bad(label, "the workbook has no worksheet; start from `gradient-rules "
+                       "template`", "工作簿中没有工作表；请使用模板")
+        values = sheet_values(stream, book.strings, book.dates, book.times, book.epoch,
+                              MAX_COLUMNS + 1)
+        rows = _sheet_rows(values, label, unreadable)
+        headings = next(rows, [])
+        yield from _flat_rows(headings, rows, label, 2)
 
 
 @contextlib.contextmanager
@@ -370,20 +368,24 @@ def _openpyxl_quiet() -> Iterator[None]:
 def _unreadable_workbook() -> tuple[type[Exception], ...]:
     """What reading a workbook raises for one that is damaged, hostile or not a workbook.
 
-    openpyxl reads cells as it meets them: a shared-string index past the table is an
-    IndexError, a number that is not one a ValueError, a date beyond the calendar an
-    OverflowError; zipfile and zlib raise for a broken zip, ElementTree for broken XML.
+    Cells are read as they are met: a shared-string index past the table is an IndexError,
+    a number that is not one a ValueError, a cell reference that is not one openpyxl's
+    CellCoordinatesException; zipfile and zlib raise for a broken zip, ElementTree and
+    expat for broken XML.
     """
     import struct
     import zipfile
     import zlib
     from xml.etree.ElementTree import ParseError
+    from xml.parsers.expat import ExpatError
+
+    from openpyxl.utils.exceptions import CellCoordinatesException
 
     from ._xlsx_guard import WorkbookRefused
 
     return (WorkbookRefused, zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, struct.error,
-            ParseError, EOFError, OSError, KeyError, IndexError, ValueError, TypeError,
-            OverflowError)
+            ParseError, ExpatError, CellCoordinatesException, EOFError, OSError, KeyError,
+            IndexError, ValueError, TypeError, OverflowError)
 
 
 def _sheet_rows(rows: Iterator[tuple[object, ...]], label: str,

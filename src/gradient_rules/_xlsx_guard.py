@@ -1,31 +1,33 @@
-"""Open a stranger's workbook for openpyxl with bounded memory.
+"""Open a stranger's workbook with bounded memory.
 
 An ``.xlsx`` is a zip of XML parts, and a few hundred kilobytes of zip can unpack to
 gigabytes: one cell of a billion characters, a row of fifty million cells, a hundred
 million elements openpyxl never frees, a central directory of a million entries.  openpyxl
 (like ElementTree under it) reads whatever it is given, so the workbook is opened through
-:func:`open_workbook`, which holds it to :data:`LIMITS` before openpyxl sees a byte:
+:func:`open_workbook`, which holds it to :data:`LIMITS` before any parser sees a byte:
 
 * the zip's central directory is read only if it is at most 1 MiB (tens of parts, as a
   workbook has, not millions);
 * a part openpyxl reads whole (styles, workbook, relationships) unpacks to at most 64 MiB,
   and a part it streams (a worksheet, the shared strings) to at most 1 GiB, as the zip
   declares: zipfile never yields more than a part declares;
-* every byte openpyxl reads first goes through an expat scan that counts what openpyxl will
-  keep of it: elements and text outside a row (or a shared string) are kept until the part
-  is done, a row's are freed once it is read.  The scan refuses a part once it would keep
-  more than 1,000,000 elements or 32 Mi characters, a row (or a shared string) with more
-  than 20,000 elements or 4 Mi characters, more than 1,048,576 rows (Excel's own limit),
-  nesting deeper than 64 elements, or a document type declaration (Excel writes none; it
-  is where entity expansion lives).
+* every byte read from a part first goes through an expat scan that counts what its parser
+  keeps of it (openpyxl for the workbook's parts, :mod:`gradient_rules._xlsx_rows`, which
+  keeps less, for the sheet): elements and text outside a row (or a shared string) are
+  kept until the part is done, a row's are freed once it is read.  The scan refuses a part
+  once it would keep more than 1,000,000 elements or 32 Mi characters, a row (or a shared
+  string) with more than 20,000 elements or 4 Mi characters, more than 1,048,576 rows
+  (Excel's own limit) or rows out of order, nesting deeper than 64 elements, or a document
+  type declaration (Excel writes none; it is where entity expansion lives).
 
 A refusal is a :class:`WorkbookRefused` naming the part and the limit; the reader turns it
-into bad input for the file.  The scan runs in the same pass as openpyxl's own parse (the
-part is decompressed once), which costs about a fifth of openpyxl's reading time.
+into bad input for the file.  The scan runs in the same pass as the parser's (each part is
+decompressed once), so a sheet refused halfway has had its earlier rows read (D46, D48).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import struct
 import zipfile
@@ -35,7 +37,7 @@ from types import TracebackType
 from typing import IO, Any
 from xml.parsers import expat
 
-__all__ = ["LIMITS", "Limits", "WorkbookRefused", "open_workbook"]
+__all__ = ["LIMITS", "Limits", "OpenedWorkbook", "WorkbookRefused", "open_workbook"]
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _ROW = f"{_MAIN}}}row"  # expat's name for openpyxl's "{main}row" (separator "}")
@@ -250,8 +252,8 @@ class _Scan:
 class _ScannedPart:
     """A part's stream whose bytes are scanned before openpyxl gets them.
 
-    Closed before its end (openpyxl reads a sheet's first bytes for its size), the rest is
-    scanned then, so every part is scanned whole once and ``on_scanned`` is told.
+    Closed before its end without an error (a parser that stops early), the rest is scanned
+    then, so a part is scanned whole once and ``on_scanned`` is told.
     """
 
     def __init__(self, raw: IO[bytes], scan: _Scan, whole_limit: int,
@@ -327,7 +329,7 @@ class _GuardedZip(zipfile.ZipFile):
             unit, keeps = _ROW, False
         raw = super().open(info)
         key = (info.filename, unit)
-        if key in self.scanned:  # openpyxl reads a sheet twice: for its size, for its rows
+        if key in self.scanned:  # a part read again (openpyxl reads some twice): scanned once
             return raw
         scan = _Scan(info.filename[:200], unit, keeps, self.limits)
         part = _ScannedPart(raw, scan, self.limits.whole_part_bytes,
@@ -345,13 +347,35 @@ class _GuardedZip(zipfile.ZipFile):
             return part.read()
 
 
-def open_workbook(handle: IO[bytes], limits: Limits | None = None) -> Any:
-    """The openpyxl workbook (read-only, values only) in ``handle``, held to ``limits``.
+@dataclass
+class OpenedWorkbook:
+    """What reading a workbook's first sheet needs, as openpyxl read it from the workbook."""
 
-    Raises :class:`WorkbookRefused` for a workbook beyond a limit (also later, while its
-    rows are read), and what openpyxl and zipfile raise for one that is not a workbook.
+    archive: zipfile.ZipFile
+    """The workbook's zip, guarded: close it when done."""
+    sheet: str | None
+    """The part of the first worksheet (a chartsheet is not one), ``None`` if there is none."""
+    strings: list[Any]
+    """The shared-string table."""
+    dates: Any
+    """The style ids whose number format is a date or a time."""
+    times: Any
+    """The style ids whose number format is a duration."""
+    epoch: dt.datetime
+    """The workbook's date system: 1900 or 1904."""
+
+
+def open_workbook(handle: IO[bytes], limits: Limits | None = None) -> OpenedWorkbook:
+    """Open the workbook in ``handle`` held to ``limits``: its strings, styles, first sheet.
+
+    openpyxl reads the workbook's parts as its read-only loader does, but builds no sheet:
+    its read-only sheet parses a sheet whole to learn its size when the sheet states none,
+    and the rows are read by :mod:`gradient_rules._xlsx_rows`.  Raises
+    :class:`WorkbookRefused` for a workbook beyond a limit (also later, while the sheet is
+    read), and what openpyxl and zipfile raise for one that is not a workbook.
     """
     from openpyxl.reader.excel import ExcelReader
+    from openpyxl.styles.stylesheet import apply_stylesheet
 
     limits = limits or LIMITS
     directory = _directory_size(handle)
@@ -362,19 +386,26 @@ def open_workbook(handle: IO[bytes], limits: Limits | None = None) -> Any:
             f"{limits.directory_bytes:,}")
     handle.seek(0)
     archive = _GuardedZip(handle, limits)
-    reader = ExcelReader(handle, read_only=True, data_only=True)
-    reader.archive.close()
-    reader.archive = archive
-    reader.valid_files = archive.namelist()
-    read_strings: Callable[[], None] = reader.read_strings
-
-    def strings() -> None:  # the only part openpyxl streams while it loads: shared strings
-        archive.reading_strings = True
+    try:
+        reader = ExcelReader(handle, read_only=True, data_only=True)
+        reader.archive.close()
+        reader.archive = archive
+        reader.valid_files = archive.namelist()
+        reader.read_manifest()
+        archive.reading_strings = True  # the only part streamed here: the shared strings
         try:
-            read_strings()
+            reader.read_strings()
         finally:
             archive.reading_strings = False
-
-    reader.read_strings = strings
-    reader.read()
-    return reader.wb
+        reader.read_workbook()
+        apply_stylesheet(archive, reader.wb)
+        sheet = next((rel.target for _, rel in reader.parser.find_sheets()
+                      if rel.target in reader.valid_files and "chartsheet" not in rel.Type),
+                     None)
+    except BaseException:
+        archive.close()
+        raise
+    book = reader.wb
+    return OpenedWorkbook(archive=archive, sheet=sheet, strings=reader.shared_strings,
+                          dates=book._date_formats, times=book._timedelta_formats,
+                          epoch=book.epoch)
