@@ -36,6 +36,8 @@ _VALUE = f"{_MAIN}}}v"
 _INLINE = f"{_MAIN}}}is"
 _TEXT = f"{_MAIN}}}t"
 _CHUNK = 64 * 1024
+_DIGITS = "0123456789"
+
 
 
 def _tag(name: str) -> str:
@@ -43,17 +45,15 @@ def _tag(name: str) -> str:
     return "{" + name if "}" in name else name
 
 
-_NONE: list[str] = []
+_NONE: dict[str, str] = {}
 
 
-def _tree(events: list[tuple[int, str, list[str]]]) -> Element:
+def _tree(events: list[tuple[int, str, dict[str, str]]]) -> Element:
     """The element of recorded (1 start, 0 text, -1 end) events, for openpyxl to read."""
     builder = TreeBuilder()
     for kind, value, attributes in events:
         if kind > 0:
-            builder.start(_tag(value), {_tag(k): v for k, v in zip(attributes[::2],
-                                                                   attributes[1::2],
-                                                                   strict=False)})
+            builder.start(_tag(value), {_tag(k): v for k, v in attributes.items()})
         elif kind < 0:
             builder.end(_tag(value))
         else:
@@ -94,6 +94,7 @@ class _Reader:
         self.rows: list[tuple[int, list[tuple[int, Any]]]] = []
         self.text_from_tree = Text.from_tree
         self.coordinate_to_tuple = coordinate_to_tuple
+        self.columns: dict[str, int] = {}  # column letters met, with their numbers
         self.from_excel = from_excel
         self.from_iso = from_ISO8601
         self.depth = 0
@@ -104,14 +105,14 @@ class _Reader:
         self.cell: dict[str, str] = {}
         self.value: list[str] | None = None  # the first <v>'s text, once it is met
         self.reading = 0  # the depth whose own text is being read, else 0
-        self.inline: list[tuple[int, str, list[str]]] | None = None  # the <is>'s events
+        self.inline: list[tuple[int, str, dict[str, str]]] | None = None  # the <is>'s events
         self.inline_depth = 0
         self.plain: list[str] | None = None  # the text of the <is>'s one plain <t>
         self.simple = True  # the <is> holds at most one <t> and nothing else
         self.inline_value: Any = None
         self.has_inline = False
 
-    def start(self, name: str, attributes: list[str]) -> None:
+    def start(self, name: str, attributes: dict[str, str]) -> None:
         self.depth += 1
         depth = self.depth
         self.reading = 0  # text after a child is the child's tail, not the element's text
@@ -126,14 +127,14 @@ class _Reader:
         if not self.row_depth:
             if name == _ROW:
                 self.row_depth = depth
-                attrs = dict(zip(attributes[::2], attributes[1::2], strict=False))
-                self.row_counter = (_row_number(attrs["r"]) if "r" in attrs
-                                    else self.row_counter + 1)
+                number = attributes.get("r")
+                self.row_counter = (self.row_counter + 1 if number is None
+                                    else _row_number(number))
                 self.col_counter = 0
                 self.cells = []
             return
         if depth == self.row_depth + 1:  # a cell (openpyxl takes every child as one)
-            self.cell = dict(zip(attributes[::2], attributes[1::2], strict=False))
+            self.cell = attributes
             self.value = None
             self.has_inline = False
         elif depth == self.row_depth + 2:
@@ -176,6 +177,22 @@ class _Reader:
         elif self.reading and self.value is not None:
             self.value.append(data)
 
+    def _column(self, coordinate: str) -> int:
+        """The column of a cell reference (``AB12`` is 28), as openpyxl reads it.
+
+        Letters met before, then ASCII digits: openpyxl splits there too, so the cached
+        number is its answer.  Anything else is openpyxl's to read (or to refuse).
+        """
+        letters = coordinate.rstrip(_DIGITS)
+        known = self.columns.get(letters)
+        if known is not None and len(letters) < len(coordinate):
+            return known
+        column: int = self.coordinate_to_tuple(coordinate)[1]
+        if (len(letters) < len(coordinate) and len(self.columns) < 20_000
+                and not any(c in _DIGITS for c in letters)):
+            self.columns[letters] = column
+        return column
+
     def _cell_end(self) -> None:
         cell = self.cell
         kind = cell.get("t", "n")
@@ -184,7 +201,7 @@ class _Reader:
             style = int(style)
         coordinate = cell.get("r")
         if coordinate:
-            column = self.coordinate_to_tuple(coordinate)[1]
+            column = self._column(coordinate)
             self.col_counter = column
         else:
             self.col_counter += 1
@@ -224,7 +241,6 @@ def sheet_values(stream: IO[bytes], strings: list[Any], dates: Any, times: Any,
     """
     reader = _Reader(strings, dates, times, epoch, width)
     parser = expat.ParserCreate(namespace_separator="}")
-    parser.ordered_attributes = True
     parser.buffer_text = True
     parser.StartElementHandler = reader.start
     parser.EndElementHandler = reader.end
