@@ -31,7 +31,7 @@ __all__ = ["COMPILED", "ENVIRONMENT", "STATE", "choose", "digest", "install"]
 
 COMPILED: tuple[str, ...] = (
     "_construct", "_durable_loop", "_evaluation", "_explain", "_facts", "_keys", "_limits",
-    "_resolve",
+    "_resolve", "_xlsx_rows",
 )
 """The modules of ``gradient_rules`` that the build compiles with mypyc."""
 
