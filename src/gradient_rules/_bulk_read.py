@@ -355,7 +355,7 @@ def _xlsx(path: Path, label: str) -> Iterator[BulkItem]:
 
 @contextlib.contextmanager
 def _openpyxl_quiet() -> Iterator[None]:
-    """Hide openpyxl's warnings about a stranger's workbook while it is read.
+    """Hide openpyxl's warnings about a stranger's workbook while openpyxl opens it.
 
     No default style, an unsupported extension, an invalid relationship: none is the
     reader's to fix, and each would print a source line from inside openpyxl.
@@ -394,8 +394,7 @@ def _sheet_rows(rows: Iterator[tuple[object, ...]], label: str,
     number = 0
     while True:
         try:
-            with _openpyxl_quiet():
-                row = next(rows)
+            row = next(rows)
         except StopIteration:
             return
         except unreadable as error:

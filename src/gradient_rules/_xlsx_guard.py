@@ -139,7 +139,6 @@ class _Scan:
 
     def __init__(self, part: str, unit: str | None, keeps_units: bool, limits: Limits) -> None:
         self.part = part
-        self.limits = limits
         parser = expat.ParserCreate(namespace_separator="}")
         parser.ordered_attributes = True
         parser.buffer_text = True
@@ -161,6 +160,14 @@ class _Scan:
         outside = {_ROW: " outside rows", _STRING: " outside shared strings"}.get(unit or "", "")
         outside_zh = {_ROW: "行以外的", _STRING: "共享字符串以外的"}.get(unit or "", "")
 
+        def unit_too_long() -> None:
+            refuse(f"a {noun} with more than {max_unit_characters:,} characters",
+                   f"某一行或共享字符串超过 {max_unit_characters:,} 个字符")
+
+        def too_much_kept() -> None:
+            refuse(f"more than {max_kept_characters:,} characters{outside}",
+                   f"{outside_zh}字符超过 {max_kept_characters:,} 个")
+
         def start(name: str, attributes: list[str]) -> None:
             nonlocal depth, unit_depth, unit_elements, unit_characters, units
             nonlocal kept_elements, kept_characters, last_row
@@ -176,8 +183,7 @@ class _Scan:
                     refuse(f"a {noun} with more than {max_unit_elements:,} elements",
                            f"某一行或共享字符串的元素超过 {max_unit_elements:,} 个")
                 if unit_characters > max_unit_characters:
-                    refuse(f"a {noun} with more than {max_unit_characters:,} characters",
-                           f"某一行或共享字符串超过 {max_unit_characters:,} 个字符")
+                    unit_too_long()
                 return
             if name == unit:
                 unit_depth = depth
@@ -196,8 +202,7 @@ class _Scan:
                 refuse(f"more than {max_kept_elements:,} elements{outside}",
                        f"{outside_zh}元素超过 {max_kept_elements:,} 个")
             if kept_characters > max_kept_characters:
-                refuse(f"more than {max_kept_characters:,} characters{outside}",
-                       f"{outside_zh}字符超过 {max_kept_characters:,} 个")
+                too_much_kept()
 
         def end(name: str) -> None:
             nonlocal depth, unit_depth, kept_characters
@@ -215,13 +220,11 @@ class _Scan:
             if unit_depth:
                 unit_characters += len(data)
                 if unit_characters > max_unit_characters:
-                    refuse(f"a {noun} with more than {max_unit_characters:,} characters",
-                           f"某一行或共享字符串超过 {max_unit_characters:,} 个字符")
+                    unit_too_long()
             else:
                 kept_characters += len(data)
                 if kept_characters > max_kept_characters:
-                    refuse(f"more than {max_kept_characters:,} characters{outside}",
-                           f"{outside_zh}字符超过 {max_kept_characters:,} 个")
+                    too_much_kept()
 
         def declaration(*_: object) -> None:
             refuse("a document type declaration (DOCTYPE), which Excel never writes",
@@ -250,19 +253,12 @@ class _Scan:
 
 
 class _ScannedPart:
-    """A part's stream whose bytes are scanned before openpyxl gets them.
+    """A part's stream whose bytes are scanned before its parser gets them."""
 
-    Closed before its end without an error (a parser that stops early), the rest is scanned
-    then, so a part is scanned whole once and ``on_scanned`` is told.
-    """
-
-    def __init__(self, raw: IO[bytes], scan: _Scan, whole_limit: int,
-                 on_scanned: Callable[[], None]) -> None:
+    def __init__(self, raw: IO[bytes], scan: _Scan, whole_limit: int) -> None:
         self._raw = raw
         self._scan = scan
         self._whole_limit = whole_limit
-        self._on_scanned = on_scanned
-        self._done = False
 
     def read(self, size: int | None = -1) -> bytes:
         if size is None or size < 0:  # read whole: bounded as a whole part
@@ -274,33 +270,21 @@ class _ScannedPart:
                                       f"整体读取超过 {self._whole_limit:,} 字节")
                 chunks.append(chunk)
             return b"".join(chunks)
+        if size == 0:
+            return b""
         data = self._raw.read(min(size, _CHUNK))
-        if data:
-            self._scan.feed(data)
-        elif size and not self._done:
-            self._done = True
-            self._scan.feed(b"", final=True)
-            self._on_scanned()
+        self._scan.feed(data, final=not data)
         return data
 
     def close(self) -> None:
-        try:
-            while not self._done and self.read(_CHUNK):
-                pass
-        finally:
-            self._done = True
-            self._raw.close()
+        self._raw.close()
 
     def __enter__(self) -> _ScannedPart:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:
-        if kind is None:
-            self.close()
-        else:  # already failing: release the part without scanning the rest
-            self._done = True
-            self._raw.close()
+        self.close()
 
 
 class _GuardedZip(zipfile.ZipFile):
@@ -310,8 +294,6 @@ class _GuardedZip(zipfile.ZipFile):
         super().__init__(handle)
         self.limits = limits
         self.reading_strings = False
-        self.scanned: set[tuple[str, str | None]] = set()
-        """Parts scanned whole without a refusal, with the element read in units."""
 
     def _part(self, name: str | zipfile.ZipInfo, whole: bool) -> IO[bytes]:
         info = name if isinstance(name, zipfile.ZipInfo) else self.getinfo(name)
@@ -327,13 +309,8 @@ class _GuardedZip(zipfile.ZipFile):
             unit, keeps = _STRING, True
         else:
             unit, keeps = _ROW, False
-        raw = super().open(info)
-        key = (info.filename, unit)
-        if key in self.scanned:  # a part read again (openpyxl reads some twice): scanned once
-            return raw
         scan = _Scan(info.filename[:200], unit, keeps, self.limits)
-        part = _ScannedPart(raw, scan, self.limits.whole_part_bytes,
-                            lambda: self.scanned.add(key))
+        part = _ScannedPart(super().open(info), scan, self.limits.whole_part_bytes)
         return part  # type: ignore[return-value]  # the reading half of IO[bytes]
 
     def open(self, name: str | zipfile.ZipInfo, mode: str = "r", pwd: bytes | None = None,

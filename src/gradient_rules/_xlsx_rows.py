@@ -81,7 +81,7 @@ class _Reader:
     """expat handlers that turn a sheet's XML into rows of values."""
 
     def __init__(self, strings: list[Any], dates: set[int], times: set[int],
-                 epoch: dt.datetime, width: int) -> None:
+                 epoch: dt.datetime) -> None:
         from openpyxl.cell.text import Text
         from openpyxl.utils.cell import coordinate_to_tuple
         from openpyxl.utils.datetime import from_excel, from_ISO8601
@@ -90,7 +90,6 @@ class _Reader:
         self.dates = dates
         self.times = times
         self.epoch = epoch
-        self.width = width
         self.rows: list[tuple[int, list[tuple[int, Any]]]] = []
         self.text_from_tree = Text.from_tree
         self.coordinate_to_tuple = coordinate_to_tuple
@@ -239,7 +238,7 @@ def sheet_values(stream: IO[bytes], strings: list[Any], dates: Any, times: Any,
     what openpyxl raises for the same damage (ValueError, IndexError, expat's error), after
     the rows before it.
     """
-    reader = _Reader(strings, dates, times, epoch, width)
+    reader = _Reader(strings, dates, times, epoch)
     parser = expat.ParserCreate(namespace_separator="}")
     parser.buffer_text = True
     parser.StartElementHandler = reader.start
