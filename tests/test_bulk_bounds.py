@@ -385,3 +385,94 @@ def test_a_fifo_or_broken_link_in_a_folder_is_an_error_row(tmp_path: Path) -> No
     assert [Path(i.source.split(":")[0]).name for i in items] == ["a.jsonl", "b.csv", "c.json"]
     assert "not a regular file" in str(items[1].error)
     assert "not found" in str(items[2].error)
+
+
+# --- how the parts are packed -----------------------------------------------------------
+
+
+def _repacked(path: Path, *, method: int | None = None, flags: int = 0,
+              version: int | None = None) -> Path:
+    """``path`` with every part's header patched: compression method, flag bits, version."""
+    raw = bytearray(path.read_bytes())
+    for signature, at_flags, at_method, at_version in ((b"PK\x03\x04", 6, 8, 4),
+                                                      (b"PK\x01\x02", 8, 10, 6)):
+        start = raw.find(signature)
+        while start >= 0:
+            if method is not None:
+                struct.pack_into("<H", raw, start + at_method, method)
+            if version is not None:
+                struct.pack_into("<H", raw, start + at_version, version)
+            (old,) = struct.unpack_from("<H", raw, start + at_flags)
+            struct.pack_into("<H", raw, start + at_flags, old | flags)
+            start = raw.find(signature, start + 4)
+    path.write_bytes(bytes(raw))
+    return path
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA, 1, 99])
+def test_a_part_packed_other_than_stored_or_deflated_is_refused(tmp_path: Path,
+                                                                method: int) -> None:
+    path = _repacked(_workbook(tmp_path, {SHEET: _sheet(GOOD)}), method=method)
+    [item] = _items(path)
+    _refused([item], f"compressed with zip method {method}")
+
+
+@pytest.mark.parametrize("flag", [0x1, 0x20, 0x40])
+def test_an_encrypted_part_is_refused_with_what_to_do(tmp_path: Path, flag: int) -> None:
+    path = _repacked(_workbook(tmp_path, {SHEET: _sheet(GOOD)}), flags=flag)
+    [item] = _items(path)
+    _refused([item], "save the workbook without a password")
+
+
+def test_a_zip_version_zipfile_cannot_read_is_bad_input(tmp_path: Path) -> None:
+    path = _repacked(_workbook(tmp_path, {SHEET: _sheet(GOOD)}), version=99)
+    [item] = _items(path)
+    assert item.data is None and "not a readable .xlsx workbook" in str(item.error)
+
+
+def test_a_compound_file_is_named_as_a_password_protected_or_old_workbook(
+        tmp_path: Path) -> None:
+    path = tmp_path / "old.xlsx"
+    path.write_bytes(guard.COMPOUND_FILE + bytes(4096))
+    [item] = _items(path)
+    _refused([item], "saved with a password to open) or an old .xls")
+
+
+def test_an_xml_encoding_nobody_knows_is_bad_input(tmp_path: Path) -> None:
+    sheet = b'<?xml version="1.0" encoding="x-nobody-knows"?>' + _sheet(GOOD)
+    [item] = _items(_workbook(tmp_path, {SHEET: sheet}))
+    assert item.data is None
+    assert "declares a text encoding that cannot be read" in str(item.error)
+
+
+def test_a_latin_1_declaration_is_read_as_declared(tmp_path: Path) -> None:
+    sheet = _sheet(_row("a1", "caf\xe9")).decode().encode("latin-1")
+    items = _items(_workbook(tmp_path, {SHEET: b'<?xml version="1.0" encoding="ISO-8859-1"?>'
+                                        + sheet}))
+    assert _named(items) == [("a1", "café")]
+
+
+@pytest.fixture(scope="module")
+def packed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, bytes]:
+    """A folder to write into, and an ordinary workbook's bytes."""
+    folder = tmp_path_factory.mktemp("zip-headers")
+    return folder, _workbook(folder, {SHEET: _sheet(GOOD)}).read_bytes()
+
+
+@given(flips=st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), min_size=1,
+                      max_size=4))
+def test_any_damage_to_the_zips_headers_is_bad_input_never_an_exception(
+        packed: tuple[Path, bytes], flips: list[tuple[int, int]]) -> None:
+    """Every way a header byte can be wrong gives rows, never a raise (rows in = rows out)."""
+    folder, good = packed
+    raw = bytearray(good)
+    headers = [i for i in range(len(raw) - 1) if raw[i:i + 2] == b"PK"]
+    for where, value in flips:
+        at = headers[where % len(headers)] + where % 46
+        if at < len(raw):
+            raw[at] = value
+    path = folder / "damaged.xlsx"
+    path.write_bytes(bytes(raw))
+    items = _items(path)
+    assert items and all(isinstance(i, BulkItem) for i in items)
+    assert all((i.data is None) != (i.error is None) for i in items)

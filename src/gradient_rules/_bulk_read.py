@@ -370,8 +370,9 @@ def _unreadable_workbook() -> tuple[type[Exception], ...]:
 
     Cells are read as they are met: a shared-string index past the table is an IndexError,
     a number that is not one a ValueError, a cell reference that is not one openpyxl's
-    CellCoordinatesException; zipfile and zlib raise for a broken zip, ElementTree and
-    expat for broken XML.
+    CellCoordinatesException; zipfile and zlib raise for a broken zip (zipfile a
+    NotImplementedError for a zip version it does not read), ElementTree and expat for
+    broken XML (expat a LookupError for an encoding it does not know).
     """
     import struct
     import zipfile
@@ -385,7 +386,7 @@ def _unreadable_workbook() -> tuple[type[Exception], ...]:
 
     return (WorkbookRefused, zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, struct.error,
             ParseError, ExpatError, CellCoordinatesException, EOFError, OSError, KeyError,
-            IndexError, ValueError, TypeError, OverflowError)
+            IndexError, ValueError, TypeError, OverflowError, NotImplementedError, LookupError)
 
 
 def _sheet_rows(rows: Iterator[tuple[object, ...]], label: str,
@@ -408,6 +409,9 @@ def _workbook_error(label: str, error: Exception, row: int) -> ApplicationError:
 
     if isinstance(error, WorkbookRefused):
         en, zh = f"the workbook is refused: {error.en}", f"工作簿被拒绝：{error.zh}"
+    elif isinstance(error, LookupError) and not isinstance(error, IndexError | KeyError):
+        en = "not a readable .xlsx workbook: a part declares a text encoding that cannot be read"
+        zh = "无法读取的 .xlsx 工作簿：某个部件声明了无法识别的文本编码"
     else:
         en = f"not a readable .xlsx workbook ({type(error).__name__})"
         zh = "无法读取的 .xlsx 工作簿"

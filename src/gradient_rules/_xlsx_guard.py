@@ -18,7 +18,11 @@ million elements openpyxl never frees, a central directory of a million entries.
   once it would keep more than 1,000,000 elements or 32 Mi characters, a row (or a shared
   string) with more than 20,000 elements or 4 Mi characters, more than 1,048,576 rows
   (Excel's own limit) or rows out of order, nesting deeper than 64 elements, or a document
-  type declaration (Excel writes none; it is where entity expansion lives).
+  type declaration (Excel writes none; it is where entity expansion lives);
+* a part is stored or deflated, unencrypted, as the Open Packaging Conventions require of
+  a workbook (zipfile reads a few other methods, and raises for the rest); a workbook Excel
+  saved with a password to open, or an old ``.xls``, is a compound file, not a zip, and is
+  refused as one.
 
 A refusal is a :class:`WorkbookRefused` naming the part and the limit; the reader turns it
 into bad input for the file.  The scan runs in the same pass as the parser's (each part is
@@ -287,6 +291,29 @@ class _ScannedPart:
         self.close()
 
 
+_PACKINGS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+_UNREADABLE_FLAGS = 0x1 | 0x20 | 0x40
+"""Encrypted, compressed patched data, strong encryption (APPNOTE 4.4.4)."""
+
+
+def _check_packing(info: zipfile.ZipInfo) -> None:
+    """Refuse a part packed as a workbook's parts never are (OPC: stored or deflated)."""
+    named = info.filename[:200]
+    if info.flag_bits & _UNREADABLE_FLAGS:
+        raise WorkbookRefused(
+            f"part {named} is encrypted; save the workbook without a password",
+            f"部件 {named} 已加密；请取消密码后另存")
+    if info.compress_type not in _PACKINGS:
+        raise WorkbookRefused(
+            f"part {named} is compressed with zip method {info.compress_type}; a workbook's "
+            "parts are stored or deflated", f"部件 {named} 使用了压缩方法 "
+            f"{info.compress_type}；工作簿的部件只能是存储或 deflate 压缩")
+
+
+COMPOUND_FILE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+"""The signature of an OLE compound file: an ``.xls``, or an ``.xlsx`` saved with a password."""
+
+
 class _GuardedZip(zipfile.ZipFile):
     """The workbook's zip: every part openpyxl opens or reads is sized and scanned."""
 
@@ -297,6 +324,7 @@ class _GuardedZip(zipfile.ZipFile):
 
     def _part(self, name: str | zipfile.ZipInfo, whole: bool) -> IO[bytes]:
         info = name if isinstance(name, zipfile.ZipInfo) else self.getinfo(name)
+        _check_packing(info)
         limit = self.limits.whole_part_bytes if whole else self.limits.streamed_part_bytes
         if info.file_size > limit:
             named = info.filename[:200]
@@ -355,6 +383,11 @@ def open_workbook(handle: IO[bytes], limits: Limits | None = None) -> OpenedWork
     from openpyxl.styles.stylesheet import apply_stylesheet
 
     limits = limits or LIMITS
+    if handle.read(len(COMPOUND_FILE)) == COMPOUND_FILE:
+        raise WorkbookRefused(
+            "it is an encrypted workbook (saved with a password to open) or an old .xls; "
+            "save it as .xlsx without a password", "这是加密的工作簿（设置了打开密码）或旧版 "
+            ".xls 文件；请取消密码并另存为 .xlsx")
     directory = _directory_size(handle)
     if directory is not None and directory > limits.directory_bytes:
         raise WorkbookRefused(
