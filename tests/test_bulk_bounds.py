@@ -355,6 +355,9 @@ def test_a_wrong_dimension_loses_no_row_and_adds_none(tmp_path: Path, dimension:
     ('<row r="1048576"/><row/>', "a row numbered 1,048,577"),
     ('<row r="5"/><row r="3"/>', "row 3 comes after row 5"),
     ('<row r="3"/>', "row 3 comes after row 3"),  # unnumbered, GOOD's rows are 2 and 3
+    ('<row r="2.0"/>', "row 2 comes after row 3"),  # the reader reads "2.0" as 2
+    ('<row r="5"/><row r="4.0E0"/>', "row 4 comes after row 5"),
+    ('<row r="1.1e7"/>', "a row numbered 11,000,000"),
 ])
 def test_row_numbers_openpyxl_would_fill_or_drop_are_refused(tmp_path: Path, rows: str,
                                                             fragment: str) -> None:

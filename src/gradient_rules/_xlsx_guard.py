@@ -41,6 +41,8 @@ from types import TracebackType
 from typing import IO, Any
 from xml.parsers import expat
 
+from ._xlsx_rows import row_number
+
 __all__ = ["LIMITS", "Limits", "OpenedWorkbook", "WorkbookRefused", "open_workbook"]
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -111,21 +113,23 @@ def _directory_size(handle: IO[bytes]) -> int | None:
 # --- the scan ------------------------------------------------------------------------------
 
 
-def _row_number(attributes: list[str], last: int, refuse: Callable[[str, str], None],
+def _checked_row(attributes: list[str], last: int, refuse: Callable[[str, str], None],
                most: int) -> int:
     """The number openpyxl gives the row starting with ``attributes``: its ``r``, else last + 1.
 
     ``attributes`` is expat's ordered list of names and values.
     openpyxl fills a gap in the numbers with empty rows (``r="999999999"`` in a tiny file is
     a billion of them) and silently drops a row numbered at or below one already read, so
-    either is refused.  An ``r`` that is not a number is left to openpyxl, which refuses it.
+    either is refused.  The number is read as the row reader reads it (``"2.0"`` is 2, so it
+    cannot come after row 5 unseen); an ``r`` that is not a whole number is left to the
+    reader, which refuses it.
     """
     number = last + 1
     for at in range(0, len(attributes) - 1, 2):
         if attributes[at] == "r":
             try:
-                number = int(attributes[at + 1])
-            except ValueError:
+                number = row_number(attributes[at + 1])
+            except (ValueError, OverflowError):
                 return number
             break
     if number > most:
@@ -198,7 +202,7 @@ class _Scan:
                     refuse(f"more than {max_units:,} {noun}s",
                            f"行数或共享字符串超过 {max_units:,}")
                 if numbered:
-                    last_row = _row_number(attributes, last_row, refuse, max_units)
+                    last_row = _checked_row(attributes, last_row, refuse, max_units)
                 return
             kept_elements += 1
             kept_characters += size

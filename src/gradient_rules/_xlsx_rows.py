@@ -28,7 +28,7 @@ from typing import IO, Any
 from xml.etree.ElementTree import Element, TreeBuilder
 from xml.parsers import expat
 
-__all__ = ["sheet_values"]
+__all__ = ["row_number", "sheet_values"]
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _ROW = f"{_MAIN}}}row"
@@ -67,7 +67,8 @@ def _number(text: str) -> int | float:
     return int(text)
 
 
-def _row_number(text: str) -> int:
+def row_number(text: str) -> int:
+    """A row's number as openpyxl reads its ``r``: ``"7"`` and ``"7.0"`` are 7; else ValueError."""
     try:
         return int(text)
     except ValueError:
@@ -128,7 +129,7 @@ class _Reader:
                 self.row_depth = depth
                 number = attributes.get("r")
                 self.row_counter = (self.row_counter + 1 if number is None
-                                    else _row_number(number))
+                                    else row_number(number))
                 self.col_counter = 0
                 self.cells = []
             return
