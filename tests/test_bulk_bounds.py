@@ -362,10 +362,12 @@ def test_a_wrong_dimension_loses_no_row_and_adds_none(tmp_path: Path, dimension:
 def test_row_numbers_openpyxl_would_fill_or_drop_are_refused(tmp_path: Path, rows: str,
                                                             fragment: str) -> None:
     """A gap in row numbers is filled with empty rows (a billion, from a tiny file); a row
-    numbered at or below an earlier one is dropped without a word. Both are refused."""
+    numbered at or below an earlier one is dropped without a word. Both are refused, after
+    the rows before it (the reader checks each row as it starts, D49)."""
     items = _items(_workbook(tmp_path, {SHEET: _sheet(GOOD + rows)}))
-    assert len(items) == 1
+    assert _named(items[:-1]) == [("a1", "甲公司"), ("a2", "乙公司")]
     _refused(items, fragment)
+    assert "; the rows after it were not read" in str(items[-1].error)
 
 
 def test_numbered_rows_with_gaps_read_in_order(tmp_path: Path) -> None:

@@ -21,7 +21,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gradient_rules._xlsx_guard import open_workbook
-from gradient_rules._xlsx_rows import sheet_values
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 SHEET = "xl/worksheets/sheet1.xml"
@@ -136,9 +135,8 @@ def _ours(path: Path) -> tuple[list[tuple[Any, ...]], bool]:
         book = open_workbook(handle)
         try:
             assert book.sheet is not None
-            with book.archive.open(book.sheet) as stream:
-                for row in sheet_values(stream, book.strings, book.dates, book.times,
-                                        book.epoch, WIDTH):
+            with book.open_sheet() as stream:
+                for row in book.values(stream, WIDTH):
                     rows.append(row)
         except Exception:
             return rows, True

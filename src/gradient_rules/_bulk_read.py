@@ -331,7 +331,6 @@ def _csv(path: Path, label: str) -> Iterator[BulkItem]:
 
 def _xlsx(path: Path, label: str) -> Iterator[BulkItem]:
     from ._xlsx_guard import open_workbook
-    from ._xlsx_rows import sheet_values
 
     unreadable = _unreadable_workbook()
     with open_regular(path, limit=XLSX_BYTES) as handle, contextlib.ExitStack() as stack:
@@ -340,15 +339,13 @@ def _xlsx(path: Path, label: str) -> Iterator[BulkItem]:
                 book = open_workbook(handle)
                 stack.callback(book.archive.close)
                 if book.sheet is not None:  # the template's first sheet; its example is on another
-                    stream = stack.enter_context(book.archive.open(book.sheet))
+                    stream = stack.enter_context(book.open_sheet())
         except unreadable as error:
             raise _workbook_error(label, error, 0) from None
         if book.sheet is None:
             raise _bad(label, "the workbook has no worksheet; start from `gradient-rules "
                        "template`", "工作簿中没有工作表；请使用模板")
-        values = sheet_values(stream, book.strings, book.dates, book.times, book.epoch,
-                              MAX_COLUMNS + 1)
-        rows = _sheet_rows(values, label, unreadable)
+        rows = _sheet_rows(book.values(stream, MAX_COLUMNS + 1), label, unreadable)
         headings = next(rows, [])
         yield from _flat_rows(headings, rows, label, 2)
 

@@ -11,22 +11,23 @@ million elements openpyxl never frees, a central directory of a million entries.
 * a part openpyxl reads whole (styles, workbook, relationships) unpacks to at most 64 MiB,
   and a part it streams (a worksheet, the shared strings) to at most 1 GiB, as the zip
   declares: zipfile never yields more than a part declares;
-* every byte read from a part first goes through an expat scan that counts what its parser
-  keeps of it (openpyxl for the workbook's parts, :mod:`gradient_rules._xlsx_rows`, which
-  keeps less, for the sheet): elements and text outside a row (or a shared string) are
-  kept until the part is done, a row's are freed once it is read.  The scan refuses a part
-  once it would keep more than 1,000,000 elements or 32 Mi characters, a row (or a shared
-  string) with more than 20,000 elements or 4 Mi characters, more than 1,048,576 rows
-  (Excel's own limit) or rows out of order, nesting deeper than 64 elements, or a document
-  type declaration (Excel writes none; it is where entity expansion lives);
+* every byte openpyxl reads from a part (the workbook's parts and the shared strings) first
+  goes through an expat scan that counts what openpyxl keeps of it: elements and text
+  outside a shared string are kept until the part is done.  The worksheet is read by
+  :mod:`gradient_rules._xlsx_rows`, which holds its rows to the same limits itself as it
+  parses them, in its one pass (D49).  A part is refused once it would keep more than
+  1,000,000 elements or 32 Mi characters, a row (or a shared string) with more than 20,000
+  elements or 4 Mi characters, more than 1,048,576 rows (Excel's own limit) or rows out of
+  order, nesting deeper than 64 elements, or a document type declaration (Excel writes
+  none; it is where entity expansion lives);
 * a part is stored or deflated, unencrypted, as the Open Packaging Conventions require of
   a workbook (zipfile reads a few other methods, and raises for the rest); a workbook Excel
   saved with a password to open, or an old ``.xls``, is a compound file, not a zip, and is
   refused as one.
 
 A refusal is a :class:`WorkbookRefused` naming the part and the limit; the reader turns it
-into bad input for the file.  The scan runs in the same pass as the parser's (each part is
-decompressed once), so a sheet refused halfway has had its earlier rows read (D46, D48).
+into bad input for the file.  Each part is decompressed and parsed once; a sheet refused
+halfway has had every row before the one refused read (D46, D48, D49).
 """
 
 from __future__ import annotations
@@ -35,19 +36,18 @@ import datetime as dt
 import os
 import struct
 import zipfile
-from collections.abc import Callable
+from collections.abc import Iterator
 from dataclasses import dataclass
 from types import TracebackType
 from typing import IO, Any
 from xml.parsers import expat
 
-from ._xlsx_rows import row_number
+from ._xlsx_rows import sheet_values
 
 __all__ = ["LIMITS", "Limits", "OpenedWorkbook", "WorkbookRefused", "open_workbook"]
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_ROW = f"{_MAIN}}}row"  # expat's name for openpyxl's "{main}row" (separator "}")
-_STRING = f"{_MAIN}}}si"
+_STRING = f"{_MAIN}}}si"  # expat's name for openpyxl's "{main}si" (separator "}")
 _CHUNK = 64 * 1024
 
 
@@ -113,85 +113,91 @@ def _directory_size(handle: IO[bytes]) -> int | None:
 # --- the scan ------------------------------------------------------------------------------
 
 
-def _checked_row(attributes: list[str], last: int, refuse: Callable[[str, str], None],
-               most: int) -> int:
-    """The number openpyxl gives the row starting with ``attributes``: its ``r``, else last + 1.
+def refusal(part: str, noun: str, what: str, *numbers: int) -> WorkbookRefused:
+    """The refusal of ``part`` past the limit ``what``, with its numbers.
 
-    ``attributes`` is expat's ordered list of names and values.
-    openpyxl fills a gap in the numbers with empty rows (``r="999999999"`` in a tiny file is
-    a billion of them) and silently drops a row numbered at or below one already read, so
-    either is refused.  The number is read as the row reader reads it (``"2.0"`` is 2, so it
-    cannot come after row 5 unseen); an ``r`` that is not a whole number is left to the
-    reader, which refuses it.
+    ``what`` is a :class:`Limits` field, ``strings_characters``, ``doctype``, ``row_number``
+    or ``row_order``; ``noun`` names the part's units (``row``, ``shared string``, or none).
     """
-    number = last + 1
-    for at in range(0, len(attributes) - 1, 2):
-        if attributes[at] == "r":
-            try:
-                number = row_number(attributes[at + 1])
-            except (ValueError, OverflowError):
-                return number
-            break
-    if number > most:
-        refuse(f"a row numbered {number:,}; a sheet has at most {most:,}",
-               f"行号 {number:,} 超过上限 {most:,}")
-    if number <= last:
-        refuse(f"row {number:,} comes after row {last:,}; rows out of order would be lost",
-               f"第 {number:,} 行位于第 {last:,} 行之后；行序错乱")
-    return number
-
+    limit = numbers[0] if numbers else 0
+    outside = f" outside {noun}s" if noun else ""
+    outside_zh = {"row": "行以外的", "shared string": "共享字符串以外的"}.get(noun, "")
+    if what == "depth":
+        en, zh = f"elements nested more than {limit} deep", f"元素嵌套超过 {limit} 层"
+    elif what == "unit_elements":
+        en, zh = (f"a {noun} with more than {limit:,} elements",
+                  f"某一行或共享字符串的元素超过 {limit:,} 个")
+    elif what == "unit_characters":
+        en, zh = (f"a {noun} with more than {limit:,} characters",
+                  f"某一行或共享字符串超过 {limit:,} 个字符")
+    elif what == "units":
+        en, zh = f"more than {limit:,} {noun}s", f"行数或共享字符串超过 {limit:,}"
+    elif what == "kept_elements":
+        en, zh = (f"more than {limit:,} elements{outside}",
+                  f"{outside_zh}元素超过 {limit:,} 个")
+    elif what == "kept_characters":
+        en, zh = (f"more than {limit:,} characters{outside}",
+                  f"{outside_zh}字符超过 {limit:,} 个")
+    elif what == "strings_characters":
+        en, zh = (f"more than {limit:,} characters of shared strings",
+                  f"共享字符串超过 {limit:,} 个字符")
+    elif what == "row_number":
+        number, most = numbers
+        en, zh = (f"a row numbered {number:,}; a sheet has at most {most:,}",
+                  f"行号 {number:,} 超过上限 {most:,}")
+    elif what == "row_order":
+        number, last = numbers
+        en, zh = (f"row {number:,} comes after row {last:,}; rows out of order would be lost",
+                  f"第 {number:,} 行位于第 {last:,} 行之后；行序错乱")
+    else:  # doctype
+        en, zh = ("a document type declaration (DOCTYPE), which Excel never writes",
+                  "含有文档类型声明（DOCTYPE），Excel 不会写入")
+    return WorkbookRefused(f"part {part}: {en}", f"部件 {part}：{zh}")
 
 
 class _Scan:
-    """Counts what openpyxl keeps of one part as its bytes go by; raises past a limit."""
+    """Counts what openpyxl keeps of one part as its bytes go by; raises past a limit.
 
-    def __init__(self, part: str, unit: str | None, keeps_units: bool, limits: Limits) -> None:
+    ``unit`` names the elements openpyxl keeps one at a time (a shared string) and counts
+    against the unit limits; the rest of the part is kept, and counted, until it is done.
+    The worksheet is not scanned here: its reader holds it to the same limits (D49).
+    """
+
+    def __init__(self, part: str, unit: str | None, limits: Limits) -> None:
         self.part = part
         parser = expat.ParserCreate(namespace_separator="}")
         parser.ordered_attributes = True
         parser.buffer_text = True
         parser.buffer_size = _CHUNK
         depth = 0
-        unit_depth = 0  # the depth of the row (or string) being read; 0 outside one
+        unit_depth = 0  # the depth of the string being read; 0 outside one
         unit_elements = unit_characters = units = 0
         kept_elements = kept_characters = 0
-        last_row = 0  # the number of the sheet's last row (its ``r``, else one more)
-        numbered = unit == _ROW
         max_depth = limits.depth
         max_unit_elements = limits.unit_elements
         max_unit_characters = limits.unit_characters
         max_kept_elements = limits.kept_elements
         max_kept_characters = limits.kept_characters
         max_units = limits.units
-        refuse = self.refuse
-        noun = "row" if unit == _ROW else "shared string"
-        outside = {_ROW: " outside rows", _STRING: " outside shared strings"}.get(unit or "", "")
-        outside_zh = {_ROW: "行以外的", _STRING: "共享字符串以外的"}.get(unit or "", "")
+        noun = "shared string" if unit else ""
 
-        def unit_too_long() -> None:
-            refuse(f"a {noun} with more than {max_unit_characters:,} characters",
-                   f"某一行或共享字符串超过 {max_unit_characters:,} 个字符")
-
-        def too_much_kept() -> None:
-            refuse(f"more than {max_kept_characters:,} characters{outside}",
-                   f"{outside_zh}字符超过 {max_kept_characters:,} 个")
+        def refuse(what: str, *numbers: int) -> None:
+            raise refusal(part, noun, what, *numbers)
 
         def start(name: str, attributes: list[str]) -> None:
             nonlocal depth, unit_depth, unit_elements, unit_characters, units
-            nonlocal kept_elements, kept_characters, last_row
+            nonlocal kept_elements, kept_characters
             depth += 1
             if depth > max_depth:
-                refuse(f"elements nested more than {max_depth} deep",
-                       f"元素嵌套超过 {max_depth} 层")
+                refuse("depth", max_depth)
             size = sum(map(len, attributes)) if attributes else 0
             if unit_depth:
                 unit_elements += 1
                 unit_characters += size
                 if unit_elements > max_unit_elements:
-                    refuse(f"a {noun} with more than {max_unit_elements:,} elements",
-                           f"某一行或共享字符串的元素超过 {max_unit_elements:,} 个")
+                    refuse("unit_elements", max_unit_elements)
                 if unit_characters > max_unit_characters:
-                    unit_too_long()
+                    refuse("unit_characters", max_unit_characters)
                 return
             if name == unit:
                 unit_depth = depth
@@ -199,28 +205,22 @@ class _Scan:
                 unit_elements = 0
                 unit_characters = size
                 if units > max_units:
-                    refuse(f"more than {max_units:,} {noun}s",
-                           f"行数或共享字符串超过 {max_units:,}")
-                if numbered:
-                    last_row = _checked_row(attributes, last_row, refuse, max_units)
+                    refuse("units", max_units)
                 return
             kept_elements += 1
             kept_characters += size
             if kept_elements > max_kept_elements:
-                refuse(f"more than {max_kept_elements:,} elements{outside}",
-                       f"{outside_zh}元素超过 {max_kept_elements:,} 个")
+                refuse("kept_elements", max_kept_elements)
             if kept_characters > max_kept_characters:
-                too_much_kept()
+                refuse("kept_characters", max_kept_characters)
 
         def end(name: str) -> None:
             nonlocal depth, unit_depth, kept_characters
             if depth == unit_depth:
                 unit_depth = 0
-                if keeps_units:  # a shared string's text stays in the table
-                    kept_characters += unit_characters
-                    if kept_characters > max_kept_characters:
-                        refuse(f"more than {max_kept_characters:,} characters of shared strings",
-                               f"共享字符串超过 {max_kept_characters:,} 个字符")
+                kept_characters += unit_characters  # a shared string stays in the table
+                if kept_characters > max_kept_characters:
+                    refuse("strings_characters", max_kept_characters)
             depth -= 1
 
         def text(data: str) -> None:
@@ -228,15 +228,14 @@ class _Scan:
             if unit_depth:
                 unit_characters += len(data)
                 if unit_characters > max_unit_characters:
-                    unit_too_long()
+                    refuse("unit_characters", max_unit_characters)
             else:
                 kept_characters += len(data)
                 if kept_characters > max_kept_characters:
-                    too_much_kept()
+                    refuse("kept_characters", max_kept_characters)
 
         def declaration(*_: object) -> None:
-            refuse("a document type declaration (DOCTYPE), which Excel never writes",
-                   "含有文档类型声明（DOCTYPE），Excel 不会写入")
+            refuse("doctype")
 
         parser.StartElementHandler = start
         parser.EndElementHandler = end
@@ -326,24 +325,32 @@ class _GuardedZip(zipfile.ZipFile):
         self.limits = limits
         self.reading_strings = False
 
-    def _part(self, name: str | zipfile.ZipInfo, whole: bool) -> IO[bytes]:
+    def _unpacked(self, name: str | zipfile.ZipInfo, limit: int) -> IO[bytes]:
+        """The part's unpacked bytes as zipfile streams them, if packed and sized as a part may be.
+
+        zipfile never yields more than the size the zip declares.
+        """
         info = name if isinstance(name, zipfile.ZipInfo) else self.getinfo(name)
         _check_packing(info)
-        limit = self.limits.whole_part_bytes if whole else self.limits.streamed_part_bytes
         if info.file_size > limit:
             named = info.filename[:200]
             raise WorkbookRefused(
                 f"part {named}: unpacks to {info.file_size:,} bytes; the limit is {limit:,}",
                 f"部件 {named}：解压后 {info.file_size:,} 字节，超过上限 {limit:,}")
-        if whole:
-            unit, keeps = None, True
-        elif self.reading_strings:
-            unit, keeps = _STRING, True
-        else:
-            unit, keeps = _ROW, False
-        scan = _Scan(info.filename[:200], unit, keeps, self.limits)
-        part = _ScannedPart(super().open(info), scan, self.limits.whole_part_bytes)
+        return super().open(info)
+
+    def _part(self, name: str | zipfile.ZipInfo, whole: bool) -> IO[bytes]:
+        limit = self.limits.whole_part_bytes if whole else self.limits.streamed_part_bytes
+        raw = self._unpacked(name, limit)
+        filename = name.filename if isinstance(name, zipfile.ZipInfo) else name
+        scan = _Scan(filename[:200], _STRING if self.reading_strings and not whole
+                     else None, self.limits)
+        part = _ScannedPart(raw, scan, self.limits.whole_part_bytes)
         return part  # type: ignore[return-value]  # the reading half of IO[bytes]
+
+    def open_sheet(self, name: str) -> IO[bytes]:
+        """A worksheet's bytes, unscanned: its reader holds the rows to the limits (D49)."""
+        return self._unpacked(name, self.limits.streamed_part_bytes)
 
     def open(self, name: str | zipfile.ZipInfo, mode: str = "r", pwd: bytes | None = None,
              *, force_zip64: bool = False) -> IO[bytes]:
@@ -360,7 +367,7 @@ class _GuardedZip(zipfile.ZipFile):
 class OpenedWorkbook:
     """What reading a workbook's first sheet needs, as openpyxl read it from the workbook."""
 
-    archive: zipfile.ZipFile
+    archive: _GuardedZip
     """The workbook's zip, guarded: close it when done."""
     sheet: str | None
     """The part of the first worksheet (a chartsheet is not one), ``None`` if there is none."""
@@ -372,6 +379,27 @@ class OpenedWorkbook:
     """The style ids whose number format is a duration."""
     epoch: dt.datetime
     """The workbook's date system: 1900 or 1904."""
+    limits: Limits
+    """What the sheet is held to as it is read."""
+
+    def open_sheet(self) -> IO[bytes]:
+        """The first sheet's bytes (:attr:`sheet` must be a part): pass them to :meth:`values`."""
+        assert self.sheet is not None, "the workbook has no worksheet"
+        return self.archive.open_sheet(self.sheet)
+
+    def values(self, stream: IO[bytes], width: int) -> Iterator[tuple[Any, ...]]:
+        """The rows of ``width`` values in ``stream`` (from :meth:`open_sheet`).
+
+        They are held to :attr:`limits` as they are read: past one, the rows before it are
+        given and then :class:`WorkbookRefused` is raised.
+        """
+        part = (self.sheet or "")[:200]
+
+        def refuse(what: str, *numbers: int) -> None:
+            raise refusal(part, "row", what, *numbers)
+
+        return sheet_values(stream, self.strings, self.dates, self.times, self.epoch, width,
+                            self.limits, refuse)
 
 
 def open_workbook(handle: IO[bytes], limits: Limits | None = None) -> OpenedWorkbook:
@@ -422,4 +450,4 @@ def open_workbook(handle: IO[bytes], limits: Limits | None = None) -> OpenedWork
     book = reader.wb
     return OpenedWorkbook(archive=archive, sheet=sheet, strings=reader.shared_strings,
                           dates=book._date_formats, times=book._timedelta_formats,
-                          epoch=book.epoch)
+                          epoch=book.epoch, limits=limits)

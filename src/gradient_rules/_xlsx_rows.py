@@ -16,6 +16,13 @@ semantics for ``iter_rows(values_only=True, max_col=width)`` after ``reset_dimen
   index, a boolean, an ISO date (``t="d"``), else the text; an inline string is its text,
   rich-text runs joined, read by openpyxl itself unless it is one plain ``<t>``.
 
+The sheet is held to the guard's limits as it is read, in this one pass (D49): nesting
+depth; a row's elements and characters (attribute values count); the number of rows, their
+numbers (at most 1,048,576) and their order (increasing: openpyxl fills a gap with empty
+rows and drops a row numbered at or below an earlier one); elements and characters outside
+rows; no document type declaration.  Past a limit the rows before it are given, then the
+caller's ``refuse`` raises.
+
 ``tests/test_xlsx_rows.py`` holds it to openpyxl's own reading, value for value, on
 generated and hand-written sheets.
 """
@@ -23,12 +30,18 @@ generated and hand-written sheets.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from typing import IO, Any
+from collections.abc import Callable, Iterator
+from typing import IO, TYPE_CHECKING, Any
 from xml.etree.ElementTree import Element, TreeBuilder
 from xml.parsers import expat
 
-__all__ = ["row_number", "sheet_values"]
+if TYPE_CHECKING:
+    from ._xlsx_guard import Limits
+
+__all__ = ["Refuse", "row_number", "sheet_values"]
+
+Refuse = Callable[..., None]
+"""Called with a limit's name and numbers when the sheet goes past it; raises."""
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _ROW = f"{_MAIN}}}row"
@@ -79,10 +92,10 @@ def row_number(text: str) -> int:
 
 
 class _Reader:
-    """expat handlers that turn a sheet's XML into rows of values."""
+    """expat handlers that turn a sheet's XML into rows of values, within the limits."""
 
     def __init__(self, strings: list[Any], dates: set[int], times: set[int],
-                 epoch: dt.datetime) -> None:
+                 epoch: dt.datetime, limits: Limits, refuse: Refuse) -> None:
         from openpyxl.cell.text import Text
         from openpyxl.utils.cell import coordinate_to_tuple
         from openpyxl.utils.datetime import from_excel, from_ISO8601
@@ -111,10 +124,66 @@ class _Reader:
         self.simple = True  # the <is> holds at most one <t> and nothing else
         self.inline_value: Any = None
         self.has_inline = False
+        self.refuse = refuse
+        self.max_depth: int = limits.depth
+        self.max_row_elements: int = limits.unit_elements
+        self.max_row_characters: int = limits.unit_characters
+        self.max_rows: int = limits.units
+        self.max_kept_elements: int = limits.kept_elements
+        self.max_kept_characters: int = limits.kept_characters
+        self.row_elements = 0
+        self.row_characters = 0
+        self.rows_met = 0
+        self.kept_elements = 0  # elements and text outside rows, as the guard counts them
+        self.kept_characters = 0
+
+    def _count(self, name: str, attributes: dict[str, str], depth: int) -> None:
+        """Hold the element starting to the limits (the module's docstring, D49)."""
+        if depth > self.max_depth:
+            self.refuse("depth", self.max_depth)
+        size = 0
+        for key, value in attributes.items():
+            size += len(key) + len(value)
+        if self.row_depth:
+            self.row_elements += 1
+            self.row_characters += size
+            if self.row_elements > self.max_row_elements:
+                self.refuse("unit_elements", self.max_row_elements)
+            if self.row_characters > self.max_row_characters:
+                self.refuse("unit_characters", self.max_row_characters)
+        elif name == _ROW:
+            self.rows_met += 1
+            self.row_elements = 0
+            self.row_characters = size
+            if self.rows_met > self.max_rows:
+                self.refuse("units", self.max_rows)
+        else:
+            self.kept_elements += 1
+            self.kept_characters += size
+            if self.kept_elements > self.max_kept_elements:
+                self.refuse("kept_elements", self.max_kept_elements)
+            if self.kept_characters > self.max_kept_characters:
+                self.refuse("kept_characters", self.max_kept_characters)
+
+    def _numbered(self, number: str | None) -> int:
+        """The starting row's number: its ``r``, else one past the last.
+
+        openpyxl fills a gap with empty rows (``r="999999999"`` in a tiny file is a billion
+        of them) and drops a row numbered at or below an earlier one without a word: both
+        are refused.
+        """
+        last = self.row_counter
+        counted = last + 1 if number is None else row_number(number)
+        if counted > self.max_rows:
+            self.refuse("row_number", counted, self.max_rows)
+        if counted <= last:
+            self.refuse("row_order", counted, last)
+        return counted
 
     def start(self, name: str, attributes: dict[str, str]) -> None:
         self.depth += 1
         depth = self.depth
+        self._count(name, attributes, depth)
         self.reading = 0  # text after a child is the child's tail, not the element's text
         if self.inline is not None:
             self.inline.append((1, name, attributes))
@@ -127,9 +196,7 @@ class _Reader:
         if not self.row_depth:
             if name == _ROW:
                 self.row_depth = depth
-                number = attributes.get("r")
-                self.row_counter = (self.row_counter + 1 if number is None
-                                    else row_number(number))
+                self.row_counter = self._numbered(attributes.get("r"))
                 self.col_counter = 0
                 self.cells = []
             return
@@ -170,6 +237,14 @@ class _Reader:
             self.rows.append((self.row_counter, self.cells))
 
     def text(self, data: str) -> None:
+        if self.row_depth:
+            self.row_characters += len(data)
+            if self.row_characters > self.max_row_characters:
+                self.refuse("unit_characters", self.max_row_characters)
+        else:
+            self.kept_characters += len(data)
+            if self.kept_characters > self.max_kept_characters:
+                self.refuse("kept_characters", self.max_kept_characters)
         if self.inline is not None:
             self.inline.append((0, data, _NONE))
             if self.reading and self.plain is not None:
@@ -231,20 +306,28 @@ class _Reader:
 
 
 def sheet_values(stream: IO[bytes], strings: list[Any], dates: Any, times: Any,
-                 epoch: dt.datetime, width: int) -> Iterator[tuple[Any, ...]]:
+                 epoch: dt.datetime, width: int, limits: Limits,
+                 refuse: Refuse) -> Iterator[tuple[Any, ...]]:
     """The rows of the sheet in ``stream`` as openpyxl would give them (module docstring).
 
     ``strings`` is the workbook's shared-string table, ``dates``/``times`` its date and
-    duration style ids, ``epoch`` its date system; each row is ``width`` values.  Raises
-    what openpyxl raises for the same damage (ValueError, IndexError, expat's error), after
-    the rows before it.
+    duration style ids, ``epoch`` its date system; each row is ``width`` values.  Past one
+    of ``limits``, ``refuse`` is called with the limit's name and numbers, and must raise.
+    Raises what openpyxl raises for the same damage (ValueError, IndexError, expat's
+    error), or what ``refuse`` raises, after the rows before it.
     """
-    reader = _Reader(strings, dates, times, epoch)
+    reader = _Reader(strings, dates, times, epoch, limits, refuse)
     parser = expat.ParserCreate(namespace_separator="}")
     parser.buffer_text = True
     parser.StartElementHandler = reader.start
     parser.EndElementHandler = reader.end
     parser.CharacterDataHandler = reader.text
+
+    def declaration(*_: object) -> None:
+        refuse("doctype")
+
+    parser.StartDoctypeDeclHandler = declaration
+    parser.EntityDeclHandler = declaration
     empty = (None,) * width
     counter = 1
     while True:
