@@ -178,6 +178,7 @@ def _flat_rows(headings: list[object], rows: Iterable[list[object] | _Unreadable
     if not any(keys):
         raise _bad(label, "the first row holds no headings naming fields (e.g. enterprise.name);"
                    " start from `gradient-rules template`", "首行没有字段标题；请使用模板")
+    columns = [(at, key) for at, key in enumerate(keys) if key]  # a sheet row is 301 wide
     for number, row in enumerate(rows, first):
         if isinstance(row, _Unreadable):
             where = f"{label} row {number}"
@@ -188,8 +189,9 @@ def _flat_rows(headings: list[object], rows: Iterable[list[object] | _Unreadable
                 f"{label} row {number}", f"more than {MAX_COLUMNS} columns",
                 f"超过 {MAX_COLUMNS} 列"))
             continue
-        cells = {k: "" if v is None else _cell_text(v) for k, v in zip(keys, row, strict=False)
-                 if k}
+        width = len(row)
+        cells = {key: "" if row[at] is None else _cell_text(row[at]) for at, key in columns
+                 if at < width}
         if not any(cells.values()):
             continue  # a blank row is not an application
         where = f"{label} row {number}"
