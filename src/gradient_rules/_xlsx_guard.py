@@ -42,7 +42,7 @@ from types import TracebackType
 from typing import IO, Any
 from xml.parsers import expat
 
-from ._xlsx_rows import sheet_values
+from ._xlsx_rows import Budget, sheet_values
 
 __all__ = ["LIMITS", "Limits", "OpenedWorkbook", "WorkbookRefused", "open_workbook"]
 
@@ -169,70 +169,21 @@ class _Scan:
         parser.ordered_attributes = True
         parser.buffer_text = True
         parser.buffer_size = _CHUNK
-        depth = 0
-        unit_depth = 0  # the depth of the string being read; 0 outside one
-        unit_elements = unit_characters = units = 0
-        kept_elements = kept_characters = 0
-        max_depth = limits.depth
-        max_unit_elements = limits.unit_elements
-        max_unit_characters = limits.unit_characters
-        max_kept_elements = limits.kept_elements
-        max_kept_characters = limits.kept_characters
-        max_units = limits.units
         noun = "shared string" if unit else ""
 
         def refuse(what: str, *numbers: int) -> None:
             raise refusal(part, noun, what, *numbers)
 
+        budget = Budget(limits, refuse, unit, keeps_units=True)
+
         def start(name: str, attributes: list[str]) -> None:
-            nonlocal depth, unit_depth, unit_elements, unit_characters, units
-            nonlocal kept_elements, kept_characters
-            depth += 1
-            if depth > max_depth:
-                refuse("depth", max_depth)
-            size = sum(map(len, attributes)) if attributes else 0
-            if unit_depth:
-                unit_elements += 1
-                unit_characters += size
-                if unit_elements > max_unit_elements:
-                    refuse("unit_elements", max_unit_elements)
-                if unit_characters > max_unit_characters:
-                    refuse("unit_characters", max_unit_characters)
-                return
-            if name == unit:
-                unit_depth = depth
-                units += 1
-                unit_elements = 0
-                unit_characters = size
-                if units > max_units:
-                    refuse("units", max_units)
-                return
-            kept_elements += 1
-            kept_characters += size
-            if kept_elements > max_kept_elements:
-                refuse("kept_elements", max_kept_elements)
-            if kept_characters > max_kept_characters:
-                refuse("kept_characters", max_kept_characters)
+            budget.start(name, sum(map(len, attributes)) if attributes else 0)
 
         def end(name: str) -> None:
-            nonlocal depth, unit_depth, kept_characters
-            if depth == unit_depth:
-                unit_depth = 0
-                kept_characters += unit_characters  # a shared string stays in the table
-                if kept_characters > max_kept_characters:
-                    refuse("strings_characters", max_kept_characters)
-            depth -= 1
+            budget.end()
 
         def text(data: str) -> None:
-            nonlocal unit_characters, kept_characters
-            if unit_depth:
-                unit_characters += len(data)
-                if unit_characters > max_unit_characters:
-                    refuse("unit_characters", max_unit_characters)
-            else:
-                kept_characters += len(data)
-                if kept_characters > max_kept_characters:
-                    refuse("kept_characters", max_kept_characters)
+            budget.text(len(data))
 
         def declaration(*_: object) -> None:
             refuse("doctype")

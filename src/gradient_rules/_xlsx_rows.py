@@ -38,7 +38,7 @@ from xml.parsers import expat
 if TYPE_CHECKING:
     from ._xlsx_guard import Limits
 
-__all__ = ["Refuse", "row_number", "sheet_values"]
+__all__ = ["Budget", "Refuse", "row_number", "sheet_values"]
 
 Refuse = Callable[..., None]
 """Called with a limit's name and numbers when the sheet goes past it; raises."""
@@ -91,6 +91,84 @@ def row_number(text: str) -> int:
         raise ValueError(f"{text} is not a valid row number") from None
 
 
+class Budget:
+    """What a parser keeps of one part, counted as its elements start and its text goes by.
+
+    ``unit`` names the elements kept one at a time (rows, shared strings): each is held to
+    the unit limits, and, when ``keeps_units`` (a shared string stays in its table), kept
+    afterwards.  Everything else is kept until the part is done.  Past a limit ``refuse``
+    is called with the limit's name and number, and raises.  The guard's scan of the parts
+    openpyxl reads and the sheet's reader count with this one budget (D49).
+    """
+
+    def __init__(self, limits: Limits, refuse: Refuse, unit: str | None,
+                 keeps_units: bool) -> None:
+        self.refuse = refuse
+        self.unit = unit
+        self.keeps_units = keeps_units
+        self.max_depth: int = limits.depth
+        self.max_unit_elements: int = limits.unit_elements
+        self.max_unit_characters: int = limits.unit_characters
+        self.max_units: int = limits.units
+        self.max_kept_elements: int = limits.kept_elements
+        self.max_kept_characters: int = limits.kept_characters
+        self.depth = 0
+        self.unit_depth = 0  # the depth of the unit being read; 0 outside one
+        self.unit_elements = 0
+        self.unit_characters = 0
+        self.units = 0
+        self.kept_elements = 0
+        self.kept_characters = 0
+
+    def start(self, name: str, size: int) -> None:
+        """An element starts, its attributes ``size`` characters long (names and values)."""
+        self.depth += 1
+        if self.depth > self.max_depth:
+            self.refuse("depth", self.max_depth)
+        if self.unit_depth:
+            self.unit_elements += 1
+            self.unit_characters += size
+            if self.unit_elements > self.max_unit_elements:
+                self.refuse("unit_elements", self.max_unit_elements)
+            if self.unit_characters > self.max_unit_characters:
+                self.refuse("unit_characters", self.max_unit_characters)
+        elif name == self.unit:
+            self.unit_depth = self.depth
+            self.units += 1
+            self.unit_elements = 0
+            self.unit_characters = size
+            if self.units > self.max_units:
+                self.refuse("units", self.max_units)
+        else:
+            self.kept_elements += 1
+            self.kept_characters += size
+            if self.kept_elements > self.max_kept_elements:
+                self.refuse("kept_elements", self.max_kept_elements)
+            if self.kept_characters > self.max_kept_characters:
+                self.refuse("kept_characters", self.max_kept_characters)
+
+    def end(self) -> None:
+        """The innermost open element ends."""
+        if self.depth == self.unit_depth:
+            self.unit_depth = 0
+            if self.keeps_units:
+                self.kept_characters += self.unit_characters
+                if self.kept_characters > self.max_kept_characters:
+                    self.refuse("strings_characters", self.max_kept_characters)
+        self.depth -= 1
+
+    def text(self, length: int) -> None:
+        """``length`` characters of text go by."""
+        if self.unit_depth:
+            self.unit_characters += length
+            if self.unit_characters > self.max_unit_characters:
+                self.refuse("unit_characters", self.max_unit_characters)
+        else:
+            self.kept_characters += length
+            if self.kept_characters > self.max_kept_characters:
+                self.refuse("kept_characters", self.max_kept_characters)
+
+
 class _Reader:
     """expat handlers that turn a sheet's XML into rows of values, within the limits."""
 
@@ -125,45 +203,8 @@ class _Reader:
         self.inline_value: Any = None
         self.has_inline = False
         self.refuse = refuse
-        self.max_depth: int = limits.depth
-        self.max_row_elements: int = limits.unit_elements
-        self.max_row_characters: int = limits.unit_characters
         self.max_rows: int = limits.units
-        self.max_kept_elements: int = limits.kept_elements
-        self.max_kept_characters: int = limits.kept_characters
-        self.row_elements = 0
-        self.row_characters = 0
-        self.rows_met = 0
-        self.kept_elements = 0  # elements and text outside rows, as the guard counts them
-        self.kept_characters = 0
-
-    def _count(self, name: str, attributes: dict[str, str], depth: int) -> None:
-        """Hold the element starting to the limits (the module's docstring, D49)."""
-        if depth > self.max_depth:
-            self.refuse("depth", self.max_depth)
-        size = 0
-        for key, value in attributes.items():
-            size += len(key) + len(value)
-        if self.row_depth:
-            self.row_elements += 1
-            self.row_characters += size
-            if self.row_elements > self.max_row_elements:
-                self.refuse("unit_elements", self.max_row_elements)
-            if self.row_characters > self.max_row_characters:
-                self.refuse("unit_characters", self.max_row_characters)
-        elif name == _ROW:
-            self.rows_met += 1
-            self.row_elements = 0
-            self.row_characters = size
-            if self.rows_met > self.max_rows:
-                self.refuse("units", self.max_rows)
-        else:
-            self.kept_elements += 1
-            self.kept_characters += size
-            if self.kept_elements > self.max_kept_elements:
-                self.refuse("kept_elements", self.max_kept_elements)
-            if self.kept_characters > self.max_kept_characters:
-                self.refuse("kept_characters", self.max_kept_characters)
+        self.budget = Budget(limits, refuse, _ROW, False)
 
     def _numbered(self, number: str | None) -> int:
         """The starting row's number: its ``r``, else one past the last.
@@ -183,7 +224,10 @@ class _Reader:
     def start(self, name: str, attributes: dict[str, str]) -> None:
         self.depth += 1
         depth = self.depth
-        self._count(name, attributes, depth)
+        size = 0
+        for key, value in attributes.items():
+            size += len(key) + len(value)
+        self.budget.start(name, size)
         self.reading = 0  # text after a child is the child's tail, not the element's text
         if self.inline is not None:
             self.inline.append((1, name, attributes))
@@ -217,6 +261,7 @@ class _Reader:
             raise ValueError("a row inside a row")
 
     def end(self, name: str) -> None:
+        self.budget.end()
         depth = self.depth
         self.depth -= 1
         self.reading = 0
@@ -237,14 +282,7 @@ class _Reader:
             self.rows.append((self.row_counter, self.cells))
 
     def text(self, data: str) -> None:
-        if self.row_depth:
-            self.row_characters += len(data)
-            if self.row_characters > self.max_row_characters:
-                self.refuse("unit_characters", self.max_row_characters)
-        else:
-            self.kept_characters += len(data)
-            if self.kept_characters > self.max_kept_characters:
-                self.refuse("kept_characters", self.max_kept_characters)
+        self.budget.text(len(data))
         if self.inline is not None:
             self.inline.append((0, data, _NONE))
             if self.reading and self.plain is not None:
