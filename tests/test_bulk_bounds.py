@@ -481,3 +481,52 @@ def test_any_damage_to_the_zips_headers_is_bad_input_never_an_exception(
     items = _items(path)
     assert items and all(isinstance(i, BulkItem) for i in items)
     assert all((i.data is None) != (i.error is None) for i in items)
+
+
+def _far(column: int, value: str, row: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return (f'<c r="{get_column_letter(column)}{row}" t="inlineStr"><is><t>{value}</t></is>'
+            "</c>")
+
+
+@pytest.mark.parametrize("column", [301, 305, 16_384])
+def test_a_workbook_rows_cell_past_the_columns_read_is_its_rows_error(
+        tmp_path: Path, column: int) -> None:
+    """A value past column 300 is that row's error, as in a CSV file: before, a workbook's
+    cells past column 301 were dropped without a word."""
+    body = (_row("a1", "甲公司").replace("</row>", _far(column, "x", 2) + "</row>")
+            + _row("a2", "乙公司").replace("</row>", _far(column, " ", 3) + "</row>")
+            + _row("a3", "丙公司").replace("</row>", _far(column, "", 4).replace(
+                ' t="inlineStr"><is><t></t></is>', "><v>0</v>") + "</row>"))
+    items = _items(_workbook(tmp_path, {SHEET: _sheet(body)}))
+    assert len(items) == 3
+    for refused in (items[0], items[2]):  # a text, and the number 0
+        assert refused.data is None and "more than 300 columns" in str(refused.error)
+    assert _named(items[1:2]) == [("a2", "乙公司")]  # a blank far cell is no value
+
+
+def test_a_csv_rows_value_past_the_columns_read_is_its_rows_error(tmp_path: Path) -> None:
+    path = tmp_path / "apps.csv"
+    path.write_text("id,enterprise.name\n"
+                    "a1,甲公司" + "," * 303 + "x\n"
+                    "a2,乙公司" + "," * 303 + "0\n"
+                    "a3,丙公司" + "," * 303 + " \n", encoding="utf-8")
+    items = _items(path)
+    assert [i.data is None and "more than 300 columns" in str(i.error) for i in items] == [
+        True, True, False]
+    assert _named(items[2:]) == [("a3", "丙公司")]
+
+
+def test_headings_past_the_columns_read_refuse_the_file(tmp_path: Path) -> None:
+    """A field named past column 300 would never be read: the file says so, rather than
+    each row missing that field."""
+    csv_path = tmp_path / "apps.csv"
+    csv_path.write_text("id" + "," * 301 + "enterprise.name\na1" + "," * 301 + "甲公司\n",
+                        encoding="utf-8")
+    headings = HEADINGS.replace("</row>", _far(302, "enterprise.name", 1) + "</row>")
+    sheet = _sheet(GOOD).replace(HEADINGS.encode(), headings.encode())
+    for path in (csv_path, _workbook(tmp_path, {SHEET: sheet})):
+        items = _items(path)
+        assert len(items) == 1 and items[0].data is None, path
+        assert "headings past column 300" in str(items[0].error), path

@@ -1,10 +1,10 @@
 """The sheet reader of ``_xlsx_rows`` gives what openpyxl's read-only sheet gives.
 
 Oracle: openpyxl itself (``load_workbook(read_only=True, data_only=True)``, the dimension
-reset, ``iter_rows(values_only=True, max_col=WIDTH)``), which read every workbook before
-D48. On generated sheets of every cell type, style, numbering and inline-string shape, the
-two give the same rows, value for value, and fail (or not) on the same sheets, after the
-same rows.
+reset, ``iter_rows(values_only=True)``, cut to ``WIDTH`` values as ``_within`` says), which
+read every workbook before D48. On generated sheets of every cell type, style, numbering
+and inline-string shape, the two give the same rows, value for value, and fail (or not) on
+the same sheets, after the same rows.
 """
 
 from __future__ import annotations
@@ -25,6 +25,9 @@ from gradient_rules._xlsx_guard import open_workbook
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 SHEET = "xl/worksheets/sheet1.xml"
 WIDTH = 6
+ZZZ = 18_278
+"""The last column openpyxl reads (``ZZZ``): without ``max_col`` it cuts a row at its last
+cell's column, whatever the columns of the cells before it."""
 STRINGS = ["id", "甲公司", "", " spaced ", "a&amp;b", "x005F_x000D_"]
 INLINE = [
     "<is><t>plain</t></is>", '<is><t xml:space="preserve"> 空格 </t></is>',
@@ -120,13 +123,26 @@ def _openpyxl(path: Path) -> tuple[list[tuple[Any, ...]], bool]:
         try:
             sheet = book.worksheets[0]
             sheet.reset_dimensions()
-            for row in sheet.iter_rows(values_only=True, max_col=WIDTH):
-                rows.append(row)
+            for row in sheet.iter_rows(values_only=True, max_col=ZZZ):
+                rows.append(_within(row))
         except Exception:
             return rows, True
         finally:
             book.close()
     return rows, False
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _within(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """openpyxl's whole row as ours gives it: ``WIDTH`` values, the last of which (when
+    blank) holds the leftmost value past the width that is not blank."""
+    kept = list(row[:WIDTH]) + [None] * (WIDTH - len(row))
+    if _blank(kept[-1]):
+        kept[-1] = next((v for v in row[WIDTH:] if not _blank(v)), kept[-1])
+    return tuple(kept)
 
 
 def _ours(path: Path) -> tuple[list[tuple[Any, ...]], bool]:

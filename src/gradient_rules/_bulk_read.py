@@ -174,6 +174,11 @@ class _Unreadable:
 
 def _flat_rows(headings: list[object], rows: Iterable[list[object] | _Unreadable], label: str,
                first: int) -> Iterator[BulkItem]:
+    if any(h is not None and str(h).strip() for h in headings[MAX_COLUMNS:]):
+        raise _bad(label, f"the first row has headings past column {MAX_COLUMNS}, which would "
+                   f"not be read; keep the fields within the first {MAX_COLUMNS} columns",
+                   f"首行第 {MAX_COLUMNS} 列之后仍有标题，不会被读取；"
+                   f"请将字段放在前 {MAX_COLUMNS} 列内")
     keys = [heading_key(h) for h in headings[:MAX_COLUMNS]]
     if not any(keys):
         raise _bad(label, "the first row holds no headings naming fields (e.g. enterprise.name);"
@@ -184,7 +189,8 @@ def _flat_rows(headings: list[object], rows: Iterable[list[object] | _Unreadable
             where = f"{label} row {number}"
             yield BulkItem(source=where, error=_bad(where, row.en, row.zh))
             continue
-        if len(row) > MAX_COLUMNS and any(str(v).strip() for v in row[MAX_COLUMNS:] if v):
+        if len(row) > MAX_COLUMNS and any(v is not None and str(v).strip()
+                                          for v in row[MAX_COLUMNS:]):
             yield BulkItem(source=f"{label} row {number}", error=_bad(
                 f"{label} row {number}", f"more than {MAX_COLUMNS} columns",
                 f"超过 {MAX_COLUMNS} 列"))

@@ -343,14 +343,29 @@ class _Reader:
         self.cells.append((column, value))
 
 
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _first_filled(far: dict[int, Any], otherwise: object) -> object:
+    """The value of the leftmost column of ``far`` that is not blank, else ``otherwise``."""
+    for column in sorted(far):
+        if not _blank(far[column]):
+            return far[column]
+    return otherwise
+
+
 def sheet_values(stream: IO[bytes], strings: list[Any], dates: Any, times: Any,
                  epoch: dt.datetime, width: int, limits: Limits,
                  refuse: Refuse) -> Iterator[tuple[Any, ...]]:
     """The rows of the sheet in ``stream`` as openpyxl would give them (module docstring).
 
     ``strings`` is the workbook's shared-string table, ``dates``/``times`` its date and
-    duration style ids, ``epoch`` its date system; each row is ``width`` values.  Past one
-    of ``limits``, ``refuse`` is called with the limit's name and numbers, and must raise.
+    duration style ids, ``epoch`` its date system; each row is ``width`` values.  When the
+    last of them is blank, it holds the leftmost value past the width that is not (so a
+    reader that refuses rows of more than ``width - 1`` values sees such a row, rather than
+    losing its far cells without a word).  Past one of ``limits``, ``refuse`` is called
+    with the limit's name and numbers, and must raise.
     Raises what openpyxl raises for the same damage (ValueError, IndexError, expat's
     error), or what ``refuse`` raises, after the rows before it.
     """
@@ -381,9 +396,14 @@ def sheet_values(stream: IO[bytes], strings: list[Any], dates: Any, times: Any,
                 yield empty
             if counter <= number:
                 row: list[Any] = [None] * width
+                far: dict[int, Any] = {}
                 for column, value in cells:
                     if 1 <= column <= width:
                         row[column - 1] = value
+                    elif column > width:
+                        far[column] = value
+                if far and _blank(row[width - 1]):  # the row goes on past the width: say so
+                    row[width - 1] = _first_filled(far, row[width - 1])
                 counter += 1
                 yield tuple(row)
         reader.rows.clear()
