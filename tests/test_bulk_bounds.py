@@ -392,6 +392,86 @@ def test_a_fifo_or_broken_link_in_a_folder_is_an_error_row(tmp_path: Path) -> No
     assert "not found" in str(items[2].error)
 
 
+_NAMES = st.sampled_from(["a", "b", "b.json", "b-c.json", "B.json", "a.jsonl", ".h.json",
+                          "甲.json", "é.csv", "z", "z.txt", "b.json.d"])
+_TREES = st.recursive(st.just("file"), lambda inner: st.dictionaries(_NAMES, inner,
+                                                                       max_size=4),
+                      max_leaves=14)
+
+
+def _plant(folder: Path, tree: object) -> None:
+    assert isinstance(tree, dict)
+    for name, sub in tree.items():
+        if sub == "file":
+            (folder / name).write_text('{"id": "x"}', encoding="utf-8")
+        else:
+            (folder / name).mkdir()
+            _plant(folder / name, sub)
+
+
+@given(tree=st.dictionaries(_NAMES, _TREES, max_size=5))
+def test_a_folder_reads_in_the_order_of_its_sorted_paths(tree: dict[str, object]) -> None:
+    """The walk, one folder at a time, gives the order of sorting every path (what it
+    replaced: ``sorted(rglob)``, which held the whole tree and recursed)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as top:
+        folder = Path(top)
+        _plant(folder, tree)
+        expected = sorted(p for p in folder.rglob("*")
+                          if p.suffix.lower() in (".json", ".jsonl", ".csv") and p.is_file())
+        items = _items(folder)
+        assert [i.source.split(":")[0] for i in items] == [str(p) for p in expected]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux's PATH_MAX, 4,096")
+def test_a_folder_nested_thousands_deep_is_read_or_named(tmp_path: Path) -> None:
+    """1,200 folders deep (``rglob`` raised RecursionError: exit 4) the file is read; past
+    the system's path length the folder is that input's error row, and the rest is read."""
+    (tmp_path / "first.json").write_text('{"id": "f"}', encoding="utf-8")
+    (tmp_path / "zz.json").write_text('{"id": "z"}', encoding="utf-8")
+    here = os.getcwd()
+    try:
+        os.chdir(tmp_path)
+        for depth in range(2_100):
+            os.mkdir("ab")
+            os.chdir("ab")
+            if depth == 1_199:
+                Path("deep.json").write_text('{"id": "d"}', encoding="utf-8")
+        Path("deepest.json").write_text('{"id": "d2"}', encoding="utf-8")
+        os.chdir(tmp_path)
+        items = _items(tmp_path)
+    finally:
+        _remove_nested(tmp_path, "ab")  # pytest's own clean-up recurses, and would fail
+        os.chdir(here)
+    # The 1,201st "ab" sorts before "deep.json": its error row comes first.
+    assert "the folder cannot be read" in str(items[0].error)  # past PATH_MAX
+    assert [(i.id, i.error) for i in items[1:]] == [("d", None), ("f", None), ("z", None)]
+
+
+def _remove_nested(top: Path, name: str) -> None:
+    """Remove ``top/name/name/...`` from the bottom, one folder at a time."""
+    os.chdir(top)
+    depth = 0
+    while os.path.isdir(name):
+        os.chdir(name)
+        depth += 1
+    for _ in range(depth):
+        for entry in os.listdir("."):
+            os.remove(entry)
+        os.chdir("..")
+        os.rmdir(name)
+
+
+def test_a_link_to_a_folder_is_not_followed(tmp_path: Path) -> None:
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "a.json").write_text('{"id": "a"}', encoding="utf-8")
+    (real / "loop").symlink_to(tmp_path)  # followed, it would never end
+    (tmp_path / "via").symlink_to(real)
+    assert [i.source for i in _items(tmp_path)] == [str(real / "a.json")]
+
+
 # --- how the parts are packed -----------------------------------------------------------
 
 

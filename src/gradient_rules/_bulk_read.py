@@ -23,6 +23,7 @@ import contextlib
 import csv
 import datetime as dt
 import io
+import os
 import re
 import sys
 import warnings
@@ -469,12 +470,65 @@ def read_inputs(inputs: Iterable[str], stdin: IO[bytes] | None = None) -> Iterat
             continue
         path = Path(name)
         if is_folder(path):
-            # Not only regular files: a FIFO, a device or a broken link with an application's
-            # suffix is that input's error row, not an input that silently vanished.
-            for child in sorted(p for p in path.rglob("*") if _readable(p) and not is_folder(p)):
-                yield from _safe(child)
+            yield from _folder(path)
         else:
             yield from _safe(path)
+
+
+def _folder(top: Path) -> Iterator[BulkItem]:
+    """The rows of every application file under ``top``, sorted by path.
+
+    One folder is listed at a time, and its sub-folders are walked from a stack, not by
+    recursion: a tree nested thousands deep is read (``Path.rglob`` raised RecursionError),
+    and only the listings on the way down are held, never the whole tree.  Each folder's
+    entries are sorted by name and a sub-folder is walked where its name sorts, which is
+    the order of sorting every path.  Links to folders are not followed (as ``rglob``).
+    Not only regular files: a FIFO, a device or a broken link with an application's
+    suffix is that input's error row, and so is a folder that cannot be listed, rather
+    than an input that silently vanished.
+    """
+    stack: list[tuple[Path, Iterator[tuple[str, bool]]]] = []
+    folder: Path | None = top
+    while True:
+        if folder is not None:
+            try:
+                stack.append((folder, iter(_listing(folder))))
+            except OSError as error:
+                yield _unlisted(folder, error)
+        if not stack:
+            return
+        where, entries = stack[-1]
+        entry = next(entries, None)
+        if entry is None:
+            stack.pop()
+            folder = None
+            continue
+        name, real_folder = entry
+        child = where / name
+        folder = child if real_folder else None
+        if not real_folder and _readable(child) and not is_folder(child):
+            yield from _safe(child)
+
+
+def _listing(folder: Path) -> list[tuple[str, bool]]:
+    """The names in ``folder``, sorted, each with whether it is a folder (not a link)."""
+    found: list[tuple[str, bool]] = []
+    with os.scandir(folder) as scan:
+        for entry in scan:
+            try:
+                real_folder = entry.is_dir(follow_symlinks=False)
+            except OSError:  # read as a file, whose opening then says what is wrong
+                real_folder = False
+            found.append((entry.name, real_folder))
+    found.sort()
+    return found
+
+
+def _unlisted(folder: Path, error: OSError) -> BulkItem:
+    where = str(folder)[:300]
+    return BulkItem(source=where, error=_bad(
+        where, f"the folder cannot be read: {error.strerror or type(error).__name__}",
+        "无法读取该文件夹"))
 
 
 def _safe(path: Path) -> Iterator[BulkItem]:
