@@ -705,3 +705,32 @@ def test_forked_workers_that_die_as_they_start_give_every_row_an_error(
                                       chunk_size=4))
     assert [r.index for r in rows] == list(range(30))
     assert all(r.error is not None and r.error.kind == "worker" for r in rows)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="Linux names are bytes; others are text")
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".xlsx"])
+def test_file_names_that_are_not_utf8_are_written_as_their_bytes(tmp_path: Path,
+                                                                suffix: str) -> None:
+    """A name in bytes that are not UTF-8 (``\\xff``) reaches Python with lone surrogates,
+    which no output may hold: CSV and JSON Lines crashed (exit 4) and the workbook was
+    written unreadable.  The row's source shows the bytes."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    app = json.dumps(_apps(1)[0], ensure_ascii=False).encode()
+    with open(os.path.join(os.fsencode(folder), b"\xff\xfe.json"), "wb") as handle:
+        handle.write(app)
+    with open(os.path.join(os.fsencode(folder), b"ok\xe9.jsonl"), "wb") as handle:
+        handle.write(app + b"\n")
+    target = tmp_path / f"out{suffix}"
+    result = _run("assess", str(folder), "-j", "national", "--on", ON.isoformat(),
+                  "--out", str(target), "--quiet")
+    assert result.exit_code == 0, result.output
+    if suffix == ".csv":
+        with target.open(encoding="utf-8-sig", newline="") as handle:
+            sources = [r["source"] for r in csv.DictReader(handle)]
+    elif suffix == ".jsonl":
+        sources = [json.loads(line)["source"] for line in target.read_text("utf-8").splitlines()]
+    else:
+        sheet = openpyxl.load_workbook(target)["结果 results"]  # it read unreadable before
+        sources = [r[1] for r in sheet.iter_rows(min_row=2, values_only=True)]
+    assert sources == [f"{folder}/ok\\xe9.jsonl:1", f"{folder}/\\xff\\xfe.json"]

@@ -38,7 +38,7 @@ from ._limits import (
     Name,
     walk,
 )
-from ._loading import read_mapping
+from ._loading import path_label, read_mapping
 from ._rules import Provision, Rule
 from ._scope import Scope
 from ._vocabulary import Outcome, Tier, Verdict
@@ -245,7 +245,7 @@ def read_batch(path: str | Path) -> tuple[BatchFile, list[RawRow]]:
     """Read a batch file (JSON, TOML or YAML) of at most BATCH_BYTES."""
     # Bounds are checked by batch_rows, so a value beyond them is its row's error only.
     return batch_rows(read_mapping(path, limit=BATCH_BYTES, values=BATCH_VALUES, bounds=False),
-                      source=str(path)[:300])
+                      source=path_label(path))
 
 
 Errors = list[tuple[str, str]]
@@ -296,7 +296,7 @@ def _read_row(raw: RawRow, base: Path | None,
                            "application 与 file 只能给出一个"))
         elif "file" in data:
             target = _row_file(data["file"], base, allow_outside)
-            application = parse_application(read_mapping(target), source=str(target)[:300])
+            application = parse_application(read_mapping(target), source=path_label(target))
         elif "application" in data:
             application = parse_application(data["application"])
         else:

@@ -34,7 +34,15 @@ from typing import IO, Any
 
 from ._errors import ApplicationError
 from ._limits import APPLICATION_BYTES, BATCH_BYTES, STRING
-from ._loading import SUFFIXES, is_folder, open_regular, parse_text, path_exists, read_mapping
+from ._loading import (
+    SUFFIXES,
+    is_folder,
+    open_regular,
+    parse_text,
+    path_exists,
+    path_label,
+    read_mapping,
+)
 from ._screening import BulkItem
 
 __all__ = ["BULK_SUFFIXES", "LIST_FIELDS", "MAX_COLUMNS", "read_inputs", "row_application"]
@@ -428,7 +436,7 @@ def _workbook_error(label: str, error: Exception, row: int) -> ApplicationError:
 
 
 def _file(path: Path) -> Iterator[BulkItem]:
-    label = str(path)[:300]
+    label = path_label(path)
     suffix = path.suffix.lower()
     if suffix == ".jsonl":
         with open_regular(path, limit=None) as handle:
@@ -463,7 +471,7 @@ def read_inputs(inputs: Iterable[str], stdin: IO[bytes] | None = None) -> Iterat
         raise _bad("-", "standard input is given more than once", "标准输入（-）只能给出一次")
     for name in paths:
         if name != "-" and not path_exists(name):
-            raise _bad(name[:300], "no such file or folder", "文件或文件夹不存在")
+            raise _bad(path_label(name), "no such file or folder", "文件或文件夹不存在")
     for name in paths:
         if name == "-":
             yield from _jsonl(stdin or sys.stdin.buffer, "stdin")
@@ -525,7 +533,7 @@ def _listing(folder: Path) -> list[tuple[str, bool]]:
 
 
 def _unlisted(folder: Path, error: OSError) -> BulkItem:
-    where = str(folder)[:300]
+    where = path_label(folder)
     return BulkItem(source=where, error=_bad(
         where, f"the folder cannot be read: {error.strerror or type(error).__name__}",
         "无法读取该文件夹"))
@@ -536,7 +544,7 @@ def _safe(path: Path) -> Iterator[BulkItem]:
     try:
         yield from _file(path)
     except ApplicationError as error:
-        yield BulkItem(source=str(path)[:300], error=error)
+        yield BulkItem(source=path_label(path), error=error)
     except OSError as error:
-        yield BulkItem(source=str(path)[:300], error=_bad(
-            str(path)[:300], f"cannot be read: {error.strerror}", "无法读取"))
+        yield BulkItem(source=path_label(path), error=_bad(
+            path_label(path), f"cannot be read: {error.strerror}", "无法读取"))

@@ -23,7 +23,7 @@ from ._errors import ApplicationError
 from ._limits import APPLICATION_BYTES, VALUES, walk
 
 __all__ = ["is_folder", "load_application", "open_regular", "parse_text", "path_exists",
-           "read_bytes", "read_mapping"]
+           "path_label", "read_bytes", "read_mapping"]
 
 SUFFIXES = {".json": "JSON", ".toml": "TOML", ".yaml": "YAML", ".yml": "YAML"}
 
@@ -50,6 +50,25 @@ def _stat_mode(path: str | os.PathLike[str]) -> int | None:
         return None
 
 
+def path_label(path: str | os.PathLike[str], limit: int = 300) -> str:
+    r"""``path`` as text every output takes, cut at ``limit`` characters.
+
+    A name the file system gives in bytes that are not UTF-8 reaches Python with lone
+    surrogates (``\udcff``), which no UTF-8 file, CSV, JSON or workbook may hold: they
+    are shown as the bytes they stand for (``\xff``).
+    """
+    text: object = os.fspath(path) if isinstance(path, os.PathLike) else path
+    if not isinstance(text, str):  # a caller's mistake, named rather than raised
+        text = repr(text)
+    if not text.isascii():
+        try:
+            raw = os.fsencode(text)
+        except UnicodeEncodeError:  # a surrogate no file system gave
+            raw = text.encode("utf-8", "backslashreplace")
+        text = raw.decode("utf-8", "backslashreplace")
+    return text[:limit]
+
+
 def path_exists(path: str | os.PathLike[str]) -> bool:
     """Whether something is at ``path``; never raises."""
     return _stat_mode(path) is not None
@@ -70,7 +89,7 @@ def open_regular(path: str | Path, *, limit: int | None = APPLICATION_BYTES) -> 
     that is streamed).
     """
     _check_path(path)
-    label = str(path)[:300]
+    label = path_label(path)
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except ValueError:  # an embedded NUL character
@@ -97,7 +116,7 @@ def open_regular(path: str | Path, *, limit: int | None = APPLICATION_BYTES) -> 
 
 def read_bytes(path: str | Path, *, limit: int = APPLICATION_BYTES) -> bytes:
     """The bytes of a regular file of at most ``limit`` bytes; bad input otherwise."""
-    label = str(path)[:300]
+    label = path_label(path)
     with open_regular(path, limit=limit) as handle:
         try:
             data = handle.read(limit + 1)
@@ -243,4 +262,4 @@ def load_application(path: str | Path) -> Application:
 
     Raises :class:`ApplicationError` naming the file and every bad field.
     """
-    return parse_application(read_mapping(path), source=str(path)[:300])
+    return parse_application(read_mapping(path), source=path_label(path))

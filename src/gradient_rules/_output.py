@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ._errors import ApplicationError
-from ._loading import is_folder
+from ._loading import is_folder, path_label
 
 __all__ = ["NAME_BYTES", "cannot_write", "out_target", "temporary_beside", "write_whole"]
 
@@ -59,8 +59,8 @@ def out_target(path: object, suffixes: Sequence[str], what: str) -> Path:
 def cannot_write(path: Path, error: OSError) -> ApplicationError:
     """The error for a file that could not be written: its name and the system's reason."""
     reason = error.strerror or type(error).__name__
-    return ApplicationError([("--out", f"cannot write {str(path)[:200]}: {reason}",
-                              f"无法写入 {str(path)[:200]}：{reason}")])
+    return ApplicationError([("--out", f"cannot write {path_label(path, 200)}: {reason}",
+                              f"无法写入 {path_label(path, 200)}：{reason}")])
 
 
 def temporary_beside(target: Path) -> Path:
