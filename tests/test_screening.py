@@ -734,3 +734,45 @@ def test_file_names_that_are_not_utf8_are_written_as_their_bytes(tmp_path: Path,
         sheet = openpyxl.load_workbook(target)["结果 results"]  # it read unreadable before
         sources = [r[1] for r in sheet.iter_rows(min_row=2, values_only=True)]
     assert sources == [f"{folder}/ok\\xe9.jsonl:1", f"{folder}/\\xff\\xfe.json"]
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".xlsx"])
+def test_results_written_into_an_input_folder_are_not_read_as_inputs(tmp_path: Path,
+                                                                     suffix: str) -> None:
+    """The file being built (``.r.jsonl.x1y2.jsonl``, beside the target) sorts after a name
+    like ``-a.json``: it was read as an input while it grew, each row it gave written to it
+    again, without end (a gigabyte a minute).  Neither it nor the target is read now."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i, app in enumerate(_apps(3)):
+        (folder / f"-a{i}.json").write_text(json.dumps(app, ensure_ascii=False), "utf-8")
+    target = folder / f"r{suffix}"
+    for _ in range(2):  # the second run finds the first one's results in the folder
+        result = _run("assess", str(folder), "-j", "national", "--on", ON.isoformat(),
+                      "--out", str(target))
+        assert result.exit_code == 0, result.output
+        assert "3 rows (ok: 3)" in result.output
+    assert sorted(p.name for p in folder.iterdir()) == ["-a0.json", "-a1.json", "-a2.json",
+                                                        target.name]
+    changed = _run("whatif", str(folder), "-j", "national", "--on", ON.isoformat(),
+                   "--set", "NAT-BASE-5.minimum.excellent=4", "--out", str(target))
+    assert changed.exit_code == 0, changed.output
+    assert changed.output.startswith("3 applications")
+
+
+@pytest.mark.parametrize("command", ["assess", "whatif"])
+def test_an_input_that_is_the_output_is_bad_input_and_kept(tmp_path: Path,
+                                                           command: str) -> None:
+    """``assess apps.jsonl --out apps.jsonl`` replaced the applications with the results."""
+    source = tmp_path / "apps.jsonl"
+    text = "".join(json.dumps(a, ensure_ascii=False) + "\n" for a in _apps(2))
+    source.write_text(text, "utf-8")
+    (tmp_path / "link.jsonl").symlink_to(source)
+    extra = ("--set", "NAT-BASE-5.minimum.excellent=4") if command == "whatif" else ()
+    for given in ("apps.jsonl", "link.jsonl"):
+        result = _run(command, str(tmp_path / given), "-j", "national", "--on",
+                      ON.isoformat(), "--out", str(source), "--lang", "en", *extra)
+        assert result.exit_code == 2, result.output
+        assert "is the file the results are written to" in result.output
+        assert source.read_text("utf-8") == text
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["apps.jsonl", "link.jsonl"]

@@ -459,12 +459,17 @@ def _readable(path: Path) -> bool:
     return path.suffix.lower() in (*SUFFIXES, *BULK_SUFFIXES)
 
 
-def read_inputs(inputs: Iterable[str], stdin: IO[bytes] | None = None) -> Iterator[BulkItem]:
+def read_inputs(inputs: Iterable[str], stdin: IO[bytes] | None = None, *,
+                exclude: Iterable[str | os.PathLike[str]] = ()) -> Iterator[BulkItem]:
     """Every application in ``inputs`` (files, folders, ``-`` for JSON Lines on stdin), in order.
 
     A folder contributes its application files, sorted by path (sub-folders included).  An
     input that does not exist is bad input at once; a file that cannot be parsed is a row
-    with its error.
+    with its error.  ``exclude`` names files that are never read: the results being
+    written (``--out``, and the file built beside it, which would otherwise be read as it
+    grows, without end).  An input naming one of them is bad input; a folder's copy is
+    passed over.  A file is the same as an excluded one if it is that file (through any
+    path or link), judged when reading starts.
     """
     paths: list[str] = list(inputs)
     if paths.count("-") > 1:  # stdin is read once: a second "-" would be silently empty
@@ -472,18 +477,32 @@ def read_inputs(inputs: Iterable[str], stdin: IO[bytes] | None = None) -> Iterat
     for name in paths:
         if name != "-" and not path_exists(name):
             raise _bad(path_label(name), "no such file or folder", "文件或文件夹不存在")
+    outputs = frozenset(filter(None, map(_identity, exclude)))
+    for name in paths:
+        if outputs and name != "-" and _identity(name) in outputs:
+            raise _bad(path_label(name), "is the file the results are written to; write them "
+                       "to another file", "是结果的输出文件，请将结果写入其他文件")
     for name in paths:
         if name == "-":
             yield from _jsonl(stdin or sys.stdin.buffer, "stdin")
             continue
         path = Path(name)
         if is_folder(path):
-            yield from _folder(path)
+            yield from _folder(path, outputs)
         else:
             yield from _safe(path)
 
 
-def _folder(top: Path) -> Iterator[BulkItem]:
+def _identity(path: str | os.PathLike[str]) -> tuple[int, int] | None:
+    """The device and inode of the file at ``path`` (links followed); ``None`` if none."""
+    try:
+        info = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return info.st_dev, info.st_ino
+
+
+def _folder(top: Path, outputs: frozenset[tuple[int, int]] = frozenset()) -> Iterator[BulkItem]:
     """The rows of every application file under ``top``, sorted by path.
 
     One folder is listed at a time, and its sub-folders are walked from a stack, not by
@@ -493,7 +512,8 @@ def _folder(top: Path) -> Iterator[BulkItem]:
     the order of sorting every path.  Links to folders are not followed (as ``rglob``).
     Not only regular files: a FIFO, a device or a broken link with an application's
     suffix is that input's error row, and so is a folder that cannot be listed, rather
-    than an input that silently vanished.
+    than an input that silently vanished.  A file that is one of ``outputs`` (device and
+    inode) is passed over.
     """
     stack: list[tuple[Path, Iterator[tuple[str, bool]]]] = []
     folder: Path | None = top
@@ -514,7 +534,8 @@ def _folder(top: Path) -> Iterator[BulkItem]:
         name, real_folder = entry
         child = where / name
         folder = child if real_folder else None
-        if not real_folder and _readable(child) and not is_folder(child):
+        if (not real_folder and _readable(child) and not is_folder(child)
+                and not (outputs and _identity(child) in outputs)):
             yield from _safe(child)
 
 

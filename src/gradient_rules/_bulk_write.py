@@ -83,6 +83,11 @@ class RowWriter:
     def _open(self) -> None:
         """Start the file being built (``self._temporary``)."""
 
+    @property
+    def files(self) -> tuple[Path, Path]:
+        """The file being built and its target: what no input of the run may read."""
+        return self._temporary, self.path
+
     def write(self, row: ScreeningRow) -> None:
         """Write one row."""
         self.rows += 1

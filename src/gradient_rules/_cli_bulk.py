@@ -16,6 +16,7 @@ import datetime as dt
 import sys
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -80,6 +81,11 @@ def _published(writer: RowWriter | None) -> Iterator[None]:
     writer.close()
 
 
+def _written(writer: RowWriter | None) -> tuple[Path, ...]:
+    """The files ``writer`` writes, which the run must not read as inputs."""
+    return writer.files if writer is not None else ()
+
+
 _Row = TypeVar("_Row")
 
 
@@ -125,8 +131,9 @@ def screen(inputs: Sequence[str], *, jurisdiction: str, on: dt.date | None, call
         kinds: Counter[str] = Counter()
         retried = 0
         with _published(writer):
-            rows = the_engine.assess_many(read_inputs(inputs), jurisdiction=jurisdiction,
-                                          on=on, call=call, workers=workers,
+            rows = the_engine.assess_many(read_inputs(inputs, exclude=_written(writer)),
+                                          jurisdiction=jurisdiction, on=on, call=call,
+                                          workers=workers,
                                           executor=_executor(scheduler),
                                           full=fmt == "json" or (out or "").endswith(".jsonl"))
             for row in _progress(rows, quiet):
@@ -233,8 +240,9 @@ def whatif(inputs: tuple[str, ...], jurisdiction: str, call: str | None, on: str
         with _published(writer):
             # The inputs are read once (stdin cannot be read twice); one pool of workers
             # assesses each chunk under both engines.
-            pairs = base.compare_many(changed, read_inputs(inputs), jurisdiction=jurisdiction,
-                                      on=day, call=call, workers=workers)
+            pairs = base.compare_many(changed, read_inputs(inputs, exclude=_written(writer)),
+                                      jurisdiction=jurisdiction, on=day, call=call,
+                                      workers=workers)
             for old, new in _progress(pairs, quiet):
                 rows += 1
                 if old.error or new.error:
