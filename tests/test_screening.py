@@ -776,3 +776,37 @@ def test_an_input_that_is_the_output_is_bad_input_and_kept(tmp_path: Path,
         assert "is the file the results are written to" in result.output
         assert source.read_text("utf-8") == text
     assert sorted(p.name for p in tmp_path.iterdir()) == ["apps.jsonl", "link.jsonl"]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM is POSIX")
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_sigterm_removes_the_results_being_built_and_exits_143(tmp_path: Path,
+                                                               workers: str) -> None:
+    """A job scheduler's stop, or ``timeout``, sends SIGTERM: Python's default ended the run
+    where it stood and left the half-written ``.r.csv.x1y2.csv`` beside the target."""
+    import subprocess
+    import time
+
+    source = tmp_path / "apps.jsonl"
+    source.write_text((json.dumps(_apps(1)[0], ensure_ascii=False) + "\n") * 20_000, "utf-8")
+    target = tmp_path / "r.csv"
+    target.write_text("previous", "utf-8")
+    exe = Path(sys.executable).with_name("gradient-rules")
+    run = subprocess.Popen([str(exe), "assess", str(source), "-j", "national", "--on",
+                            ON.isoformat(), "--out", str(target), "--workers", workers,
+                            "--quiet"], stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not any(p.name.startswith(".r.csv.") and p.stat().st_size
+                      for p in tmp_path.iterdir()):  # rows are being written
+            assert run.poll() is None, run.stderr.read() if run.stderr else ""
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        run.send_signal(signal.SIGTERM)
+        _, err = run.communicate(timeout=60)
+    finally:
+        run.kill()
+    assert run.returncode == 143, err
+    assert err.strip().endswith("terminated")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["apps.jsonl", "r.csv"]
+    assert target.read_text("utf-8") == "previous"

@@ -4,11 +4,11 @@ Exit codes: 0 done; 1 assessed, and the tier asked for is not eligible (or undet
 a declared relation is contradicted, or no row of a batch can go on the form; 2 bad input
 (file, field, date, jurisdiction, option); 3 a plugin or the engine is broken; 4 an internal
 error (a bug: one line naming the command and its input, the traceback with ``--debug``);
-130 interrupted; 141 the output pipe closed.  A crash never exits 0 or 1.  Errors in JSON
-mode are printed as ``{"error": {...}}`` on standard output; otherwise one line per problem
-on standard error, in the language of ``--lang`` (field paths stay as written).  Whatever is
-printed for a person has its control characters made visible, so a name cannot drive the
-terminal.
+130 interrupted; 141 the output pipe closed; 143 terminated (SIGTERM).  A crash never exits
+0 or 1.  Errors in JSON mode are printed as ``{"error": {...}}`` on standard output;
+otherwise one line per problem on standard error, in the language of ``--lang`` (field paths
+stay as written).  Whatever is printed for a person has its control characters made
+visible, so a name cannot drive the terminal.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import signal
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -69,6 +70,43 @@ EXIT_BROKEN = 3
 EXIT_INTERNAL = 4
 EXIT_INTERRUPTED = 130
 EXIT_CLOSED_PIPE = 141
+EXIT_TERMINATED = 143
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a job scheduler's stop, ``timeout``), raised in the command's process.
+
+    As an interrupt, so that what a run was building is removed on the way out (a results
+    file half written) and the engine is left correct; the exit is 143, as for SIGTERM.
+    """
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    if os.getpid() != _HANDLER_PID[0]:  # a worker forked with the handler: end as asked
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+        return
+    raise Terminated
+
+
+_HANDLER_PID = [0]
+
+
+def _catch_sigterm() -> None:
+    """Turn SIGTERM into :class:`Terminated` in this process, unless another handler is set."""
+    import threading
+
+    if (threading.current_thread() is threading.main_thread()
+            and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL):
+        _HANDLER_PID[0] = os.getpid()
+        signal.signal(signal.SIGTERM, _on_sigterm)
+
+
+def _interrupted(error: BaseException) -> int:
+    """Say why the run stopped; the exit code for it."""
+    terminated = isinstance(error, Terminated)
+    click.echo("terminated" if terminated else "interrupted", err=True)
+    return EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
 
 LANG_VARIABLE = "GRADIENT_RULES_LANG"
 
@@ -115,14 +153,14 @@ class _Group(click.Group):
              **extra: Any) -> Any:
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        _catch_sigterm()
         try:
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.ClickException as error:
             error.show()
             sys.exit(error.exit_code)
-        except (click.Abort, KeyboardInterrupt, EOFError):
-            click.echo("interrupted", err=True)
-            sys.exit(EXIT_INTERRUPTED)
+        except (click.Abort, KeyboardInterrupt, EOFError) as error:
+            sys.exit(_interrupted(error))
         sys.exit(code if isinstance(code, int) and not isinstance(code, bool) else 0)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -143,9 +181,8 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
             raise
-        except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
-            ctx.exit(EXIT_INTERRUPTED)
+        except KeyboardInterrupt as error:
+            ctx.exit(_interrupted(error))
         except BrokenPipeError:  # the reader went away (`| head`): nothing left to say
             _quiet_streams()
             ctx.exit(EXIT_CLOSED_PIPE)
@@ -172,7 +209,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
     Messages follow --lang, or the GRADIENT_RULES_LANG environment variable (zh or en),
     else Chinese.  Exit codes: 0 done; 1 not eligible (with --tier), a contradicted
     relation, or no recommendable row; 2 bad input; 3 a broken plugin or engine; 4 an
-    internal error; 130 interrupted.
+    internal error; 130 interrupted; 143 terminated.
     """
     ctx.meta["gradient_rules.debug"] = debug
 
