@@ -3,6 +3,7 @@ what-if overrides, the template round trip, progress off when piped."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -120,6 +121,37 @@ def test_bad_arguments_are_bad_input_before_any_row(installed: Engine) -> None:
         list(installed.assess_many([], jurisdiction="national", workers=0))
     with pytest.raises(Exception, match="nowhere"):
         installed.assess_many([], jurisdiction="nowhere")
+
+
+@pytest.mark.parametrize("how", ["in process", "2 workers", "an executor"])
+def test_an_input_that_fails_gives_every_row_read_then_its_error(installed: Engine,
+                                                                 how: str) -> None:
+    """The caller's iterator raising after 25 applications: the 25 rows, then its error.
+
+    With workers, the error came out of the first refill of the window: no row at all,
+    though four chunks of them were read (and some assessed)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    apps = _apps(25)
+
+    def feed() -> Iterator[dict[str, Any]]:
+        yield from apps
+        raise ValueError("the caller's source broke")
+
+    kwargs: dict[str, Any] = {"in process": {}, "2 workers": {"workers": 2}}.get(how, {})
+    with contextlib.ExitStack() as stack:
+        if how == "an executor":
+            kwargs["executor"] = stack.enter_context(ThreadPoolExecutor(2))
+        rows = installed.assess_many(feed(), jurisdiction="national", on=ON, chunk_size=4,
+                                     **kwargs)
+        got: list[Any] = []
+        with pytest.raises(ValueError, match="the caller's source broke"):
+            for row in rows:
+                got.append(row)
+    assert [r.index for r in got] == list(range(25))
+    assert all(r.ok for r in got)
+    alone = list(installed.assess_many(apps, jurisdiction="national", on=ON))
+    assert [r.verdicts for r in got] == [r.verdicts for r in alone]
 
 
 def test_two_workers_give_the_same_rows_as_one(installed: Engine, start: str) -> None:

@@ -195,7 +195,9 @@ class Engine:
         memory does not grow with the input.  A chunk whose worker died is retried once
         (its rows say ``retried``); if it fails again its rows carry the error.  ``full``
         adds each full assessment (JSON form) to its row.  ``close()`` the generator to stop
-        early: its worker processes end with it.
+        early: its worker processes end with it.  If iterating ``applications`` raises, the
+        row of every application read before it is given first, then the error is raised,
+        with workers as without.
         """
         from ._screening import assess_many
 

@@ -280,13 +280,24 @@ def _item(index: int, value: object) -> BulkItem:
         f"{type(value).__name__}", "申报须为字段映射或 Application")]))
 
 
-def _chunks(items: Iterable[object], size: int) -> Iterator[list[tuple[int, BulkItem]]]:
+def _chunks(items: Iterable[object], size: int,
+            broken: list[Exception]) -> Iterator[list[tuple[int, BulkItem]]]:
+    """``items`` in chunks of ``size``, numbered from 0.
+
+    When iterating ``items`` raises (the caller's generator failed), the items read before
+    it still make a last chunk and the error is put in ``broken``, for the caller to raise
+    after their rows: as assessing in this process does (``workers=1``), every row read is
+    given before the error, rather than the rows of chunks in flight being lost with it.
+    """
     chunk: list[tuple[int, BulkItem]] = []
-    for index, value in enumerate(items):
-        chunk.append((index, _item(index, value)))
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
+    try:
+        for index, value in enumerate(items):
+            chunk.append((index, _item(index, value)))
+            if len(chunk) >= size:
+                yield chunk
+                chunk = []
+    except Exception as error:
+        broken.append(error)
     if chunk:
         yield chunk
 
@@ -348,7 +359,8 @@ def _screen(engines: Sequence[Engine], applications: Iterable[object], *, jurisd
                                   on=on, full=full) for engine in engines)
                 for index, item in enumerate(_item(i, v) for i, v in enumerate(applications)))
     recipes = tuple(engine.recipe for engine in engines)  # refused here, before any row
-    return _parallel(tuple(engines), recipes, _chunks(applications, size),
+    broken: list[Exception] = []
+    return _parallel(tuple(engines), recipes, _chunks(applications, size, broken), broken,
                      jurisdiction=jurisdiction, call=call, on=on, full=full, workers=workers,
                      executor=executor)
 
@@ -451,7 +463,8 @@ class _WorkersDying(Exception):
 
 
 def _parallel(engines: tuple[Engine, ...], recipes: tuple[EngineRecipe, ...],
-              chunks: Iterator[list[tuple[int, BulkItem]]], *, jurisdiction: str,
+              chunks: Iterator[list[tuple[int, BulkItem]]], broken: list[Exception], *,
+              jurisdiction: str,
               call: str | None, on: dt.date | None, full: bool, workers: int,
               executor: Executor | None) -> Generator[Rows, None, None]:
     own = executor is None
@@ -530,6 +543,8 @@ def _parallel(engines: tuple[Engine, ...], recipes: tuple[EngineRecipe, ...],
         except _WorkersDying as dying:
             log.error("%s; the remaining rows are reported as worker errors", dying)
             yield from _give_up(current, window, chunks, dying, drop, width)
+        if broken:  # the input failed: every row read before it has been given
+            raise broken[0]
     finally:
         for waiting in window:
             drop(waiting.future)
