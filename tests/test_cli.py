@@ -290,3 +290,24 @@ def test_consistency_reports_each_relation() -> None:
     assert checks["SD-BASE-2"]["relation"] == "replaces"
     assert {d["direction"] for d in checks["SD-BASE-2"]["differences"]} == {"stricter", "looser"}
     assert run("consistency", "national", "--format", "json").output.strip().endswith("}")
+
+
+def test_sigterm_is_caught_only_while_a_command_runs_and_never_over_a_callers_handler(
+        ) -> None:
+    """The command's SIGTERM handler (exit 143, the results being built removed) is put
+    back to the default when it returns, and a handler the calling program set stays."""
+    import signal
+
+    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+    assert run("plugins").exit_code == 0
+    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+
+    def mine(signum: int, frame: object) -> None:
+        """The calling program's own."""
+
+    signal.signal(signal.SIGTERM, mine)
+    try:
+        assert run("plugins").exit_code == 0
+        assert signal.getsignal(signal.SIGTERM) is mine
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)

@@ -13,13 +13,14 @@ visible, so a name cannot drive the terminal.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
 import signal
 import sys
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from importlib import import_module
 from typing import TYPE_CHECKING, Any, Literal, NoReturn, TypeVar
 
@@ -92,14 +93,25 @@ def _on_sigterm(signum: int, frame: object) -> None:
 _HANDLER_PID = [0]
 
 
-def _catch_sigterm() -> None:
-    """Turn SIGTERM into :class:`Terminated` in this process, unless another handler is set."""
+@contextlib.contextmanager
+def _sigterm_caught() -> Iterator[None]:
+    """SIGTERM raises :class:`Terminated` in this process while the block runs.
+
+    Only from the main thread, and only where no other handler is set (a program that runs
+    the command keeps its own); the default is put back afterwards.
+    """
     import threading
 
-    if (threading.current_thread() is threading.main_thread()
-            and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL):
-        _HANDLER_PID[0] = os.getpid()
-        signal.signal(signal.SIGTERM, _on_sigterm)
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGTERM) != signal.SIG_DFL):
+        yield
+        return
+    _HANDLER_PID[0] = os.getpid()
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _interrupted(error: BaseException) -> int:
@@ -153,9 +165,10 @@ class _Group(click.Group):
              **extra: Any) -> Any:
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
-        _catch_sigterm()
         try:
-            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            with _sigterm_caught():
+                code = super().main(args, prog_name, complete_var, standalone_mode=False,
+                                    **extra)
         except click.ClickException as error:
             error.show()
             sys.exit(error.exit_code)
