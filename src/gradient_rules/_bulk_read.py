@@ -25,6 +25,7 @@ import datetime as dt
 import io
 import os
 import re
+import stat
 import sys
 import warnings
 from collections.abc import Iterable, Iterator
@@ -181,9 +182,14 @@ class _Unreadable:
     zh: str
 
 
+def _filled_past(values: list[object]) -> bool:
+    """Whether a value that is not blank stands past the columns read."""
+    return any(v is not None and str(v).strip() for v in values[MAX_COLUMNS:])
+
+
 def _flat_rows(headings: list[object], rows: Iterable[list[object] | _Unreadable], label: str,
                first: int) -> Iterator[BulkItem]:
-    if any(h is not None and str(h).strip() for h in headings[MAX_COLUMNS:]):
+    if _filled_past(headings):
         raise _bad(label, f"the first row has headings past column {MAX_COLUMNS}, which would "
                    f"not be read; keep the fields within the first {MAX_COLUMNS} columns",
                    f"首行第 {MAX_COLUMNS} 列之后仍有标题，不会被读取；"
@@ -198,8 +204,7 @@ def _flat_rows(headings: list[object], rows: Iterable[list[object] | _Unreadable
             where = f"{label} row {number}"
             yield BulkItem(source=where, error=_bad(where, row.en, row.zh))
             continue
-        if len(row) > MAX_COLUMNS and any(v is not None and str(v).strip()
-                                          for v in row[MAX_COLUMNS:]):
+        if len(row) > MAX_COLUMNS and _filled_past(row):
             yield BulkItem(source=f"{label} row {number}", error=_bad(
                 f"{label} row {number}", f"more than {MAX_COLUMNS} columns",
                 f"超过 {MAX_COLUMNS} 列"))
@@ -534,8 +539,14 @@ def _folder(top: Path, outputs: frozenset[tuple[int, int]] = frozenset()) -> Ite
         name, real_folder = entry
         child = where / name
         folder = child if real_folder else None
-        if (not real_folder and _readable(child) and not is_folder(child)
-                and not (outputs and _identity(child) in outputs)):
+        if real_folder or not _readable(child):
+            continue
+        try:
+            info = os.stat(child)
+        except (OSError, ValueError):  # a broken link: its opening says so, as a row
+            info = None
+        if info is None or not (stat.S_ISDIR(info.st_mode)
+                                or (info.st_dev, info.st_ino) in outputs):
             yield from _safe(child)
 
 

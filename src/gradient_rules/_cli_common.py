@@ -82,17 +82,6 @@ class Terminated(KeyboardInterrupt):
     """
 
 
-def _on_sigterm(signum: int, frame: object) -> None:
-    if os.getpid() != _HANDLER_PID[0]:  # a worker forked with the handler: end as asked
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        os.kill(os.getpid(), signal.SIGTERM)
-        return
-    raise Terminated
-
-
-_HANDLER_PID = [0]
-
-
 @contextlib.contextmanager
 def _sigterm_caught() -> Iterator[None]:
     """SIGTERM raises :class:`Terminated` in this process while the block runs.
@@ -106,8 +95,16 @@ def _sigterm_caught() -> Iterator[None]:
             or signal.getsignal(signal.SIGTERM) != signal.SIG_DFL):
         yield
         return
-    _HANDLER_PID[0] = os.getpid()
-    signal.signal(signal.SIGTERM, _on_sigterm)
+    mine = os.getpid()
+
+    def terminated(signum: int, frame: object) -> None:
+        if os.getpid() != mine:  # a worker forked with the handler: end as the signal asks
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTERM)
+            return
+        raise Terminated
+
+    signal.signal(signal.SIGTERM, terminated)
     try:
         yield
     finally:

@@ -280,14 +280,11 @@ def _item(index: int, value: object) -> BulkItem:
         f"{type(value).__name__}", "申报须为字段映射或 Application")]))
 
 
-def _chunks(items: Iterable[object], size: int,
-            broken: list[Exception]) -> Iterator[list[tuple[int, BulkItem]]]:
+def _chunks(items: Iterable[object], size: int) -> Iterator[list[tuple[int, BulkItem]]]:
     """``items`` in chunks of ``size``, numbered from 0.
 
     When iterating ``items`` raises (the caller's generator failed), the items read before
-    it still make a last chunk and the error is put in ``broken``, for the caller to raise
-    after their rows: as assessing in this process does (``workers=1``), every row read is
-    given before the error, rather than the rows of chunks in flight being lost with it.
+    it still make a last chunk, and the error is raised after it.
     """
     chunk: list[tuple[int, BulkItem]] = []
     try:
@@ -296,8 +293,10 @@ def _chunks(items: Iterable[object], size: int,
             if len(chunk) >= size:
                 yield chunk
                 chunk = []
-    except Exception as error:
-        broken.append(error)
+    except Exception:
+        if chunk:
+            yield chunk
+        raise
     if chunk:
         yield chunk
 
@@ -359,8 +358,7 @@ def _screen(engines: Sequence[Engine], applications: Iterable[object], *, jurisd
                                   on=on, full=full) for engine in engines)
                 for index, item in enumerate(_item(i, v) for i, v in enumerate(applications)))
     recipes = tuple(engine.recipe for engine in engines)  # refused here, before any row
-    broken: list[Exception] = []
-    return _parallel(tuple(engines), recipes, _chunks(applications, size, broken), broken,
+    return _parallel(tuple(engines), recipes, _chunks(applications, size),
                      jurisdiction=jurisdiction, call=call, on=on, full=full, workers=workers,
                      executor=executor)
 
@@ -463,8 +461,7 @@ class _WorkersDying(Exception):
 
 
 def _parallel(engines: tuple[Engine, ...], recipes: tuple[EngineRecipe, ...],
-              chunks: Iterator[list[tuple[int, BulkItem]]], broken: list[Exception], *,
-              jurisdiction: str,
+              chunks: Iterator[list[tuple[int, BulkItem]]], *, jurisdiction: str,
               call: str | None, on: dt.date | None, full: bool, workers: int,
               executor: Executor | None) -> Generator[Rows, None, None]:
     own = executor is None
@@ -474,6 +471,7 @@ def _parallel(engines: tuple[Engine, ...], recipes: tuple[EngineRecipe, ...],
     window_size = 2 * max(workers, 1) + 2
     window: deque[_Task] = deque()
     breaks = 0
+    broken: Exception | None = None  # the input's failure, raised once its rows are given
 
     def drop(future: Future[list[Rows]]) -> None:
         """Give up a chunk's future: cancel another executor's; leave a pool of ours alone.
@@ -501,8 +499,13 @@ def _parallel(engines: tuple[Engine, ...], recipes: tuple[EngineRecipe, ...],
         return _Task(chunk, future, attempt)
 
     def refill() -> None:
-        while len(window) < window_size:
-            chunk = next(chunks, None)
+        nonlocal broken
+        while broken is None and len(window) < window_size:
+            try:
+                chunk = next(chunks, None)
+            except Exception as error:  # as in process (workers=1): every row read comes first
+                broken = error
+                return
             if chunk is None:
                 return
             try:
@@ -543,8 +546,8 @@ def _parallel(engines: tuple[Engine, ...], recipes: tuple[EngineRecipe, ...],
         except _WorkersDying as dying:
             log.error("%s; the remaining rows are reported as worker errors", dying)
             yield from _give_up(current, window, chunks, dying, drop, width)
-        if broken:  # the input failed: every row read before it has been given
-            raise broken[0]
+        if broken is not None:  # the input failed: every row read before it has been given
+            raise broken
     finally:
         for waiting in window:
             drop(waiting.future)

@@ -397,13 +397,15 @@ def sheet_values(stream: IO[bytes], strings: list[Any], dates: Any, times: Any,
                 yield empty
             if counter <= number:
                 row: list[Any] = [None] * width
-                far: dict[int, Any] = {}
+                far: dict[int, Any] | None = None
                 for column, value in cells:
                     if 1 <= column <= width:
                         row[column - 1] = value
                     elif column > width:
+                        if far is None:
+                            far = {}
                         far[column] = value
-                if far and _blank(row[width - 1]):  # the row goes on past the width: say so
+                if far is not None and _blank(row[width - 1]):  # the row goes on: say so
                     row[width - 1] = _first_filled(far, row[width - 1])
                 counter += 1
                 yield tuple(row)
