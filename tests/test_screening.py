@@ -72,6 +72,62 @@ def test_workers_fork_only_from_a_single_threaded_linux_process() -> None:
         other.join()
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork is used on Linux only")
+def test_a_thread_that_is_ending_is_waited_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    if threading.active_count() != 1:
+        pytest.skip("an earlier test left a thread running: fork is not used")
+    listed = iter([["1", "2"]] * 3)  # a joined thread, listed for a moment as it exits
+
+    def tasks(path: str) -> list[str]:
+        assert path == "/proc/self/task"
+        return next(listed, ["1"])
+
+    monkeypatch.setattr(os, "listdir", tasks)
+    assert _screening.start_method() == "fork"
+    assert next(listed, None) is None  # it asked again until the thread had gone
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork is used on Linux only")
+def test_a_thread_that_stays_makes_workers_spawn_after_a_bounded_wait(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    monkeypatch.setattr(os, "listdir", lambda path: ["1", "2"])
+    start = time.monotonic()
+    assert _screening.start_method() == "spawn"
+    waited = time.monotonic() - start
+    assert _screening.THREAD_EXIT_WAIT <= waited < 5
+
+
+_BACK_TO_BACK = """
+import datetime as dt, json, sys
+from gradient_rules import Engine
+from gradient_rules._screening import start_method
+engine = Engine.from_installed()
+app = json.load(open(sys.argv[1], encoding="utf-8"))
+for _ in range(6):
+    rows = list(engine.assess_many([app] * 200, jurisdiction="national",
+                                   on=dt.date(2026, 6, 1), workers=2, chunk_size=20))
+    assert len(rows) == 200 and all(row.ok for row in rows)
+    print(start_method())
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork is used on Linux only")
+def test_screenings_run_back_to_back_each_fork_their_workers() -> None:
+    """The pool of the screening before has just joined its threads: the next still forks.
+
+    The kernel lists a joined thread for a moment after Python lets it go; without the wait
+    for it, most of these screenings started their workers as fresh interpreters.
+    """
+    import subprocess
+
+    example = Path(__file__).parents[1] / "examples" / "national" / "basic-workshop.json"
+    done = subprocess.run([sys.executable, "-c", _BACK_TO_BACK, str(example)],
+                          capture_output=True, text=True, timeout=300, check=True)
+    assert done.stdout.split() == ["fork"] * 6
+
+
 _LOW_LEVEL_THREAD = """
 import _thread, threading
 from gradient_rules._screening import start_method

@@ -20,6 +20,7 @@ import logging
 import operator
 import os
 import sys
+import time
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import BrokenExecutor, CancelledError, Executor, Future
@@ -412,7 +413,8 @@ def start_method() -> Literal["fork", "spawn"]:
     """How worker processes start: ``fork`` where it is safe, else ``spawn``.
 
     ``fork`` on Linux when the calling process runs no other thread, none that Python
-    started and none that a C library did (``/proc/self/task`` lists one).  A worker then
+    started and none that a C library did (``/proc/self/task`` lists one, once a thread
+    that is ending has gone: D51).  A worker then
     starts as a copy of the caller with its engine already built (the durable-rules adapter
     rebuilds its rulesets with fresh locks in the child), in milliseconds rather than the
     half second a fresh interpreter takes to import and load the plugins.  ``spawn``
@@ -424,14 +426,34 @@ def start_method() -> Literal["fork", "spawn"]:
     import threading
 
     if (sys.platform.startswith("linux") and threading.active_count() == 1
-            and "fork" in multiprocessing.get_all_start_methods()):
-        try:
-            alone = len(os.listdir("/proc/self/task")) == 1
-        except OSError:  # no /proc to ask: do not guess
-            alone = False
-        if alone:
-            return "fork"
+            and "fork" in multiprocessing.get_all_start_methods() and _one_task()):
+        return "fork"
     return "spawn"
+
+
+THREAD_EXIT_WAIT = 0.02
+"""Seconds :func:`start_method` waits for threads that are ending to leave ``/proc``."""
+
+
+def _one_task() -> bool:
+    """Whether the kernel lists one thread in this process, once ending threads are gone.
+
+    A thread Python has joined is still listed for a moment (a fraction of a millisecond)
+    while it exits.  A screening's pool joins its threads as the screening ends, so the
+    next one, started at once (a what-if loop), would otherwise find two threads and start
+    its workers the slow way.  A thread that stays (a C library's) makes this wait
+    :data:`THREAD_EXIT_WAIT` seconds, once per pool, and then answers ``False``.
+    """
+    deadline = time.monotonic() + THREAD_EXIT_WAIT
+    while True:
+        try:
+            if len(os.listdir("/proc/self/task")) == 1:
+                return True
+        except OSError:  # no /proc to ask: do not guess
+            return False
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.0005)
 
 
 def _process_pool(workers: int, recipes: tuple[EngineRecipe, ...],
