@@ -414,10 +414,10 @@ def start_method() -> Literal["fork", "spawn"]:
 
     ``fork`` on Linux when the calling process runs no other thread, none that Python
     started and none that a C library did (``/proc/self/task`` lists one, once a thread
-    that is ending has gone: D51).  A worker then
-    starts as a copy of the caller with its engine already built (the durable-rules adapter
-    rebuilds its rulesets with fresh locks in the child), in milliseconds rather than the
-    half second a fresh interpreter takes to import and load the plugins.  ``spawn``
+    that is ending has gone: D51).  A worker then starts as a copy of the caller with its
+    engine already built (the durable-rules adapter rebuilds its rulesets with fresh locks
+    in the child), in milliseconds rather than the half second a fresh interpreter takes
+    to import and load the plugins.  ``spawn``
     everywhere else: forking a process that runs other threads (a progress bar's, a web
     server's) can deadlock the child on a lock one of them held, and macOS's system
     libraries are not fork-safe.
