@@ -292,22 +292,27 @@ def test_consistency_reports_each_relation() -> None:
     assert run("consistency", "national", "--format", "json").output.strip().endswith("}")
 
 
-def test_sigterm_is_caught_only_while_a_command_runs_and_never_over_a_callers_handler(
-        ) -> None:
-    """The command's SIGTERM handler (exit 143, the results being built removed) is put
-    back to the default when it returns, and a handler the calling program set stays."""
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM and SIGHUP are POSIX")
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGHUP"])
+def test_a_stop_signal_is_caught_only_while_a_command_runs_and_never_over_a_callers_handler(
+        signame: str) -> None:
+    """The command's handler (exit 128 + the signal, the results being built removed) is put
+    back to the default when it returns; a handler the calling program set stays, and so
+    does an ignored SIGHUP (``nohup``)."""
     import signal
 
-    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+    signum = getattr(signal, signame)
+    assert signal.getsignal(signum) == signal.SIG_DFL
     assert run("plugins").exit_code == 0
-    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+    assert signal.getsignal(signum) == signal.SIG_DFL
 
     def mine(signum: int, frame: object) -> None:
         """The calling program's own."""
 
-    signal.signal(signal.SIGTERM, mine)
-    try:
-        assert run("plugins").exit_code == 0
-        assert signal.getsignal(signal.SIGTERM) is mine
-    finally:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    for theirs in (mine, signal.SIG_IGN):
+        signal.signal(signum, theirs)
+        try:
+            assert run("plugins").exit_code == 0
+            assert signal.getsignal(signum) is theirs
+        finally:
+            signal.signal(signum, signal.SIG_DFL)

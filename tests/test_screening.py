@@ -866,12 +866,17 @@ def test_an_input_that_is_the_output_is_bad_input_and_kept(tmp_path: Path,
     assert sorted(p.name for p in tmp_path.iterdir()) == ["apps.jsonl", "link.jsonl"]
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM is POSIX")
-@pytest.mark.parametrize("workers", ["1", "2"])
-def test_sigterm_removes_the_results_being_built_and_exits_143(tmp_path: Path,
-                                                               workers: str) -> None:
-    """A job scheduler's stop, or ``timeout``, sends SIGTERM: Python's default ended the run
-    where it stood and left the half-written ``.r.csv.x1y2.csv`` beside the target."""
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM and SIGHUP are POSIX")
+@pytest.mark.parametrize(("signame", "workers", "code", "said"), [
+    ("SIGTERM", "1", 143, "terminated"),
+    ("SIGTERM", "2", 143, "terminated"),
+    ("SIGHUP", "2", 129, "terminated (SIGHUP: the terminal closed)"),
+])
+def test_a_stop_signal_removes_the_results_being_built_and_exits_128_plus_it(
+        tmp_path: Path, signame: str, workers: str, code: int, said: str) -> None:
+    """A job scheduler's stop, or ``timeout``, sends SIGTERM, a closing terminal SIGHUP:
+    Python's default ended the run where it stood and left the half-written
+    ``.r.csv.x1y2.csv`` beside the target (and, with workers, the workers running)."""
     import subprocess
     import time
 
@@ -890,11 +895,11 @@ def test_sigterm_removes_the_results_being_built_and_exits_143(tmp_path: Path,
             assert run.poll() is None, run.stderr.read() if run.stderr else ""
             assert time.monotonic() < deadline
             time.sleep(0.05)
-        run.send_signal(signal.SIGTERM)
+        run.send_signal(getattr(signal, signame))
         _, err = run.communicate(timeout=60)
     finally:
         run.kill()
-    assert run.returncode == 143, err
-    assert err.strip().endswith("terminated")
+    assert run.returncode == code, err
+    assert err.strip().endswith(said)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["apps.jsonl", "r.csv"]
     assert target.read_text("utf-8") == "previous"

@@ -4,11 +4,11 @@ Exit codes: 0 done; 1 assessed, and the tier asked for is not eligible (or undet
 a declared relation is contradicted, or no row of a batch can go on the form; 2 bad input
 (file, field, date, jurisdiction, option); 3 a plugin or the engine is broken; 4 an internal
 error (a bug: one line naming the command and its input, the traceback with ``--debug``);
-130 interrupted; 141 the output pipe closed; 143 terminated (SIGTERM).  A crash never exits
-0 or 1.  Errors in JSON mode are printed as ``{"error": {...}}`` on standard output;
-otherwise one line per problem on standard error, in the language of ``--lang`` (field paths
-stay as written).  Whatever is printed for a person has its control characters made
-visible, so a name cannot drive the terminal.
+130 interrupted; 141 the output pipe closed; 143 terminated (SIGTERM); 129 the terminal
+closed (SIGHUP).  A crash never exits 0 or 1.  Errors in JSON mode are printed as
+``{"error": {...}}`` on standard output; otherwise one line per problem on standard error,
+in the language of ``--lang`` (field paths stay as written).  Whatever is printed for a
+person has its control characters made visible, so a name cannot drive the terminal.
 """
 
 from __future__ import annotations
@@ -72,50 +72,71 @@ EXIT_INTERNAL = 4
 EXIT_INTERRUPTED = 130
 EXIT_CLOSED_PIPE = 141
 EXIT_TERMINATED = 143
+EXIT_HUNG_UP = 129
 
 
 class Terminated(KeyboardInterrupt):
-    """SIGTERM (a job scheduler's stop, ``timeout``), raised in the command's process.
+    """A stop signal, raised in the command's process as an interrupt.
 
-    As an interrupt, so that what a run was building is removed on the way out (a results
-    file half written) and the engine is left correct; the exit is 143, as for SIGTERM.
+    SIGTERM (a job scheduler's stop, ``timeout``) or SIGHUP (the terminal closed).  As an
+    interrupt, so that what a run was building is removed on the way out (a results
+    file half written) and the engine is left correct; the exit is 128 plus the signal's
+    number, as for the signal itself: 143 for SIGTERM, 129 for SIGHUP.
     """
+
+    def __init__(self, signum: int = signal.SIGTERM) -> None:
+        super().__init__(signum)
+        self.signum = int(signum)
+
+
+STOP_SIGNALS: tuple[signal.Signals, ...] = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+"""The signals a command turns into :class:`Terminated` (SIGHUP where the system has it)."""
 
 
 @contextlib.contextmanager
-def _sigterm_caught() -> Iterator[None]:
-    """SIGTERM raises :class:`Terminated` in this process while the block runs.
+def _stop_signals_caught() -> Iterator[None]:
+    """SIGTERM and SIGHUP raise :class:`Terminated` in this process while the block runs.
 
-    Only from the main thread, and only where no other handler is set (a program that runs
-    the command keeps its own); the default is put back afterwards.
+    Only from the main thread, and only for a signal no other handler is set for (a program
+    that runs the command keeps its own; ``nohup`` keeps SIGHUP ignored); the default is put
+    back afterwards.
     """
     import threading
 
-    if (threading.current_thread() is not threading.main_thread()
-            or signal.getsignal(signal.SIGTERM) != signal.SIG_DFL):
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
     mine = os.getpid()
+    caught = [signum for signum in STOP_SIGNALS if signal.getsignal(signum) == signal.SIG_DFL]
 
     def terminated(signum: int, frame: object) -> None:
         if os.getpid() != mine:  # a worker forked with the handler: end as the signal asks
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            os.kill(os.getpid(), signal.SIGTERM)
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
             return
-        raise Terminated
+        raise Terminated(signum)
 
-    signal.signal(signal.SIGTERM, terminated)
+    for signum in caught:
+        signal.signal(signum, terminated)
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        for signum in caught:
+            signal.signal(signum, signal.SIG_DFL)
 
 
 def _interrupted(error: BaseException) -> int:
-    """Say why the run stopped; the exit code for it."""
-    terminated = isinstance(error, Terminated)
-    click.echo("terminated" if terminated else "interrupted", err=True)
-    return EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
+    """Say why the run stopped (where anyone can still read it); the exit code for it."""
+    if isinstance(error, Terminated):
+        hung_up = error.signum != signal.SIGTERM
+        code = EXIT_HUNG_UP if hung_up else EXIT_TERMINATED
+        said = "terminated (SIGHUP: the terminal closed)" if hung_up else "terminated"
+    else:
+        code, said = EXIT_INTERRUPTED, "interrupted"
+    with contextlib.suppress(OSError):  # a terminal that has closed cannot be told
+        click.echo(said, err=True)
+    return code
 
 LANG_VARIABLE = "GRADIENT_RULES_LANG"
 
@@ -163,7 +184,7 @@ class _Group(click.Group):
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         try:
-            with _sigterm_caught():
+            with _stop_signals_caught():
                 code = super().main(args, prog_name, complete_var, standalone_mode=False,
                                     **extra)
         except click.ClickException as error:
@@ -219,7 +240,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
     Messages follow --lang, or the GRADIENT_RULES_LANG environment variable (zh or en),
     else Chinese.  Exit codes: 0 done; 1 not eligible (with --tier), a contradicted
     relation, or no recommendable row; 2 bad input; 3 a broken plugin or engine; 4 an
-    internal error; 130 interrupted; 143 terminated.
+    internal error; 130 interrupted; 143 terminated; 129 the terminal closed.
     """
     ctx.meta["gradient_rules.debug"] = debug
 
