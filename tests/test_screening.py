@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import functools
 import io
 import json
 import multiprocessing
@@ -25,6 +26,7 @@ from grtest import ON, leading_application, patched
 import gradient_rules_national
 from gradient_rules import ApplicationError, Engine, _screening
 from gradient_rules._cli import cli
+from gradient_rules._limits import MAX_CHUNK, MAX_WORKERS
 
 
 def _apps(n: int, seed: int = 7) -> list[dict[str, Any]]:
@@ -70,6 +72,39 @@ def test_workers_fork_only_from_a_single_threaded_linux_process() -> None:
     finally:
         release.set()
         other.join()
+
+
+@pytest.mark.parametrize(("setting", "named"), [
+    ({"workers": 10**9}, "workers"),
+    ({"workers": MAX_WORKERS + 1}, "workers"),
+    ({"chunk_size": MAX_CHUNK + 1}, "chunk_size"),
+    ({"chunk_size": 10**12}, "chunk_size"),
+    ({"full": "no"}, "full"),
+    ({"full": 1}, "full"),
+])
+@pytest.mark.parametrize("how", ["assess_many", "compare_many"])
+def test_settings_out_of_range_are_bad_input_before_any_worker_starts(
+        installed: Engine, monkeypatch: pytest.MonkeyPatch, setting: dict[str, Any],
+        named: str, how: str) -> None:
+    """``workers=10**9`` forked until the machine ran out of memory (5,400 processes and
+    24 GB in two minutes, found by hand); ``full="no"`` meant yes."""
+    def no_pool(*args: object) -> None:
+        raise AssertionError("no worker may start for settings that are refused")
+
+    monkeypatch.setattr(_screening, "_process_pool", no_pool)
+    args: dict[str, Any] = {"jurisdiction": "national", "on": ON, **setting}
+    screen = (installed.assess_many if how == "assess_many"
+              else functools.partial(installed.compare_many, installed))
+    with pytest.raises(ApplicationError) as info:
+        next(iter(screen(_apps(3), **args)))
+    assert str(info.value).startswith(f"{named}: must be")
+
+
+def test_the_largest_settings_are_accepted(installed: Engine) -> None:
+    rows = list(installed.assess_many(_apps(3), jurisdiction="national", on=ON, full=True,
+                                      chunk_size=MAX_CHUNK))
+    assert [row.index for row in rows] == [0, 1, 2]
+    assert all(row.assessment is not None for row in rows)
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork is used on Linux only")

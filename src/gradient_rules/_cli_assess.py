@@ -25,6 +25,7 @@ from ._cli_common import (
     print_lines,
 )
 from ._errors import ApplicationError, GradientRulesError
+from ._limits import MAX_WORKERS
 from ._loading import is_folder, load_application
 from ._render import render_markdown, report_lines
 from ._schema import application_schema
@@ -60,7 +61,7 @@ _jurisdiction_option = click.option(
 @click.option("--full", is_flag=True, help="Every finding of every tier, tier by tier.")
 @click.option("--out", type=click.Path(dir_okay=False),
               help="Screen in bulk into this file: .jsonl, .csv or .xlsx (with a summary).")
-@click.option("--workers", type=click.IntRange(1, 256), default=1, show_default=True,
+@click.option("--workers", type=click.IntRange(1, MAX_WORKERS), default=1, show_default=True,
               help="Worker processes for a screening.")
 @click.option("--scheduler", metavar="ADDRESS",
               help="Screen on a Dask cluster (tcp://host:8786); needs gradient-rules[dask].")

@@ -38,6 +38,7 @@ from ._cli_common import (
 )
 from ._engine import Engine
 from ._errors import ApplicationError, GradientRulesError
+from ._limits import MAX_WORKERS
 from ._screening import ScreeningRow
 from ._whatif import parse_override
 
@@ -211,7 +212,7 @@ def template(jurisdiction: str, call: str | None, on: str | None, out: str, fmt:
               help="A changed parameter, e.g. GZ-SCN-B-1.minimum=8 (repeatable).")
 @click.option("--out", type=click.Path(dir_okay=False),
               help="Write the rows whose verdict changed (.jsonl, .csv or .xlsx).")
-@click.option("--workers", type=click.IntRange(1, 256), default=1, show_default=True)
+@click.option("--workers", type=click.IntRange(1, MAX_WORKERS), default=1, show_default=True)
 @click.option("--quiet", is_flag=True, help="No progress bar or summary line.")
 @format_option("table", "json")
 @lang_option

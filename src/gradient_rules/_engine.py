@@ -189,12 +189,13 @@ class Engine:
         """Assess many applications; yield one :class:`ScreeningRow` each, in input order.
 
         Rows in = rows out: an application that cannot be read or assessed keeps its place
-        with its error.  ``workers=N`` runs N processes, each building this engine once;
-        ``executor=`` any :class:`concurrent.futures.Executor` (e.g. a Dask cluster's
-        ``Client.get_executor()``).  Input is consumed lazily through a bounded window, so
-        memory does not grow with the input.  A chunk whose worker died is retried once
-        (its rows say ``retried``); if it fails again its rows carry the error.  ``full``
-        adds each full assessment (JSON form) to its row.  ``close()`` the generator to stop
+        with its error.  ``workers=N`` runs N processes (at most 256), each building this
+        engine once; ``executor=`` any :class:`concurrent.futures.Executor` (e.g. a Dask
+        cluster's ``Client.get_executor()``).  Input is consumed lazily through a bounded
+        window of ``chunk_size`` rows (100 by default, at most 10,000) a chunk, so memory
+        does not grow with the input.  A chunk whose worker died is retried once (its rows
+        say ``retried``); if it fails again its rows carry the error.  ``full=True`` adds
+        each full assessment (JSON form) to its row.  ``close()`` the generator to stop
         early: its worker processes end with it.  If iterating ``applications`` raises, the
         row of every application read before it is given first, then the error is raised,
         with workers as without.

@@ -31,7 +31,9 @@ __all__ = [
     "INTEGER",
     "LATEST",
     "MAX_BATCH_ROWS",
+    "MAX_CHUNK",
     "MAX_RANK",
+    "MAX_WORKERS",
     "NUMBER",
     "PLUGIN_FILE_BYTES",
     "STRING",
@@ -70,6 +72,11 @@ MAX_BATCH_ROWS = 50_000
 """Most rows in one batch."""
 MAX_RANK = 1_000_000
 """Largest rank (序号) a batch row may give."""
+MAX_WORKERS = 256
+"""Most worker processes one screening starts (``workers=``, ``--workers``): each is a
+process of its own, started at once, so a mistyped count must not fork thousands."""
+MAX_CHUNK = 10_000
+"""Largest ``chunk_size`` of a screening: up to ``2 * workers + 2`` chunks are in flight."""
 EARLIEST = dt.date(1900, 1, 1)
 """Earliest date accepted anywhere."""
 LATEST = dt.date(2099, 12, 31)

@@ -33,6 +33,8 @@ from ._application import Application
 from ._assessment import Assessment, TierAssessment
 from ._docstrings import describe_fields
 from ._errors import ApplicationError, EngineError, GradientRulesError
+from ._i18n import short_repr
+from ._limits import MAX_CHUNK, MAX_WORKERS
 from ._vocabulary import Outcome, Tier, Verdict
 
 if TYPE_CHECKING:
@@ -325,15 +327,26 @@ class _Task:
     attempt: int = 0
 
 
-def _chunk_size(workers: object, chunk_size: object) -> int:
-    """The chunk size; bad input when ``workers`` or ``chunk_size`` is not a count."""
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ApplicationError([("workers", f"must be a whole number of at least 1, got "
-                                 f"{workers!r}", "须为不小于 1 的整数")])
-    size = DEFAULT_CHUNK if chunk_size is None else chunk_size
-    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-        raise ApplicationError([("chunk_size", f"must be a whole number of at least 1, got "
-                                 f"{chunk_size!r}", "须为不小于 1 的整数")])
+def _count(name: str, value: object, most: int) -> int:
+    """``value`` as a count from 1 to ``most``; bad input naming ``name`` otherwise."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= most:
+        raise ApplicationError([(name, f"must be a whole number from 1 to {most:,}, got "
+                                 f"{short_repr(value)}", f"须为 1 至 {most} 的整数")])
+    return value
+
+
+def _chunk_size(workers: object, chunk_size: object, full: object) -> int:
+    """The chunk size, once the screening's settings are checked.
+
+    Bad input when ``workers`` or ``chunk_size`` is not a count in its range, or ``full``
+    is not a bool (``full="no"`` would otherwise mean yes).
+    """
+    _count("workers", workers, MAX_WORKERS)
+    size = _count("chunk_size", DEFAULT_CHUNK if chunk_size is None else chunk_size,
+                  MAX_CHUNK)
+    if not isinstance(full, bool):
+        raise ApplicationError([("full", f"must be True or False, got {short_repr(full)}",
+                                 "须为 True 或 False")])
     return size
 
 
@@ -341,7 +354,7 @@ def _screen(engines: Sequence[Engine], applications: Iterable[object], *, jurisd
             call: str | None, on: dt.date | None, workers: int, executor: Executor | None,
             full: bool, chunk_size: int | None) -> Generator[Rows, None, None]:
     """Every application under each engine: one tuple of rows per application, in order."""
-    size = _chunk_size(workers, chunk_size)
+    size = _chunk_size(workers, chunk_size, full)
     # Bad arguments are bad input before any row is read, not one error per row.
     if isinstance(applications, str | bytes | Mapping) or not isinstance(applications,
                                                                           Iterable):
