@@ -184,3 +184,61 @@ def test_the_engine_takes_every_application_within_the_limits(engine: Engine,
     durable = engine.assess(app, jurisdiction="national")
     reference = reference_engine.assess(app, jurisdiction="national")
     assert durable.model_dump(exclude={"backend"}) == reference.model_dump(exclude={"backend"})
+
+
+# --- rule parameters: plugin data and what-if overrides ---------------------------------------
+
+
+@pytest.mark.parametrize("key", ["NAT-BASE-5.minimum", "NAT-BASE-5.minimum.excellent",
+                                 "NAT-KPI.minimum", "GZ-SCN-B-1.minimum"])
+@pytest.mark.parametrize("value", [True, 2.0, "3"])
+def test_an_overridden_count_must_be_a_whole_number(key: str, value: object) -> None:
+    """``whatif --set NAT-BASE-5.minimum=true`` ran as a minimum of level 1 (pydantic's lax
+    mode reads ``true`` as 1, ``2.0`` as 2 and ``"3"`` as 3), and exited 0."""
+    engine = Engine.from_installed()
+    with pytest.raises(ApplicationError) as info:
+        engine.with_overrides({key: value})
+    text = str(info.value)
+    assert text.startswith(f"{key}: not a valid value for this rule: ")
+    assert repr(value) in text and "pydantic.dev" not in text, text
+
+
+def _model_data() -> list[tuple[type[Any], dict[str, Any], str]]:
+    from gradient_rules._calls import BatchRules, Call
+    from gradient_rules._catalog import CatalogScenario, ScenarioCatalog
+    from gradient_rules._kinds_applicant import AboveDesignatedSize
+    from gradient_rules._kinds_record import NoIncidents
+
+    engine = Engine.from_installed()
+    call = next(c for j in ("national", "guizhou", "shandong", "shanxi")
+                for c in engine.calls(j) if c.batch is not None)
+    catalog = engine.catalog("guizhou")
+    assert catalog is not None and call.batch is not None
+    data = [(Call, call.model_dump(), field) for field in ("year", "issuer_named")]
+    data += [(BatchRules, call.batch.model_dump(), "quota")]
+    data += [(ScenarioCatalog, catalog.model_dump(), "complete")]
+    data += [(CatalogScenario, catalog.scenarios[0].model_dump(), "number")]
+    data += [(NoIncidents, {"kinds": ["safety"], "min_grade": "larger", "years": 3}, "years"),
+             (AboveDesignatedSize, {}, "revenue_threshold_cny")]
+    return data
+
+
+@pytest.mark.parametrize("kind", ["number", "flag"])
+def test_a_plugin_data_number_or_flag_is_read_strictly(kind: str) -> None:
+    """A data file's ``year = "2025"`` or ``complete = 1`` was read as what it looks like;
+    the applications were already read strictly (``true`` is not a level): plugin data is
+    read the same way, so a slip in a file is an error naming the key, not a guess."""
+    from pydantic import ValidationError
+
+    checked = 0
+    for model, data, field in _model_data():
+        loaded = model.model_validate(data)  # the data as loaded is valid
+        is_flag = isinstance(getattr(loaded, field), bool)
+        if is_flag != (kind == "flag"):
+            continue
+        for value in ((1, "true", "yes") if is_flag else (True, 2.0, "3")):
+            with pytest.raises(ValidationError) as info:
+                model.model_validate({**data, field: value})
+            assert info.value.errors()[0]["loc"][0] == field, (model, field, value)
+            checked += 1
+    assert checked == (6 if kind == "flag" else 15)

@@ -14,6 +14,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from ._limits import StrictBool, Whole
 from ._places import province_code
 from ._rulepack import RecognitionRoute
 from ._rules import AttestationText, DataModel, Document, Provision, Rule, Source
@@ -40,9 +41,9 @@ class BatchRules(DataModel):
 
     tier: Tier
     """The tier the batch recommends for."""
-    quota: int = Field(ge=1)
+    quota: Whole = Field(ge=1)
     """Most applications one recommender may put forward."""
-    quota_by_recommender: dict[str, int] = Field(default_factory=dict)
+    quota_by_recommender: dict[str, Whole] = Field(default_factory=dict)
     """Quotas that differ by recommender name (e.g. Liaoning: 沈阳 15, others 2)."""
     quota_rule: str
     """Rule id of the quota."""
@@ -95,14 +96,14 @@ class Call(DataModel):
     """The issuing body as printed (山西省工业和信息化厅)."""
     issuer_en: str
     """The issuing body in English."""
-    issuer_named: bool = True
+    issuer_named: StrictBool = True
     """False when the received text does not name the issuing body (its place is unknown)."""
     level: IssuingLevel
     """The issuing body's level: national, province or city."""
     region: str | None = None
     """The province of the issuing body (any spelling, stored as its code); ``None`` for a
     national call or an issuer whose place is not known."""
-    year: int = Field(ge=2000, le=2100)
+    year: Whole = Field(ge=2000, le=2100)
     """The programme year the call is for."""
     tiers: tuple[Tier, ...] = Field(min_length=1)
     """The tiers it calls applications for."""

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from ._limits import StrictBool, Whole
 from ._rules import DataModel, Source
 from ._vocabulary import Segment, Tier
 
@@ -44,7 +45,7 @@ class CatalogScenario(DataModel):
 
     id: str = Field(pattern=r"^[A-Z]{2,4}-\d{2}$")
     """Catalog id, e.g. ``GZ-03``."""
-    number: int = Field(ge=1)
+    number: Whole = Field(ge=1)
     """Row number as printed."""
     segment: Segment
     """The segment it belongs to."""
@@ -69,7 +70,7 @@ class ScenarioCatalog(DataModel):
 
     title_zh: str
     """Title as printed."""
-    complete: bool
+    complete: StrictBool
     """False when rows or cells are missing from the received text."""
     counting: CountingPolicy = CountingPolicy.LADDER
     """How claims count toward tiers."""

@@ -25,6 +25,7 @@ from ._docstrings import describe_fields
 from ._errors import GradientRulesError, PluginError
 from ._facts import CaseFacts, Holdings, Tally
 from ._keys import KeyPlan, compute_key
+from ._limits import Whole
 from ._vocabulary import Outcome, Tier
 
 __all__ = [
@@ -56,7 +57,7 @@ __all__ = [
 ]
 
 Pattern = tuple[str, dict[str, Any]]
-PerTier = int | dict[Tier, int]
+PerTier = Whole | dict[Tier, Whole]
 
 MAX_PARTS = 32
 """Most parts of one ``all_of``."""

@@ -24,7 +24,7 @@ from ._conditions import (
     per_tier,
 )
 from ._keys import KeyPlan, compute_key
-from ._limits import NUMBER
+from ._limits import NUMBER, Whole
 from ._places import province_code, province_name_en, province_name_zh
 from ._vocabulary import Industry, Outcome, Tier
 
@@ -297,7 +297,7 @@ class AboveDesignatedSize(Condition):
     """A 规模以上工业企业: the statistics flag, or revenue at or above the threshold."""
 
     kind: Literal["above_designated_size"] = "above_designated_size"
-    revenue_threshold_cny: int = Field(default=20_000_000, ge=0, le=NUMBER)
+    revenue_threshold_cny: Whole = Field(default=20_000_000, ge=0, le=NUMBER)
     """Annual main-business revenue threshold (国家统计局: 2000万元 since 2011)."""
 
     def evaluate(self, ctx: EvaluationContext, tier: Tier) -> Outcome:

@@ -21,6 +21,7 @@ from ._conditions import (
 )
 from ._facts import HOLDING_KEYS
 from ._keys import KeyPlan, compute_key, disqualifying
+from ._limits import Whole
 from ._vocabulary import IncidentGrade, IncidentKind, IssuingLevel, Outcome, Tier
 
 __all__ = [
@@ -52,7 +53,7 @@ class NoIncidents(Condition):
     """Accident kinds that count."""
     min_grade: IncidentGrade
     """The lowest grade that disqualifies (inclusive: 较大及以上 is ``larger``)."""
-    years: int = Field(ge=1, le=10)
+    years: Whole = Field(ge=1, le=10)
     """Look-back window in whole years before the evaluation date."""
 
     def _disqualifying(self, incident: Mapping[str, Any]) -> bool:

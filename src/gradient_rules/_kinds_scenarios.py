@@ -24,6 +24,7 @@ from ._conditions import (
 )
 from ._facts import SEGMENT_KEYS
 from ._keys import KeyPlan, compute_key
+from ._limits import Whole
 from ._vocabulary import Outcome, Segment, Tier
 
 __all__ = [
@@ -166,7 +167,7 @@ class KpisReported(Condition):
     """Outcomes evaluated against the KPI reference: at least ``minimum`` KPIs reported."""
 
     kind: Literal["kpis_reported"] = "kpis_reported"
-    minimum: int = Field(default=1, ge=1, le=100)
+    minimum: Whole = Field(default=1, ge=1, le=100)
     """How many KPIs of the reference must be reported."""
 
     def evaluate(self, ctx: EvaluationContext, tier: Tier) -> Outcome:

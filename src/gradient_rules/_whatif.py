@@ -15,8 +15,11 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from pydantic import ValidationError
+
 from ._conditions import condition_call
 from ._errors import ApplicationError, GradientRulesError
+from ._i18n import short_repr, zh_for_pydantic
 from ._kinds import ConditionKinds
 from ._limits import STRING, walk
 from ._rules import Rule
@@ -146,8 +149,9 @@ def _changed(rule: Rule, path: list[str], value: Any, key: str,
     try:
         condition = kinds.parse(data)
     except (GradientRulesError, ValueError) as error:
-        raise ApplicationError([(key, f"not a valid value for this rule: {str(error)[:300]}",
-                                 f"该规则不接受此值：{str(error)[:300]}")]) from None
+        en, zh = _why(error)
+        raise ApplicationError([(key, f"not a valid value for this rule: {en}",
+                                 f"该规则不接受此值：{zh}")]) from None
     # model_copy does not validate: the rule's own check that the condition has a value for
     # each of its tiers (a per-tier table that lost one) is made here.
     problems = condition_call(rule.id, condition, "tier_problems", rule.tiers)
@@ -178,3 +182,21 @@ def apply_overrides(rules: Sequence[Rule], overrides: Sequence[Override],
         if current is not None:
             out.append(current)
     return tuple(out), used
+
+
+def _why(error: Exception) -> tuple[str, str]:
+    """What is wrong with an overridden value, in English and Chinese.
+
+    The first problem pydantic found, with the value it got, not pydantic's whole report.
+    """
+    if not isinstance(error, ValidationError):
+        return str(error)[:300], str(error)[:300]
+    # The deepest problem: in a per-tier table, the tier's value rather than the table.
+    item = max(error.errors(include_url=False), key=lambda each: len(each["loc"]))
+    en = str(item["msg"]).removeprefix("Value error, ")
+    zh = zh_for_pydantic(item, en)
+    got = item.get("input")
+    if "input" in item and not isinstance(got, dict | list) and short_repr(got) not in en:
+        en += f" (got {short_repr(got)})"
+        zh += f"（收到 {short_repr(got)}）"
+    return en[:300], zh[:300]
