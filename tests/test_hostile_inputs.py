@@ -7,6 +7,7 @@ overriding the first, ``true`` read as a level, ``0`` as 1970-01-01.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 from pathlib import Path
@@ -207,38 +208,53 @@ def _model_data() -> list[tuple[type[Any], dict[str, Any], str]]:
     from gradient_rules._calls import BatchRules, Call
     from gradient_rules._catalog import CatalogScenario, ScenarioCatalog
     from gradient_rules._kinds_applicant import AboveDesignatedSize
+    from gradient_rules._kinds_filing import Deadline
     from gradient_rules._kinds_record import NoIncidents
+    from gradient_rules._rules import Document
 
     engine = Engine.from_installed()
     call = next(c for j in ("national", "guizhou", "shandong", "shanxi")
                 for c in engine.calls(j) if c.batch is not None)
     catalog = engine.catalog("guizhou")
     assert catalog is not None and call.batch is not None
-    data = [(Call, call.model_dump(), field) for field in ("year", "issuer_named")]
-    data += [(BatchRules, call.batch.model_dump(), "quota")]
+    data: list[tuple[type[Any], dict[str, Any], str]] = [
+        (Call, call.model_dump(), field) for field in ("year", "issuer_named", "issued")]
+    data += [(BatchRules, call.batch.model_dump(), field) for field in ("quota", "submit_by")]
     data += [(ScenarioCatalog, catalog.model_dump(), "complete")]
     data += [(CatalogScenario, catalog.scenarios[0].model_dump(), "number")]
     data += [(NoIncidents, {"kinds": ["safety"], "min_grade": "larger", "years": 3}, "years"),
-             (AboveDesignatedSize, {}, "revenue_threshold_cny")]
+             (AboveDesignatedSize, {}, "revenue_threshold_cny"),
+             (Deadline, {"field": "online_filed_on", "by": dt.date(2025, 1, 1)}, "by"),
+             (Document, engine.packs("national")[0].documents[0].model_dump(), "issued")]
     return data
 
 
-@pytest.mark.parametrize("kind", ["number", "flag"])
-def test_a_plugin_data_number_or_flag_is_read_strictly(kind: str) -> None:
-    """A data file's ``year = "2025"`` or ``complete = 1`` was read as what it looks like;
-    the applications were already read strictly (``true`` is not a level): plugin data is
-    read the same way, so a slip in a file is an error naming the key, not a guess."""
+_WRONG = {"flag": (1, "true", "yes"), "number": (True, 2.0, "3"),
+          "date": (0, 86_400 * 20_000, dt.datetime(2025, 1, 1), "1 May 2025")}
+
+
+def _kind_of(value: object) -> str:
+    if isinstance(value, bool):
+        return "flag"
+    return "date" if isinstance(value, dt.date) else "number"
+
+
+@pytest.mark.parametrize("kind", sorted(_WRONG))
+def test_a_plugin_data_number_flag_or_date_is_read_strictly(kind: str) -> None:
+    """A data file's ``year = "2025"``, ``complete = 1`` or ``by = 0`` was read as what it
+    looks like (``0`` as 1970-01-01); the applications were already read strictly (``true``
+    is not a level, ``0`` not a date): plugin data is read the same way, so a slip in a
+    file is an error naming the key, not a guess."""
     from pydantic import ValidationError
 
-    checked = 0
+    checked = set()
     for model, data, field in _model_data():
         loaded = model.model_validate(data)  # the data as loaded is valid
-        is_flag = isinstance(getattr(loaded, field), bool)
-        if is_flag != (kind == "flag"):
+        if _kind_of(getattr(loaded, field)) != kind:
             continue
-        for value in ((1, "true", "yes") if is_flag else (True, 2.0, "3")):
+        for value in _WRONG[kind]:
             with pytest.raises(ValidationError) as info:
                 model.model_validate({**data, field: value})
             assert info.value.errors()[0]["loc"][0] == field, (model, field, value)
-            checked += 1
-    assert checked == (6 if kind == "flag" else 15)
+        checked.add(f"{model.__name__}.{field}")
+    assert len(checked) == {"flag": 2, "number": 5, "date": 4}[kind], checked

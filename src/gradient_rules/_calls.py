@@ -9,12 +9,11 @@ self-assessment uses the conditions alone.  Calls ship as data: ``data/calls/<id
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from ._limits import StrictBool, Whole
+from ._limits import IsoDate, StrictBool, Whole
 from ._places import province_code
 from ._rulepack import RecognitionRoute
 from ._rules import AttestationText, DataModel, Document, Provision, Rule, Source
@@ -47,7 +46,7 @@ class BatchRules(DataModel):
     """Quotas that differ by recommender name (e.g. Liaoning: 沈阳 15, others 2)."""
     quota_rule: str
     """Rule id of the quota."""
-    submit_by: dt.date | None = None
+    submit_by: IsoDate | None = None
     """Last day for the recommender's submission, inclusive."""
     submit_rule: str | None = None
     """Rule id of the submission deadline."""
@@ -107,7 +106,7 @@ class Call(DataModel):
     """The programme year the call is for."""
     tiers: tuple[Tier, ...] = Field(min_length=1)
     """The tiers it calls applications for."""
-    issued: dt.date
+    issued: IsoDate
     """The notice's date; assessing for the call before it is an error."""
     issued_source: Source = "seed"
     """Whether ``issued`` is printed in the seed or inferred."""

@@ -18,7 +18,7 @@ from ._conditions import (
     case_pattern,
     op,
 )
-from ._limits import EARLIEST, LATEST
+from ._limits import IsoDate
 from ._vocabulary import Outcome, Tier
 
 __all__ = [
@@ -39,7 +39,7 @@ class Deadline(Condition):
     kind: Literal["deadline"] = "deadline"
     field: Literal["online_filed_on", "paper_submitted_on"]
     """Which filing date (in ``filing``)."""
-    by: dt.date = Field(ge=EARLIEST, le=LATEST)
+    by: IsoDate
     """Last admissible day, inclusive."""
 
     def evaluate(self, ctx: EvaluationContext, tier: Tier) -> Outcome:

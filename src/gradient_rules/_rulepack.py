@@ -18,6 +18,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from ._catalog import Kpi, ScenarioCatalog
+from ._limits import IsoDate
 from ._rules import AttestationText, Citation, DataModel, Document, Provision, Rule, Source
 from ._vocabulary import DocumentStatus, EventKind, IncidentGrade, IncidentKind, Segment, Tier
 
@@ -89,7 +90,7 @@ class LaterEdition(DataModel):
 
     reference: str
     """Its document number."""
-    warn_from: dt.date
+    warn_from: IsoDate
     """Assessments on or after this date carry a notice."""
     warn_from_source: Source = "seed"
     """Whether ``warn_from`` is printed somewhere or inferred."""
@@ -146,9 +147,9 @@ class RulePack(DataModel):
     """Who."""
     version: str = Field(pattern=r"^[A-Za-z0-9._-]+$")
     """Version label, unique within the jurisdiction (e.g. ``2024``)."""
-    valid_from: dt.date
+    valid_from: IsoDate
     """First day the pack may be applied."""
-    valid_until: dt.date | None = None
+    valid_until: IsoDate | None = None
     """Last day, inclusive; ``None`` when open-ended."""
     documents: tuple[Document, ...] = Field(min_length=1)
     """Source documents; the first is the primary one."""

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from ._conditions import Condition
 from ._docstrings import describe_fields
+from ._limits import IsoDate
 from ._vocabulary import DocumentStatus, Relation, Strength, Tier
 
 __all__ = [
@@ -45,7 +45,7 @@ class Document(DataModel):
     """Document number (文号), where known."""
     status: DocumentStatus
     """Draft for comment, draft for review, or in force."""
-    issued: dt.date | None = None
+    issued: IsoDate | None = None
     """Issue date, where known."""
     issued_source: Source = "seed"
     """Whether ``issued`` is printed in the seed or inferred from other sources."""
