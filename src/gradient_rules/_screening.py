@@ -335,7 +335,7 @@ def _count(name: str, value: object, most: int) -> int:
     return value
 
 
-def _chunk_size(workers: object, chunk_size: object, full: object) -> int:
+def _checked_settings(workers: object, chunk_size: object, full: object) -> int:
     """The chunk size, once the screening's settings are checked.
 
     Bad input when ``workers`` or ``chunk_size`` is not a count in its range, or ``full``
@@ -354,7 +354,7 @@ def _screen(engines: Sequence[Engine], applications: Iterable[object], *, jurisd
             call: str | None, on: dt.date | None, workers: int, executor: Executor | None,
             full: bool, chunk_size: int | None) -> Generator[Rows, None, None]:
     """Every application under each engine: one tuple of rows per application, in order."""
-    size = _chunk_size(workers, chunk_size, full)
+    size = _checked_settings(workers, chunk_size, full)
     # Bad arguments are bad input before any row is read, not one error per row.
     if isinstance(applications, str | bytes | Mapping) or not isinstance(applications,
                                                                           Iterable):
@@ -430,10 +430,9 @@ def start_method() -> Literal["fork", "spawn"]:
     that is ending has gone: D51).  A worker then starts as a copy of the caller with its
     engine already built (the durable-rules adapter rebuilds its rulesets with fresh locks
     in the child), in milliseconds rather than the half second a fresh interpreter takes
-    to import and load the plugins.  ``spawn``
-    everywhere else: forking a process that runs other threads (a progress bar's, a web
-    server's) can deadlock the child on a lock one of them held, and macOS's system
-    libraries are not fork-safe.
+    to import and load the plugins.  ``spawn`` everywhere else: forking a process that runs
+    other threads (a progress bar's, a web server's) can deadlock the child on a lock one
+    of them held, and macOS's system libraries are not fork-safe.
     """
     import multiprocessing
     import threading
