@@ -443,7 +443,7 @@ def start_method() -> Literal["fork", "spawn"]:
     return "spawn"
 
 
-THREAD_EXIT_WAIT = 0.02
+THREAD_EXIT_WAIT = 0.05
 """Seconds :func:`start_method` waits for threads that are ending to leave ``/proc``."""
 
 
