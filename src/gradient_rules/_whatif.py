@@ -17,9 +17,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ._application import translate_validation_error
 from ._conditions import condition_call
 from ._errors import ApplicationError, GradientRulesError
-from ._i18n import short_repr, zh_for_pydantic
 from ._kinds import ConditionKinds
 from ._limits import STRING, walk
 from ._rules import Rule
@@ -187,16 +187,12 @@ def apply_overrides(rules: Sequence[Rule], overrides: Sequence[Override],
 def _why(error: Exception) -> tuple[str, str]:
     """What is wrong with an overridden value, in English and Chinese.
 
-    The first problem pydantic found, with the value it got, not pydantic's whole report.
+    The deepest problem pydantic found (in a per-tier table, the tier's value rather than
+    the table), worded as an application's would be, not pydantic's whole report.
     """
     if not isinstance(error, ValidationError):
         return str(error)[:300], str(error)[:300]
-    # The deepest problem: in a per-tier table, the tier's value rather than the table.
-    item = max(error.errors(include_url=False), key=lambda each: len(each["loc"]))
-    en = str(item["msg"]).removeprefix("Value error, ")
-    zh = zh_for_pydantic(item, en)
-    got = item.get("input")
-    if "input" in item and not isinstance(got, dict | list) and short_repr(got) not in en:
-        en += f" (got {short_repr(got)})"
-        zh += f"（收到 {short_repr(got)}）"
-    return en[:300], zh[:300]
+    locations = [len(item["loc"]) for item in error.errors(include_url=False)]
+    deepest = locations.index(max(locations))
+    worded = translate_validation_error(error)
+    return worded.problems[deepest][1][:300], worded.problems_zh[deepest][1][:300]
