@@ -253,6 +253,43 @@ def test_two_workers_give_the_same_rows_as_one(installed: Engine, start: str) ->
     assert one == two
 
 
+def test_workers_give_the_same_rows_as_one_for_every_kind_of_input(installed: Engine,
+                                                                 start: str) -> None:
+    """Plain dicts travel to the workers as they are; everything else as a BulkItem."""
+    from collections import OrderedDict
+
+    from gradient_rules import Application, BulkItem
+
+    apps: list[Any] = _apps(30)
+    apps[3] = OrderedDict(apps[3])  # a mapping that is not a plain dict
+    apps[5] = Application.model_validate(apps[5])
+    apps[7] = "not a mapping"
+    apps[9] = {"enterprise": {}}  # no name: bad input, from the worker
+    apps[11] = BulkItem(source="clients.csv row 12", data=apps[11], id="C-12")
+    apps[13] = BulkItem(source="clients.csv row 14", error=ApplicationError(
+        [("clients.csv row 14", "unreadable", "无法读取")]))
+    one = list(installed.assess_many(apps, jurisdiction="national", on=ON, full=True))
+    two = list(installed.assess_many(apps, jurisdiction="national", on=ON, workers=2,
+                                     chunk_size=4, full=True))
+    assert one == two
+    assert [r.model_fields_set for r in one] == [r.model_fields_set for r in two]
+    assert [r.ok for r in two].count(False) == 3
+    assert (two[11].source, two[11].id, two[11].ok) == ("clients.csv row 12", "C-12", True)
+    assert two[0].source == "#1" and two[0].assessment is not None
+
+
+def test_a_row_sent_back_packed_is_the_same_row(installed: Engine) -> None:
+    apps: list[Any] = [*_apps(3), "not a mapping"]
+    rows = list(installed.assess_many(apps, jurisdiction="national", on=ON, full=True))
+    packed = [(_screening._packed(row),) for row in rows]
+    assert isinstance(packed[3][0], _screening.ScreeningRow)  # an error row goes as itself
+    assert all(isinstance(p, tuple) for (p,) in packed[:3])
+    again = [row for (row,) in _screening._unpacked(packed)]
+    assert again == rows
+    assert [r.model_fields_set for r in again] == [r.model_fields_set for r in rows]
+    assert again[0].model_dump_json() == rows[0].model_dump_json()
+
+
 def _killing(apps: list[dict[str, Any]], at: int) -> Iterator[dict[str, Any]]:
     """Yield the applications; when row ``at`` is pulled, SIGKILL a worker of the pool."""
     for index, app in enumerate(apps):
@@ -807,9 +844,9 @@ def test_forked_workers_start_with_what_they_inherited_frozen(installed: Engine)
         # The worker's collector leaves what it inherited alone ...
         assert pool.submit(gc.get_freeze_count).result() > before + 1000
         # ... and the worker assesses with the engine it was handed.
-        rows = pool.submit(_screening._assess_chunk, (recipe,), "national", None, ON, False,
-                           list(enumerate(_screening._item(i, a)
-                                          for i, a in enumerate(_apps(2))))).result()
+        packed = pool.submit(_screening._assess_chunk, (recipe,), "national", None, ON,
+                             False, (0, list(_apps(2)))).result()
+    rows = _screening._unpacked(packed)
     assert [r.error for (r,) in rows] == [None, None]
     assert gc.get_freeze_count() <= before  # the caller's collector is as it was
 
