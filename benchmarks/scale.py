@@ -159,7 +159,7 @@ def workers(n: int, rounds: int = 2) -> dict[str, float]:
     """Throughput of 2 worker processes over one, on ``n`` national applications.
 
     ``two_over_one``: 2 workers (started the default way: forked on Linux, see
-    ``gradient_rules._screening.start_method``) against ``workers=1``, which assesses in the
+    ``gradient_rules._workers.start_method``) against ``workers=1``, which assesses in the
     calling process (what a user gains); ``spawn_over_one``: the same with workers started
     as fresh interpreters (what a caller with other threads running gets);
     ``two_over_pool_of_one``: against a pool of one worker process (the same start-up and
@@ -167,7 +167,7 @@ def workers(n: int, rounds: int = 2) -> dict[str, float]:
     best of each counts, so a neighbour's burst on a shared host spoils one reading, not
     the figure.
     """
-    from gradient_rules import _screening
+    from gradient_rules import _workers
 
     apps = applications("national", n)
     engine = Engine(plugins=PLUGINS)
@@ -182,12 +182,12 @@ def workers(n: int, rounds: int = 2) -> dict[str, float]:
         return "spawn"
 
     def spawned() -> float:
-        default = _screening.start_method
-        _screening.start_method = spawn
+        default = _workers.start_method
+        _workers.start_method = spawn
         try:
             return timed(workers=2)
         finally:
-            _screening.start_method = default
+            _workers.start_method = default
 
     def one() -> float:
         return timed(workers=1)

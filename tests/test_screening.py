@@ -24,7 +24,7 @@ from click.testing import CliRunner
 from grtest import ON, leading_application, patched
 
 import gradient_rules_national
-from gradient_rules import ApplicationError, Engine, _screening
+from gradient_rules import ApplicationError, Engine, ScreeningRow, _workers
 from gradient_rules._cli import cli
 from gradient_rules._limits import MAX_CHUNK, MAX_WORKERS
 
@@ -54,7 +54,7 @@ def installed() -> Engine:
 def start(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Worker processes started each way the pool may start them (whatever ran before)."""
     method: str = request.param
-    monkeypatch.setattr(_screening, "start_method", lambda: method)
+    monkeypatch.setattr(_workers, "start_method", lambda: method)
     if method == "fork":  # an earlier test (Dask's) may have left an idle thread running
         request.applymarker(pytest.mark.filterwarnings(_FORK_WARNING))
     return method
@@ -63,12 +63,12 @@ def start(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> st
 def test_workers_fork_only_from_a_single_threaded_linux_process() -> None:
     alone = threading.active_count() == 1
     expected = "fork" if alone and sys.platform.startswith("linux") else "spawn"
-    assert _screening.start_method() == expected
+    assert _workers.start_method() == expected
     release = threading.Event()
     other = threading.Thread(target=release.wait)
     other.start()
     try:
-        assert _screening.start_method() == "spawn"  # a thread's lock could hang the child
+        assert _workers.start_method() == "spawn"  # a thread's lock could hang the child
     finally:
         release.set()
         other.join()
@@ -91,7 +91,7 @@ def test_settings_out_of_range_are_bad_input_before_any_worker_starts(
     def no_pool(*args: object) -> None:
         raise AssertionError("no worker may start for settings that are refused")
 
-    monkeypatch.setattr(_screening, "_process_pool", no_pool)
+    monkeypatch.setattr(_workers, "_process_pool", no_pool)
     args: dict[str, Any] = {"jurisdiction": "national", "on": ON, **setting}
     screen = (installed.assess_many if how == "assess_many"
               else functools.partial(installed.compare_many, installed))
@@ -118,7 +118,7 @@ def test_a_thread_that_is_ending_is_waited_for(monkeypatch: pytest.MonkeyPatch) 
         return next(listed, ["1"])
 
     monkeypatch.setattr(os, "listdir", tasks)
-    assert _screening.start_method() == "fork"
+    assert _workers.start_method() == "fork"
     assert next(listed, None) is None  # it asked again until the thread had gone
 
 
@@ -129,15 +129,15 @@ def test_a_thread_that_stays_makes_workers_spawn_after_a_bounded_wait(
 
     monkeypatch.setattr(os, "listdir", lambda path: ["1", "2"])
     start = time.monotonic()
-    assert _screening.start_method() == "spawn"
+    assert _workers.start_method() == "spawn"
     waited = time.monotonic() - start
-    assert _screening.THREAD_EXIT_WAIT <= waited < 5
+    assert _workers.THREAD_EXIT_WAIT <= waited < 5
 
 
 _BACK_TO_BACK = """
 import datetime as dt, json, sys
 from gradient_rules import Engine
-from gradient_rules._screening import start_method
+from gradient_rules._workers import start_method
 engine = Engine.from_installed()
 app = json.load(open(sys.argv[1], encoding="utf-8"))
 for _ in range(6):
@@ -165,7 +165,7 @@ def test_screenings_run_back_to_back_each_fork_their_workers() -> None:
 
 _LOW_LEVEL_THREAD = """
 import _thread, threading
-from gradient_rules._screening import start_method
+from gradient_rules._workers import start_method
 print(start_method())
 release, done = _thread.allocate_lock(), _thread.allocate_lock()
 release.acquire()
@@ -281,10 +281,10 @@ def test_workers_give_the_same_rows_as_one_for_every_kind_of_input(installed: En
 def test_a_row_sent_back_packed_is_the_same_row(installed: Engine) -> None:
     apps: list[Any] = [*_apps(3), "not a mapping"]
     rows = list(installed.assess_many(apps, jurisdiction="national", on=ON, full=True))
-    packed = [(_screening._packed(row),) for row in rows]
-    assert isinstance(packed[3][0], _screening.ScreeningRow)  # an error row goes as itself
+    packed = [(_workers._packed(row),) for row in rows]
+    assert isinstance(packed[3][0], ScreeningRow)  # an error row goes as itself
     assert all(isinstance(p, tuple) for (p,) in packed[:3])
-    again = [row for (row,) in _screening._unpacked(packed)]
+    again = [row for (row,) in _workers._unpacked(packed)]
     assert again == rows
     assert [r.model_fields_set for r in again] == [r.model_fields_set for r in rows]
     assert again[0].model_dump_json() == rows[0].model_dump_json()
@@ -703,13 +703,13 @@ def test_a_comparison_pairs_each_row_under_both_engines(installed: Engine, start
     assert [a.verdicts for a in after] != [b.verdicts for b in before]  # a real change
     # In this process, and on one pool of two workers that assess each chunk both ways.
     pools: list[int] = []
-    made = _screening._process_pool
+    made = _workers._process_pool
 
     def counted(workers: int, *args: Any) -> Any:
         pools.append(workers)
         return made(workers, *args)
 
-    monkeypatch.setattr(_screening, "_process_pool", counted)
+    monkeypatch.setattr(_workers, "_process_pool", counted)
     here = list(installed.compare_many(changed, apps, jurisdiction="national", on=ON))
     pooled = list(installed.compare_many(changed, iter(apps), jurisdiction="national", on=ON,
                                          workers=2, chunk_size=7))
@@ -819,7 +819,7 @@ def test_workers_that_die_as_they_start_give_every_row_an_error(
         monkeypatch: pytest.MonkeyPatch) -> None:
     import grdoomed
 
-    monkeypatch.setattr(_screening, "start_method", lambda: "spawn")  # imports grdoomed
+    monkeypatch.setattr(_workers, "start_method", lambda: "spawn")  # imports grdoomed
 
     engine = Engine(plugins=[grdoomed])
     assert engine.recipe.modules == ("grdoomed",)
@@ -839,14 +839,14 @@ def test_forked_workers_start_with_what_they_inherited_frozen(installed: Engine)
     before = gc.get_freeze_count()
     recipe = installed.recipe
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"),
-                             initializer=_screening._adopt,
+                             initializer=_workers._adopt,
                              initargs=((recipe,), (installed,))) as pool:
         # The worker's collector leaves what it inherited alone ...
         assert pool.submit(gc.get_freeze_count).result() > before + 1000
         # ... and the worker assesses with the engine it was handed.
-        packed = pool.submit(_screening._assess_chunk, (recipe,), "national", None, ON,
+        packed = pool.submit(_workers._assess_chunk, (recipe,), "national", None, ON,
                              False, (0, list(_apps(2)))).result()
-    rows = _screening._unpacked(packed)
+    rows = _workers._unpacked(packed)
     assert [r.error for (r,) in rows] == [None, None]
     assert gc.get_freeze_count() <= before  # the caller's collector is as it was
 
@@ -859,8 +859,8 @@ def _die_as_forked(*_: object) -> None:
 @pytest.mark.filterwarnings(_FORK_WARNING)  # an earlier test (Dask's) may leave a thread
 def test_forked_workers_that_die_as_they_start_give_every_row_an_error(
         installed: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_screening, "start_method", lambda: "fork")
-    monkeypatch.setattr(_screening, "_adopt", _die_as_forked)  # the forked worker's first act
+    monkeypatch.setattr(_workers, "start_method", lambda: "fork")
+    monkeypatch.setattr(_workers, "_adopt", _die_as_forked)  # the forked worker's first act
     rows = list(installed.assess_many(_apps(30), jurisdiction="national", on=ON, workers=2,
                                       chunk_size=4))
     assert [r.index for r in rows] == list(range(30))

@@ -58,7 +58,8 @@ def test_a_yaml_syntax_error_is_still_bad_input_with_its_place(tmp_path: Path) -
         load_application(aliased)
 
 
-LAZY_MODULES = ("gradient_rules._batch", "gradient_rules._screening", "gradient_rules._form",
+LAZY_MODULES = ("gradient_rules._batch", "gradient_rules._screening", "gradient_rules._rows",
+                "gradient_rules._workers", "gradient_rules._form",
                 "gradient_rules._bulk_read", "gradient_rules._bulk_write",
                 "gradient_rules._cli_bulk", "gradient_rules._cli_batch",
                 "gradient_rules._cli_data", "gradient_rules._cli_author")
@@ -94,10 +95,10 @@ def test_every_command_is_listed_with_the_module_that_defines_it() -> None:
 
 def test_lazy_public_names_resolve_and_are_listed() -> None:
     code = ("import gradient_rules as g\n"
-            "assert 'gradient_rules._screening' not in sys.modules\n"
+            "assert 'gradient_rules._rows' not in sys.modules\n"
             "assert 'ScreeningRow' in dir(g) and 'BatchRow' in dir(g)\n"
             "from gradient_rules import *\n"
-            "assert ScreeningRow.__module__ == 'gradient_rules._screening'\n"
+            "assert ScreeningRow.__module__ == 'gradient_rules._rows'\n"
             "assert write_form is g._form.write_form\n"
             "try:\n    g.NoSuchName\nexcept AttributeError as e:\n"
             "    assert 'NoSuchName' in str(e)\nelse:\n    raise SystemExit('no error')\n")

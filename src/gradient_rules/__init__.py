@@ -81,15 +81,16 @@ if TYPE_CHECKING:
     from ._batch import BatchAssessment, BatchFinding, BatchRow, Contact
     from ._consistency import Difference, RelationCheck
     from ._form import write_form
-    from ._screening import BulkItem, EngineRecipe, RowProblem, ScreeningRow
+    from ._rows import BulkItem, RowProblem, ScreeningRow
+    from ._workers import EngineRecipe
 
 __version__ = "0.1.0"
 
 _LAZY = {
     "BatchAssessment": "_batch", "BatchFinding": "_batch", "BatchRow": "_batch",
     "Contact": "_batch", "Difference": "_consistency", "RelationCheck": "_consistency",
-    "write_form": "_form", "BulkItem": "_screening", "EngineRecipe": "_screening",
-    "RowProblem": "_screening", "ScreeningRow": "_screening",
+    "write_form": "_form", "BulkItem": "_rows", "EngineRecipe": "_workers",
+    "RowProblem": "_rows", "ScreeningRow": "_rows",
 }
 """Public names whose modules load on first use: what a single assessment (the CLI's first
 result) does not need, kept out of ``import gradient_rules`` (docs/scaling.md)."""

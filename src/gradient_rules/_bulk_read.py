@@ -44,7 +44,7 @@ from ._loading import (
     path_label,
     read_mapping,
 )
-from ._screening import BulkItem
+from ._rows import BulkItem
 
 __all__ = ["BULK_SUFFIXES", "LIST_FIELDS", "MAX_COLUMNS", "read_inputs", "row_application"]
 

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from ._output import cannot_write, out_target, temporary_beside, write_whole
+from ._rows import ScreeningRow
 from ._scope import Scope
-from ._screening import ScreeningRow
 from ._vocabulary import Industry, Tier, Verdict
 
 __all__ = ["OUT_SUFFIXES", "RowWriter", "compact_assessment", "open_writer", "row_record",

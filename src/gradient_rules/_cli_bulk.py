@@ -39,7 +39,7 @@ from ._cli_common import (
 from ._engine import Engine
 from ._errors import ApplicationError, GradientRulesError
 from ._limits import MAX_WORKERS
-from ._screening import ScreeningRow
+from ._rows import ScreeningRow
 from ._whatif import parse_override
 
 __all__ = ["screen", "template", "whatif"]

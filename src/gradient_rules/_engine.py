@@ -45,7 +45,8 @@ from ._whatif import Override, format_override, normalise
 if TYPE_CHECKING:  # screening, batches and relations are imported when first used (start-up)
     from ._batch import BatchAssessment
     from ._consistency import RelationCheck
-    from ._screening import BulkItem, EngineRecipe, ScreeningRow
+    from ._rows import BulkItem, ScreeningRow
+    from ._workers import EngineRecipe
 
 __all__ = ["Engine"]
 
@@ -170,7 +171,7 @@ class Engine:
                                      "modules or installed plugins, so worker processes cannot "
                                      "build it; use workers=1", "该引擎的插件无法在工作进程中重建；"
                                      "请用 workers=1")])
-        from ._screening import EngineRecipe
+        from ._workers import EngineRecipe
 
         return EngineRecipe(*self._recipe)
 
