@@ -920,6 +920,46 @@ def test_results_written_into_an_input_folder_are_not_read_as_inputs(tmp_path: P
     assert changed.output.startswith("3 applications")
 
 
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".xlsx"])
+def test_an_earlier_runs_results_among_the_inputs_are_one_error_saying_so(
+        tmp_path: Path, suffix: str) -> None:
+    """Results under another name than ``--out`` were read as applications: one error row
+    per result, each an application missing every field, none saying why."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i, app in enumerate(_apps(3)):
+        (folder / f"a{i}.json").write_text(json.dumps(app, ensure_ascii=False), "utf-8")
+    first = _run("assess", str(folder), "-j", "national", "--on", ON.isoformat(),
+                 "--out", str(folder / f"old{suffix}"))
+    assert first.exit_code == 0, first.output
+    again = tmp_path / "new.jsonl"
+    result = _run("assess", str(folder), "-j", "national", "--on", ON.isoformat(),
+                  "--out", str(again))
+    rows = [json.loads(line) for line in again.read_text("utf-8").splitlines()]
+    assert [r["source"].rpartition("/")[2] for r in rows] == ["a0.json", "a1.json", "a2.json",
+                                                              f"old{suffix}"]
+    assert [r["error"] is None for r in rows] == [True, True, True, False]
+    assert "holds the results of a screening" in rows[3]["error"]["message_en"]
+    assert "评估结果文件" in rows[3]["error"]["message_zh"]
+    assert result.exit_code == 2  # a bad row: bad input, as for any
+    if suffix == ".jsonl":  # the same on standard input
+        piped = _run("assess", "-", "-j", "national", "--on", ON.isoformat(), "--format",
+                     "json", input=(folder / "old.jsonl").read_text("utf-8"))
+        assert piped.output.count("holds the results of a screening") == 1
+
+
+def test_an_application_whose_fields_are_unknown_is_not_taken_for_results(
+        tmp_path: Path) -> None:
+    """Only a record with every key of a result row is one; three of them are not enough."""
+    lines = tmp_path / "apps.jsonl"
+    lines.write_text(json.dumps({"row": 1, "index": 0, "source": "x"}) + "\n"
+                     + json.dumps(_apps(1)[0], ensure_ascii=False) + "\n", "utf-8")
+    result = _run("assess", str(lines), "-j", "national", "--on", ON.isoformat(), "--format",
+                  "json")
+    assert "holds the results" not in result.output
+    assert "2 rows (bad_input: 1, ok: 1)" in result.output
+
+
 @pytest.mark.parametrize("command", ["assess", "whatif"])
 def test_an_input_that_is_the_output_is_bad_input_and_kept(tmp_path: Path,
                                                            command: str) -> None:

@@ -81,6 +81,28 @@ def _bad(source: str, en: str, zh: str) -> ApplicationError:
     return ApplicationError([(source, en, zh)])
 
 
+def _not_results(label: str, first: dict[str, Any] | list[object]) -> None:
+    """Bad input for the whole file when it holds results ``assess --out`` wrote (D55).
+
+    ``first`` is the file's heading row, or its first JSON Lines record.  An earlier run's
+    results left in an input folder would otherwise be read row by row, each an application
+    missing every field: as many error rows, none saying why.
+    """
+    from ._bulk_write import RESULT_KEYS, SUMMARY_COLUMNS, SUMMARY_HEADING
+
+    if isinstance(first, dict):
+        found = first.keys() >= RESULT_KEYS
+    else:
+        cells = [str(v).strip() if v is not None else "" for v in first[:len(SUMMARY_COLUMNS)]]
+        found = (cells[:1] == [SUMMARY_HEADING]
+                 or cells[:5] == list(SUMMARY_COLUMNS[:5]))
+    if found:
+        raise _bad(label, "holds the results of a screening (`gradient-rules assess --out`), "
+                   "not applications; take it out of the inputs",
+                   "这是评估结果文件（gradient-rules assess --out 所写），不是申报数据；"
+                   "请将其移出输入")
+
+
 # --- the flat layout ----------------------------------------------------------------------
 
 
@@ -194,6 +216,7 @@ def _flat_rows(headings: list[object], rows: Iterable[list[object] | _Unreadable
                    f"not be read; keep the fields within the first {MAX_COLUMNS} columns",
                    f"首行第 {MAX_COLUMNS} 列之后仍有标题，不会被读取；"
                    f"请将字段放在前 {MAX_COLUMNS} 列内")
+    _not_results(label, headings)
     keys = [heading_key(h) for h in headings[:MAX_COLUMNS]]
     if not any(keys):
         raise _bad(label, "the first row holds no headings naming fields (e.g. enterprise.name);"
@@ -246,6 +269,7 @@ def _lines(stream: IO[bytes]) -> Iterator[bytes | None]:
 
 
 def _jsonl(stream: IO[bytes], label: str) -> Iterator[BulkItem]:
+    first = True
     for number, line in enumerate(_lines(stream), 1):
         where = f"{label}:{number}"
         if line is None:
@@ -263,6 +287,13 @@ def _jsonl(stream: IO[bytes], label: str) -> Iterator[BulkItem]:
             yield BulkItem(source=where, error=_bad(where, "each line must be a JSON object (one "
                                                     "application)", "每行须为一个 JSON 对象"))
             continue
+        if first:  # results are known by their first record: the file is then one error
+            first = False
+            try:
+                _not_results(label, data)
+            except ApplicationError as error:
+                yield BulkItem(source=label, error=error)
+                return
         row_id = data.pop("id", None)
         yield BulkItem(source=where, data=data,
                        id=None if row_id is None else str(row_id)[:200])

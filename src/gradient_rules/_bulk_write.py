@@ -21,13 +21,18 @@ from ._rows import ScreeningRow
 from ._scope import Scope
 from ._vocabulary import Industry, Tier, Verdict
 
-__all__ = ["OUT_SUFFIXES", "RowWriter", "compact_assessment", "open_writer", "row_record",
-           "write_template"]
+__all__ = ["OUT_SUFFIXES", "RESULT_KEYS", "SUMMARY_COLUMNS", "SUMMARY_HEADING", "RowWriter",
+           "compact_assessment", "open_writer", "row_record", "write_template"]
 
 OUT_SUFFIXES = (".jsonl", ".csv", ".xlsx")
 SUMMARY_COLUMNS = ("row", "source", "id", "enterprise", "highest_eligible",
                    *(f"verdict_{t.value}" for t in Tier.ordered()), "not_met", "unknown",
                    "next_zh", "next_en", "error", "retried", "overrides")
+"""The columns of a CSV of results, and of an .xlsx's results sheets."""
+SUMMARY_HEADING = "tier 层级"
+"""The first cell of an .xlsx of results: its first sheet is the summary."""
+RESULT_KEYS = frozenset({"row", "index", "source", "verdicts"})
+"""Keys every line of a JSON Lines file of results has (and no application does)."""
 
 
 def compact_assessment(assessment: dict[str, Any]) -> dict[str, Any]:
@@ -202,7 +207,7 @@ class _Xlsx(RowWriter):
         from openpyxl.chart import BarChart, Reference
 
         verdicts = [v.value for v in Verdict]
-        self._summary.append(["tier 层级", *verdicts])
+        self._summary.append([SUMMARY_HEADING, *verdicts])
         for tier in Tier.ordered():
             self._summary.append([f"{tier.label_zh} {tier.value}",
                                   *(self.counts[(tier.value, v)] for v in verdicts)])
