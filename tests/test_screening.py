@@ -278,6 +278,28 @@ def test_workers_give_the_same_rows_as_one_for_every_kind_of_input(installed: En
     assert two[0].source == "#1" and two[0].assessment is not None
 
 
+def test_a_row_that_cannot_be_sent_to_a_worker_spoils_only_itself(installed: Engine,
+                                                                  start: str) -> None:
+    """A lambda in a dict cannot be pickled: its chunk failed twice and every row of it was
+    a worker error ("died twice"), though no worker died (D57).  The chunk is now assessed
+    in the calling process, so the rows are what ``workers=1`` gives."""
+    apps: list[Any] = _apps(12)
+    apps[5] = {**apps[5], "enterprise": {**apps[5]["enterprise"], "name": lambda: "x"}}
+    one = list(installed.assess_many(apps, jurisdiction="national", on=ON))
+    two = list(installed.assess_many(apps, jurisdiction="national", on=ON, workers=2,
+                                     chunk_size=4))
+    assert [r.ok for r in two] == [i != 5 for i in range(12)]
+    assert two[5].error is not None and two[5].error.kind == "bad_input"
+    assert "enterprise.name" in two[5].error.message_en
+    assert [r.model_dump(exclude={"error"}) for r in two] == [
+        r.model_dump(exclude={"error"}) for r in one]
+    pairs = list(installed.compare_many(installed.with_overrides({"NAT-BASE-5.minimum.excellent":
+                                                                  4}),
+                                        apps, jurisdiction="national", on=ON, workers=2,
+                                        chunk_size=4))
+    assert [(a.ok, b.ok) for a, b in pairs] == [(i != 5, i != 5) for i in range(12)]
+
+
 def test_a_row_sent_back_packed_is_the_same_row(installed: Engine) -> None:
     apps: list[Any] = [*_apps(3), "not a mapping"]
     rows = list(installed.assess_many(apps, jurisdiction="national", on=ON, full=True))

@@ -328,6 +328,13 @@ def screen_in_workers(engines: tuple[Engine, ...], recipes: tuple[EngineRecipe, 
                 window.append(_Task(chunk, lost))  # taken from the input: never dropped
                 raise
 
+    def here(chunk: Chunk) -> list[Rows]:
+        """The chunk's rows assessed in this process, as ``workers=1`` would."""
+        start, items = chunk
+        return [tuple(screen_one(engine, index, item, jurisdiction=jurisdiction, call=call,
+                                 on=on, full=full) for engine in engines)
+                for index, item in enumerate(items, start)]
+
     def replace_pool() -> None:
         nonlocal pool, breaks
         if own:
@@ -347,7 +354,8 @@ def screen_in_workers(engines: tuple[Engine, ...], recipes: tuple[EngineRecipe, 
                 try:
                     rows = _unpacked(task.future.result())
                 except Exception as error:  # a dead worker, a lost Dask task
-                    rows = _retry(task, error, window, submit, replace_pool, drop, width)
+                    rows = _retry(task, error, window, submit, replace_pool, drop, width,
+                                  here)
                 else:
                     breaks = 0
                     if task.attempt:  # submitted again after its pool broke
@@ -403,22 +411,35 @@ def _resubmit_lost(window: deque[_Task],
 
 def _retry(task: _Task, error: BaseException, window: deque[_Task],
            submit: Callable[[Chunk, int], _Task], replace_pool: Callable[[], None],
-           drop: Callable[[Future[list[tuple[Packed, ...]]]], None], width: int) -> list[Rows]:
-    """Assess a failed chunk once more (on a fresh pool when the pool broke)."""
-    log.warning("a worker failed on rows %d-%d (%s: %s); retrying them once",
-                task.chunk[0], task.chunk[0] + len(task.chunk[1]) - 1, type(error).__name__,
-                error)
+           drop: Callable[[Future[list[tuple[Packed, ...]]]], None], width: int,
+           here: Callable[[Chunk], list[Rows]]) -> list[Rows]:
+    """Assess a failed chunk once more (on a fresh pool when the pool broke).
+
+    A chunk whose worker died twice gives its rows a worker error: one of them may crash
+    whichever process assesses it, so it is never assessed in this one.  A chunk that
+    failed twice while its worker lived (a row that cannot be pickled to a worker, or
+    unpickled in one: a lambda in a dict, a class a spawned worker cannot import) is
+    assessed ``here``, in this process, so its rows are what they would be with
+    ``workers=1`` rather than all of them lost to one row (D57).
+    """
+    first, last = task.chunk[0], task.chunk[0] + len(task.chunk[1]) - 1
+    log.warning("a worker failed on rows %d-%d (%s: %s); retrying them once", first, last,
+                type(error).__name__, error)
     if task.attempt >= 1:
-        return _died(task.chunk, error, width)
-    if isinstance(error, BrokenExecutor | CancelledError):
-        replace_pool()
-        _resubmit_lost(window, submit, drop)  # every chunk lost with the pool goes again
-    again = submit(task.chunk, 1)
-    try:
-        rows = _unpacked(again.future.result())
-    except Exception as second:
-        if isinstance(second, BrokenExecutor | CancelledError):
+        second: BaseException = error
+    else:
+        if isinstance(error, BrokenExecutor | CancelledError):
             replace_pool()
-            _resubmit_lost(window, submit, drop)
+            _resubmit_lost(window, submit, drop)  # every chunk lost with the pool goes again
+        again = submit(task.chunk, 1)
+        try:
+            return _marked_retried(_unpacked(again.future.result()))
+        except Exception as failed:
+            second = failed
+    if isinstance(second, BrokenExecutor | CancelledError):
+        replace_pool()
+        _resubmit_lost(window, submit, drop)
         return _died(task.chunk, second, width)
-    return _marked_retried(rows)
+    log.warning("rows %d-%d failed twice in a worker that lived (%s: %s); assessing them in "
+                "this process", first, last, type(second).__name__, second)
+    return here(task.chunk)
