@@ -3,8 +3,10 @@
 Applications go out in chunks (:data:`Chunk`) through a bounded window, so a 100,000-row
 input never sits in memory as results; each worker builds its engines once, from their
 :class:`EngineRecipe` (or, forked, adopts its parent's), and sends its rows back packed.
-A chunk whose worker died is retried once on a fresh pool; if it fails again its rows
-carry the error rather than disappear.  Rows come back in input order.
+A chunk whose worker died is retried once on a fresh pool; if it dies again its rows
+carry the error rather than disappear.  A chunk that fails twice while its worker lives
+(a row that cannot be pickled) is assessed in the calling process (D57).  Rows come back
+in input order.
 """
 
 from __future__ import annotations
