@@ -24,13 +24,7 @@ def built(cls: type[_M], **values: Any) -> _M:
         given, fields = set(values), set(cls.__pydantic_fields__)
         raise TypeError(f"{cls.__name__}: missing {sorted(fields - given)}, "
                         f"unknown {sorted(given - fields)}")
-    model = cls.__new__(cls)
-    setter = object.__setattr__
-    setter(model, "__dict__", values)
-    setter(model, "__pydantic_fields_set__", set(values))
-    setter(model, "__pydantic_extra__", None)
-    setter(model, "__pydantic_private__", None)
-    return model
+    return _set(cls, values)
 
 
 def rebuilt(cls: type[_M], fields: tuple[str, ...], values: tuple[Any, ...]) -> _M:
@@ -40,10 +34,15 @@ def rebuilt(cls: type[_M], fields: tuple[str, ...], values: tuple[Any, ...]) -> 
     process sends an engine-built model back (a tuple pickles in a third of a model's
     time); no field is checked, as for :func:`built`.
     """
+    return _set(cls, dict(zip(fields, values, strict=True)))
+
+
+def _set(cls: type[_M], values: dict[str, Any]) -> _M:
+    """A model of ``cls`` holding ``values``, every field set, as ``model_construct`` sets it."""
     model = cls.__new__(cls)
     setter = object.__setattr__
-    setter(model, "__dict__", dict(zip(fields, values, strict=True)))
-    setter(model, "__pydantic_fields_set__", set(fields))
+    setter(model, "__dict__", values)
+    setter(model, "__pydantic_fields_set__", set(values))
     setter(model, "__pydantic_extra__", None)
     setter(model, "__pydantic_private__", None)
     return model

@@ -162,10 +162,11 @@ def _error_row(index: int, item: BulkItem, error: BaseException) -> ScreeningRow
 
 
 def screen_one(engine: Engine, index: int, item: object, *, jurisdiction: str,
-                call: str | None, on: dt.date | None, full: bool) -> ScreeningRow:
+               call: str | None, on: dt.date | None, full: bool) -> ScreeningRow:
     """The row of the application at ``index``.
 
-    ``item`` is the application as the caller gave it, or as a :data:`Chunk` holds it.
+    ``item`` is the application as the caller gave it, or as a chunk holds it
+    (``_workers.Chunk``: a plain dict as it is, anything else as a :class:`BulkItem`).
     """
     data: Application | Mapping[str, Any]
     if type(item) is dict:  # most callers' applications: no BulkItem made for them
@@ -184,6 +185,10 @@ def screen_one(engine: Engine, index: int, item: object, *, jurisdiction: str,
 
 
 def item_of(index: int, value: object) -> BulkItem:
+    """``value``, the application at ``index``, as a :class:`BulkItem`.
+
+    A value that is neither a mapping nor an :class:`Application` is one with its error.
+    """
     if isinstance(value, BulkItem):
         return value
     if isinstance(value, Application | Mapping):
